@@ -1,0 +1,1063 @@
+package streamflow
+
+import (
+	_ "embed"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"reflect"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer computes which handlers stream; see the package doc.
+var Analyzer = &analysis.Analyzer{
+	Name:       "streamflow",
+	Doc:        httpsym.ExtractDoc(doc, "streamflow"),
+	URL:        "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/streamflow",
+	Requires:   []*analysis.Analyzer{inspect.Analyzer},
+	Run:        run,
+	ResultType: reflect.TypeFor[*Result](),
+	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams)},
+}
+
+// Dir says which way a handler streams.
+type Dir uint8
+
+const (
+	// Writes: the response can outlive a fixed write deadline.
+	Writes Dir = 1 << iota
+	// Reads: the request body can outlive a fixed read deadline.
+	Reads
+)
+
+func (d Dir) String() string {
+	switch d {
+	case Writes:
+		return "writes"
+	case Reads:
+		return "reads"
+	case Writes | Reads:
+		return "writes+reads"
+	}
+	return "none"
+}
+
+// Stream says why a handler streams.
+type Stream struct {
+	Dir    Dir
+	Source string // what streams, e.g. "httputil.ReverseProxy" or "a Flush loop"
+	Where  string // file.go:line of the source
+	Proxy  bool   // the source is a ReverseProxy, which panics ErrAbortHandler on a failed copy
+	// Hops lead from the evaluated expression to the source, outermost
+	// first; only hops inside the current package have positions.
+	Hops []Hop
+	// Unchecked is where a deadline is cleared without checking the
+	// error, which fails with http.ErrNotSupported through wrappers that
+	// lack Unwrap; such a call does not count as clearing.
+	Unchecked string
+}
+
+// Hop is one step on the path from a server to a stream.
+type Hop struct {
+	Pos token.Pos
+	Msg string
+}
+
+// Describe renders the source and where it is defined.
+func (s *Stream) Describe() string {
+	if s.Where == "" {
+		return s.Source
+	}
+	return s.Source + ", " + s.Where
+}
+
+func (s *Stream) only(d Dir) *Stream {
+	if s == nil || s.Dir&d == 0 {
+		return nil
+	}
+	if s.Dir == d {
+		return s
+	}
+	c := *s
+	c.Dir &= d
+	return &c
+}
+
+func (s *Stream) via(pos token.Pos, msg string) *Stream {
+	if s == nil || !pos.IsValid() {
+		return s
+	}
+	c := *s
+	c.Hops = append([]Hop{{pos, msg}}, s.Hops...)
+	return &c
+}
+
+// union keeps every direction that either stream has; the first stream
+// names the source.
+func union(a, b *Stream) *Stream {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || b.Dir&^a.Dir == 0:
+		return a
+	}
+	c := *a
+	c.Dir |= b.Dir
+	if c.Unchecked == "" {
+		c.Unchecked = b.Unchecked
+	}
+	return &c
+}
+
+// Streams is the fact that a function, method, variable or field yields a
+// streaming handler. On a func(http.ResponseWriter, *http.Request) or a
+// ServeHTTP method it means the body streams; on any other function, that
+// its result does.
+type Streams struct {
+	Dir    Dir
+	Source string
+	Where  string
+	Proxy  bool
+}
+
+func (*Streams) AFact() {}
+
+func (f *Streams) String() string { return "streams " + f.Dir.String() + ": " + f.Source }
+
+func (f *Streams) stream() *Stream {
+	return &Stream{Dir: f.Dir, Source: f.Source, Where: f.Where, Proxy: f.Proxy}
+}
+
+// Passes is the fact that a function's result streams whenever one of the
+// given arguments does (middleware), or, on a ServeHTTP method, whenever
+// one of the named fields of the receiver does (a wrapper type).
+type Passes struct {
+	Params []int
+	Fields []string
+	Clears Dir // directions the wrapper clears before delegating
+}
+
+func (*Passes) AFact() {}
+
+func (f *Passes) String() string {
+	var parts []string
+	for _, p := range f.Params {
+		parts = append(parts, "arg"+string(rune('0'+p)))
+	}
+	parts = append(parts, f.Fields...)
+	return "passes " + strings.Join(parts, ",")
+}
+
+// MuxStreams is the package fact that the package registers a streaming
+// handler on http.DefaultServeMux.
+type MuxStreams struct{ Streams }
+
+func (*MuxStreams) AFact() {}
+
+func (f *MuxStreams) String() string { return "default mux " + f.Streams.String() }
+
+// Result answers whether handler expressions of the current package stream.
+type Result struct {
+	a *state
+}
+
+// Handler reports how the handler expression e streams, or nil.
+func (r *Result) Handler(e ast.Expr) *Stream {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	return r.a.eval(e, nil).s
+}
+
+// DefaultMux reports how the handlers registered on http.DefaultServeMux,
+// here or in any dependency, stream, or nil.
+func (r *Result) DefaultMux() *Stream {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	return r.a.defaultMux()
+}
+
+// Func reports how the handler function or method fn streams, or nil.
+func (r *Result) Func(fn *types.Func) *Stream {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	return r.a.funcFlow(fn).resolve(r.a)
+}
+
+// IsHandler reports whether a value of type t can serve HTTP.
+func (r *Result) IsHandler(t types.Type) bool {
+	return r != nil && r.a != nil && r.a.sym.IsHandler(t)
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	// Fast path: a package that cannot reach net/http serves nothing.
+	sym := httpsym.Lookup(pass.Pkg)
+	if sym == nil {
+		return &Result{}, nil
+	}
+	a := newAnalysis(pass, sym)
+	a.exportFacts()
+	return &Result{a: a}, nil
+}
+
+// state is the per-package state: an index of what is assigned to each
+// variable and field, and memoized function summaries.
+type state struct {
+	pass    *analysis.Pass
+	sym     *httpsym.Symbols
+	decls   map[*types.Func]*ast.FuncDecl
+	assigns map[*types.Var][]ast.Expr // values stored in a variable or field
+	keyed   map[*types.Var][]ast.Expr // field values from composite literals
+	routes  map[*types.Var][]ast.Expr // handlers registered on a mux held in the variable
+	muxRegs []ast.Expr                // handlers registered on http.DefaultServeMux
+	funcs   map[*types.Func]*flow
+	vars    map[*types.Var]*Stream
+	busy    map[any]bool
+}
+
+// flow is what evaluating a handler expression yields: a concrete stream,
+// and the parameters and receiver fields of the function being summarized
+// that flow into the result.
+type flow struct {
+	s      *Stream
+	params []int
+	fields []*types.Var
+	clears Dir
+}
+
+func (f flow) empty() bool { return f.s == nil && len(f.params) == 0 && len(f.fields) == 0 }
+
+func (f flow) join(g flow) flow {
+	f.s = union(f.s, g.s)
+	for _, p := range g.params {
+		if !slices.Contains(f.params, p) {
+			f.params = append(f.params, p)
+		}
+	}
+	for _, v := range g.fields {
+		if !slices.Contains(f.fields, v) {
+			f.fields = append(f.fields, v)
+		}
+	}
+	return f
+}
+
+// resolve turns a summary into a stream for an unknown receiver: fields
+// resolve to everything stored in them anywhere in the package.
+func (f *flow) resolve(a *state) *Stream {
+	if f == nil {
+		return nil
+	}
+	s := f.s
+	for _, v := range f.fields {
+		s = union(s, a.varStream(v))
+	}
+	return clear(s, f.clears)
+}
+
+func clear(s *Stream, d Dir) *Stream {
+	if s == nil || d == 0 {
+		return s
+	}
+	return s.only(s.Dir &^ d)
+}
+
+// env binds the parameters and receiver of the function being summarized.
+type env struct {
+	params map[*types.Var]int
+	recv   *types.Var
+}
+
+func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
+	a := &state{
+		pass:    pass,
+		sym:     sym,
+		decls:   make(map[*types.Func]*ast.FuncDecl),
+		assigns: make(map[*types.Var][]ast.Expr),
+		keyed:   make(map[*types.Var][]ast.Expr),
+		routes:  make(map[*types.Var][]ast.Expr),
+		funcs:   make(map[*types.Func]*flow),
+		vars:    make(map[*types.Var]*Stream),
+		busy:    make(map[any]bool),
+	}
+	a.index()
+	return a
+}
+
+// index records, flow-insensitively, every value stored in a variable or
+// field and every handler registered on a mux.
+func (a *state) index() {
+	info := a.pass.TypesInfo
+	insp := a.pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	store := func(lhs ast.Expr, rhs ast.Expr) {
+		if v := a.varOf(lhs); v != nil {
+			a.assigns[v] = append(a.assigns[v], rhs)
+		}
+	}
+	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)) {
+		switch n := c.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := info.Defs[n.Name].(*types.Func); ok && n.Body != nil {
+				a.decls[fn] = n
+			}
+		case *ast.AssignStmt:
+			if len(n.Lhs) == len(n.Rhs) {
+				for i := range n.Lhs {
+					store(n.Lhs[i], n.Rhs[i])
+				}
+			}
+		case *ast.ValueSpec:
+			if len(n.Names) == len(n.Values) {
+				for i := range n.Names {
+					store(n.Names[i], n.Values[i])
+				}
+			}
+		case *ast.CompositeLit:
+			st, ok := typeOf(info, n).Underlying().(*types.Struct)
+			if !ok {
+				continue
+			}
+			for _, elt := range n.Elts {
+				if kv, ok := elt.(*ast.KeyValueExpr); ok {
+					if id, ok := kv.Key.(*ast.Ident); ok {
+						if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
+							a.keyed[v] = append(a.keyed[v], kv.Value)
+						}
+					}
+				}
+			}
+			_ = st
+		case *ast.CallExpr:
+			a.indexRoute(n)
+		}
+	}
+}
+
+// indexRoute records mux registrations: http.Handle/HandleFunc on the
+// default mux, and any method call on a handler-typed value (a mux or
+// router) that takes a handler argument, such as mux.Handle(p, h) or
+// r.PathPrefix(p).Handler(h).
+func (a *state) indexRoute(call *ast.CallExpr) {
+	info := a.pass.TypesInfo
+	if httpsym.CalleeIs(info, call, "net/http", "Handle", "HandleFunc") {
+		if len(call.Args) == 2 {
+			a.muxRegs = append(a.muxRegs, call.Args[1])
+		}
+		return
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.MethodVal {
+		return
+	}
+	if sel.Sel.Name == "ServeHTTP" {
+		return // a delegation, not a registration
+	}
+	// Walk down a method chain to the variable that holds the mux.
+	var holder *types.Var
+	for x := ast.Expr(sel); ; {
+		s, ok := ast.Unparen(x).(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		if v := a.varOf(s.X); v != nil {
+			if a.sym.IsHandler(v.Type()) {
+				holder = v
+			}
+			break
+		}
+		inner, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		if !ok {
+			break
+		}
+		x = inner.Fun
+	}
+	if holder == nil {
+		return
+	}
+	for _, arg := range call.Args {
+		if t := info.TypeOf(arg); t != nil && a.sym.IsHandler(t) {
+			a.routes[holder] = append(a.routes[holder], arg)
+		}
+	}
+}
+
+// varOf returns the variable or field that e names, or nil.
+func (a *state) varOf(e ast.Expr) *types.Var {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v, _ := a.pass.TypesInfo.ObjectOf(e).(*types.Var)
+		return v
+	case *ast.SelectorExpr:
+		if sel := a.pass.TypesInfo.Selections[e]; sel != nil {
+			if sel.Kind() == types.FieldVal {
+				return sel.Obj().(*types.Var)
+			}
+			return nil
+		}
+		v, _ := a.pass.TypesInfo.Uses[e.Sel].(*types.Var) // pkg.Var
+		return v
+	case *ast.StarExpr:
+		return a.varOf(e.X)
+	}
+	return nil
+}
+
+func typeOf(info *types.Info, e ast.Expr) types.Type {
+	if t := info.TypeOf(e); t != nil {
+		return t
+	}
+	return types.Typ[types.Invalid]
+}
+
+func (a *state) where(pos token.Pos) string { return httpsym.Where(a.pass.Fset, pos) }
+
+// eval evaluates a handler expression.
+func (a *state) eval(e ast.Expr, en *env) flow {
+	info := a.pass.TypesInfo
+	switch e := ast.Unparen(e).(type) {
+	case *ast.UnaryExpr:
+		if e.Op == token.AND {
+			return a.eval(e.X, en)
+		}
+	case *ast.StarExpr:
+		return a.eval(e.X, en)
+	case *ast.FuncLit:
+		if sig, ok := typeOf(info, e).(*types.Signature); ok && a.sym.IsHandlerSig(sig) {
+			return a.body(e.Body, en)
+		}
+	case *ast.CompositeLit:
+		return a.composite(e, en)
+	case *ast.CallExpr:
+		return a.call(e, en)
+	case *ast.Ident, *ast.SelectorExpr:
+		return a.name(e, en)
+	}
+	return flow{}
+}
+
+// name evaluates an identifier or selector: a variable, field, function or
+// method value.
+func (a *state) name(e ast.Expr, en *env) flow {
+	info := a.pass.TypesInfo
+	var obj types.Object
+	switch e := e.(type) {
+	case *ast.Ident:
+		obj = info.ObjectOf(e)
+	case *ast.SelectorExpr:
+		if sel := info.Selections[e]; sel != nil {
+			obj = sel.Obj()
+			if v, ok := obj.(*types.Var); ok && en != nil && en.recv != nil && a.varOf(e.X) == en.recv {
+				return flow{fields: []*types.Var{v}}
+			}
+		} else {
+			obj = info.Uses[e.Sel]
+		}
+	}
+	switch obj := obj.(type) {
+	case *types.Func:
+		if a.sym.IsHandlerSig(obj.Signature()) {
+			return flow{s: a.funcFlow(obj).resolve(a).via(e.Pos(), "handled by "+obj.Name())}
+		}
+	case *types.Var:
+		var f flow
+		if en != nil {
+			if i, ok := en.params[obj]; ok {
+				f.params = []int{i}
+			}
+		}
+		if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() && !obj.IsField() {
+			// A local variable: what is stored in it here (the summary
+			// environment still applies, for h = mw(h) and closures).
+			f = f.join(a.local(obj, en))
+			if f.empty() {
+				f.s = a.typeStream(obj.Type())
+			}
+			return f
+		}
+		return flow{s: a.varStream(obj)}
+	}
+	return flow{}
+}
+
+// local evaluates what is stored in a local variable.
+func (a *state) local(v *types.Var, en *env) flow {
+	if a.busy[v] {
+		return flow{}
+	}
+	a.busy[v] = true
+	defer delete(a.busy, v)
+	var f flow
+	for _, rhs := range a.assigns[v] {
+		f = f.join(a.eval(rhs, en).via(rhs.Pos(), v.Name()))
+	}
+	for _, h := range a.routes[v] {
+		f = f.join(a.eval(h, en).via(h.Pos(), "routed by "+v.Name()))
+	}
+	return f
+}
+
+func (f flow) via(pos token.Pos, msg string) flow {
+	f.s = f.s.via(pos, msg)
+	return f
+}
+
+// varStream evaluates a package-level variable or a field everywhere it
+// is stored, or reads its fact.
+func (a *state) varStream(v *types.Var) *Stream {
+	if v.Pkg() != a.pass.Pkg {
+		var fact Streams
+		if v.Pkg() != nil && a.pass.ImportObjectFact(v, &fact) {
+			return fact.stream()
+		}
+		return a.typeStream(v.Type())
+	}
+	if s, ok := a.vars[v]; ok {
+		return s
+	}
+	if a.busy[v] {
+		return nil
+	}
+	a.busy[v] = true
+	defer delete(a.busy, v)
+	var s *Stream
+	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v], a.routes[v]} {
+		for _, e := range list {
+			s = union(s, a.eval(e, nil).s.via(e.Pos(), v.Name()))
+		}
+	}
+	if s == nil && len(a.assigns[v])+len(a.keyed[v]) == 0 {
+		s = a.typeStream(v.Type())
+	}
+	a.vars[v] = s
+	return s
+}
+
+// typeStream reports whether every value of type t streams because its
+// ServeHTTP method does.
+func (a *state) typeStream(t types.Type) *Stream {
+	fn := serveHTTP(t)
+	if fn == nil {
+		return nil
+	}
+	return a.funcFlow(fn).resolve(a)
+}
+
+// serveHTTP returns the concrete ServeHTTP method of t, or nil.
+func serveHTTP(t types.Type) *types.Func {
+	if t == nil {
+		return nil
+	}
+	if _, ok := t.Underlying().(*types.Interface); ok {
+		return nil
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
+	fn, _ := obj.(*types.Func)
+	if fn == nil || fn.Signature().Recv() == nil {
+		return nil
+	}
+	if _, ok := fn.Signature().Recv().Type().Underlying().(*types.Interface); ok {
+		return nil // promoted from an embedded interface: unknown
+	}
+	return fn
+}
+
+// composite evaluates T{...} and &T{...}.
+func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
+	info := a.pass.TypesInfo
+	t := typeOf(info, lit)
+	if httpsym.IsNamed(t, "net/http/httputil", "ReverseProxy") {
+		return flow{s: &Stream{Dir: Writes | Reads, Source: "httputil.ReverseProxy", Where: a.where(lit.Pos()), Proxy: true, Hops: []Hop{{lit.Pos(), "ReverseProxy created here"}}}}
+	}
+	fn := serveHTTP(t)
+	if fn == nil {
+		return flow{}
+	}
+	sum := a.funcFlow(fn)
+	f := flow{s: sum.s}
+	fields := sum.fields
+	if fn.Pkg() != a.pass.Pkg {
+		var pf Passes
+		if a.pass.ImportObjectFact(fn, &pf) {
+			for _, name := range pf.Fields {
+				if obj, _, _ := types.LookupFieldOrMethod(t, true, fn.Pkg(), name); obj != nil {
+					if v, ok := obj.(*types.Var); ok {
+						fields = append(fields, v)
+					}
+				}
+			}
+		}
+	}
+	for _, v := range fields {
+		// The field's value in this literal, and what is registered on or
+		// assigned to it by statements.
+		for _, elt := range lit.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				if id, ok := kv.Key.(*ast.Ident); ok && info.Uses[id] == v {
+					f = f.join(a.eval(kv.Value, en).via(kv.Value.Pos(), "wrapped by "+types.TypeString(t, types.RelativeTo(a.pass.Pkg))))
+				}
+			}
+		}
+		for _, list := range [][]ast.Expr{a.assigns[v], a.routes[v]} {
+			for _, e := range list {
+				f = f.join(a.eval(e, en))
+			}
+		}
+	}
+	f.s = clear(f.s, sum.clears)
+	return f
+}
+
+// call evaluates a call that returns a handler: conversions, net/http
+// wrappers, constructors and middleware.
+func (a *state) call(call *ast.CallExpr, en *env) flow {
+	info := a.pass.TypesInfo
+	if tv, ok := info.Types[call.Fun]; ok && tv.IsType() && len(call.Args) == 1 {
+		return a.eval(call.Args[0], en) // http.HandlerFunc(f) and other conversions
+	}
+	callee := httpsym.Callee(info, call)
+	fn, _ := callee.(*types.Func)
+	if fn == nil {
+		return flow{}
+	}
+	arg := func(i int) ast.Expr {
+		if i < len(call.Args) {
+			return call.Args[i]
+		}
+		return nil
+	}
+	switch {
+	case httpsym.IsFunc(fn, "net/http/httputil", "NewSingleHostReverseProxy"):
+		return flow{s: &Stream{Dir: Writes | Reads, Source: "httputil.ReverseProxy", Where: a.where(call.Pos()), Proxy: true, Hops: []Hop{{call.Pos(), "ReverseProxy created here"}}}}
+	case httpsym.IsFunc(fn, "net/http", "StripPrefix"):
+		if e := arg(1); e != nil {
+			return a.eval(e, en).via(call.Pos(), "behind http.StripPrefix")
+		}
+	case httpsym.IsFunc(fn, "net/http", "MaxBytesHandler"):
+		if e := arg(0); e != nil {
+			f := a.eval(e, en)
+			f.s = f.s.only(Writes)
+			return f
+		}
+	case httpsym.IsFunc(fn, "net/http", "AllowQuerySemicolons"):
+		if e := arg(0); e != nil {
+			return a.eval(e, en)
+		}
+	case httpsym.IsFunc(fn, "net/http", "TimeoutHandler"):
+		return flow{} // buffers the whole response; the timeouthandler check reports it
+	}
+	if fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || fn.Pkg().Path() == "net/http/httputil" {
+		return flow{}
+	}
+	if a.sym.IsHandlerSig(fn.Signature()) {
+		return flow{} // calling a handler returns nothing
+	}
+	var f flow
+	var params []int
+	var clears Dir
+	if fn.Pkg() == a.pass.Pkg {
+		sum := a.funcFlow(fn)
+		f.s = sum.s
+		params, clears = sum.params, sum.clears
+		if f.s == nil && len(params) == 0 {
+			// Nothing known from the body: fall back on the result type.
+			if res := fn.Signature().Results(); res.Len() == 1 {
+				f.s = a.typeStream(res.At(0).Type())
+			}
+		}
+	} else {
+		var sf Streams
+		if a.pass.ImportObjectFact(fn, &sf) {
+			f.s = sf.stream()
+		}
+		var pf Passes
+		if a.pass.ImportObjectFact(fn, &pf) {
+			params, clears = pf.Params, pf.Clears
+		}
+		if f.s == nil && len(params) == 0 {
+			if res := fn.Signature().Results(); res.Len() == 1 {
+				f.s = a.typeStream(res.At(0).Type())
+			}
+		}
+	}
+	f.s = f.s.via(call.Pos(), "returned by "+fn.Name())
+	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	isMethod = isMethod && fn.Signature().Recv() != nil
+	for _, p := range params {
+		if p < 0 && isMethod {
+			f = f.join(a.eval(sel.X, en).via(call.Pos(), "passed through "+fn.Name()))
+			continue
+		}
+		if e := arg(p); e != nil {
+			f = f.join(a.eval(e, en).via(call.Pos(), "wrapped by "+fn.Name()))
+		}
+	}
+	f.s = clear(f.s, clears)
+	return f
+}
+
+// funcFlow summarizes a function declared in this package, or reads the
+// facts of one declared elsewhere.
+func (a *state) funcFlow(fn *types.Func) *flow {
+	fn = fn.Origin()
+	if f, ok := a.funcs[fn]; ok {
+		return f
+	}
+	f := &flow{}
+	if fn.Pkg() != a.pass.Pkg {
+		var sf Streams
+		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &sf) {
+			f.s = sf.stream()
+		}
+		var pf Passes
+		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &pf) {
+			f.params, f.clears = pf.Params, pf.Clears
+		}
+		a.funcs[fn] = f
+		return f
+	}
+	decl := a.decls[fn]
+	if decl == nil || a.busy[fn] {
+		return f // recursion or no body: assume nothing
+	}
+	a.busy[fn] = true
+	defer delete(a.busy, fn)
+
+	en := &env{params: make(map[*types.Var]int)}
+	sig := fn.Signature()
+	for i := range sig.Params().Len() {
+		en.params[sig.Params().At(i)] = i
+	}
+	if recv := sig.Recv(); recv != nil {
+		en.recv = recv
+		en.params[recv] = -1
+	}
+	if a.sym.IsHandlerSig(sig) {
+		*f = a.body(decl.Body, en)
+	} else if a.returnsHandler(sig) {
+		for _, ret := range returns(decl.Body) {
+			for _, r := range ret.Results {
+				if a.sym.IsHandler(typeOf(a.pass.TypesInfo, r)) {
+					*f = f.join(a.eval(r, en))
+				}
+			}
+		}
+	}
+	// A summary never names parameters of another function.
+	a.funcs[fn] = f
+	return f
+}
+
+func (a *state) returnsHandler(sig *types.Signature) bool {
+	for i := range sig.Results().Len() {
+		if a.sym.IsHandler(sig.Results().At(i).Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// returns lists the return statements of a function body, not those of
+// nested function literals.
+func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
+	var list []*ast.ReturnStmt
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			list = append(list, n)
+		}
+		return true
+	})
+	return list
+}
+
+// body evaluates the body of a handler function: what it delegates to,
+// and whether it streams itself.
+func (a *state) body(body *ast.BlockStmt, en *env) flow {
+	info := a.pass.TypesInfo
+	var f flow
+	var own *Stream
+	var flushes []*ast.CallExpr
+	var flushInLoop *ast.CallExpr
+	var lastWrite token.Pos
+	var clears Dir
+	var unchecked string
+	var stack []ast.Node
+	inLoop := func() bool {
+		for _, n := range stack {
+			switch n.(type) {
+			case *ast.ForStmt, *ast.RangeStmt:
+				return true
+			}
+		}
+		return false
+	}
+	visit := func(n ast.Node) {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return
+		}
+		fn, _ := httpsym.Callee(info, call).(*types.Func)
+		switch {
+		case fn != nil && fn.Name() == "ServeHTTP" && len(call.Args) == 2:
+			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+				f = f.join(a.eval(sel.X, en).via(call.Pos(), "served by "+types.ExprString(sel.X)))
+			}
+		case a.isHandlerCall(call):
+			f = f.join(a.eval(call.Fun, en))
+		case httpsym.IsMethod(fn, "net/http", "Flusher", "Flush") || httpsym.IsMethod(fn, "net/http", "ResponseController", "Flush"):
+			flushes = append(flushes, call)
+			if flushInLoop == nil && inLoop() {
+				flushInLoop = call
+			}
+		case httpsym.IsMethod(fn, "net/http", "ResponseController", "SetWriteDeadline", "SetReadDeadline"):
+			d := Writes
+			if fn.Name() == "SetReadDeadline" {
+				d = Reads
+			}
+			if errorChecked(body, call) {
+				clears |= d
+			} else if unchecked == "" {
+				unchecked = a.where(call.Pos())
+			}
+		case httpsym.IsFunc(fn, "io", "Copy", "CopyBuffer", "CopyN") && len(call.Args) >= 2:
+			if a.isResponseWriter(call.Args[0]) {
+				lastWrite = call.Pos()
+				if unbounded(info, call) {
+					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
+				}
+			}
+			if a.isRequestBody(call.Args[1]) {
+				own = union(own, &Stream{Dir: Reads, Source: "io." + fn.Name() + " from the request body", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "reads the whole request body"}}})
+			}
+		case httpsym.IsMethod(fn, "net/http", "Request", "MultipartReader", "ParseMultipartForm", "FormFile"):
+			own = union(own, &Stream{Dir: Reads, Source: "a multipart upload (" + fn.Name() + ")", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "reads a multipart upload"}}})
+		case (httpsym.IsFunc(fn, "net/http", "NewRequest", "NewRequestWithContext", "Post") || httpsym.IsMethod(fn, "net/http", "Client", "Post")) &&
+			len(call.Args) > 0 && a.isRequestBody(call.Args[len(call.Args)-1]):
+			own = union(own, &Stream{Dir: Reads, Source: "the request body forwarded upstream", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "forwards the request body"}}})
+		case httpsym.IsFunc(fn, "net/http", "MaxBytesReader"):
+			clears |= Reads
+		case a.writes(call, fn):
+			lastWrite = call.Pos()
+		}
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		visit(n)
+		stack = append(stack, n)
+		return true
+	})
+	if flushInLoop != nil {
+		own = union(own, &Stream{Dir: Writes, Source: "a Flush loop", Where: a.where(flushInLoop.Pos()), Hops: []Hop{{flushInLoop.Pos(), "flushes in a loop"}}})
+	} else {
+		for _, fl := range flushes {
+			if fl.Pos() < lastWrite {
+				own = union(own, &Stream{Dir: Writes, Source: "a Flush before further writes", Where: a.where(fl.Pos()), Hops: []Hop{{fl.Pos(), "flushes, then writes more"}}})
+				break
+			}
+		}
+	}
+	f.s = union(own, f.s)
+	f.s = clear(f.s, clears)
+	f.clears = clears
+	if f.s != nil && unchecked != "" && f.s.Unchecked == "" {
+		c := *f.s
+		c.Unchecked = unchecked
+		f.s = &c
+	}
+	return f
+}
+
+func insideLoop(loops []ast.Node, n ast.Node) bool {
+	for _, l := range loops {
+		if l.Pos() <= n.Pos() && n.End() <= l.End() {
+			return true
+		}
+	}
+	return false
+}
+
+// isHandlerCall reports whether call invokes a handler function directly:
+// f(w, r) where f has the handler signature.
+func (a *state) isHandlerCall(call *ast.CallExpr) bool {
+	if len(call.Args) != 2 {
+		return false
+	}
+	sig, ok := typeOf(a.pass.TypesInfo, call.Fun).Underlying().(*types.Signature)
+	if !ok || !a.sym.IsHandlerSig(sig) {
+		return false
+	}
+	if tv, ok := a.pass.TypesInfo.Types[call.Fun]; ok && tv.IsType() {
+		return false
+	}
+	return true
+}
+
+func (a *state) isResponseWriter(e ast.Expr) bool {
+	t := a.pass.TypesInfo.TypeOf(e)
+	return t != nil && types.Implements(t, a.sym.ResponseWriter)
+}
+
+// isRequestBody reports whether e is r.Body of an *http.Request.
+func (a *state) isRequestBody(e ast.Expr) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "Body" && a.sym.IsRequest(a.pass.TypesInfo.TypeOf(sel.X))
+}
+
+// writes reports whether call writes to a ResponseWriter.
+func (a *state) writes(call *ast.CallExpr, fn *types.Func) bool {
+	if fn == nil {
+		return false
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Write" || fn.Name() == "WriteString") && a.isResponseWriter(sel.X) {
+		return true
+	}
+	if httpsym.IsFunc(fn, "fmt", "Fprint", "Fprintf", "Fprintln") || httpsym.IsFunc(fn, "io", "WriteString") {
+		return len(call.Args) > 0 && a.isResponseWriter(call.Args[0])
+	}
+	if httpsym.IsMethod(fn, "encoding/json", "Encoder", "Encode") {
+		return true
+	}
+	return false
+}
+
+// unbounded reports whether the source of an io.Copy into the response
+// can be arbitrarily long: anything but an in-memory reader or a constant
+// bound.
+func unbounded(info *types.Info, call *ast.CallExpr) bool {
+	src := call.Args[1]
+	t := info.TypeOf(src)
+	for _, bounded := range [][2]string{{"bytes", "Reader"}, {"bytes", "Buffer"}, {"strings", "Reader"}} {
+		if httpsym.IsNamed(t, bounded[0], bounded[1]) {
+			return false
+		}
+	}
+	if inner, ok := ast.Unparen(src).(*ast.CallExpr); ok {
+		if httpsym.CalleeIs(info, inner, "io", "LimitReader") && len(inner.Args) == 2 && info.Types[inner.Args[1]].Value != nil {
+			return false
+		}
+		if httpsym.CalleeIs(info, inner, "bytes", "NewReader", "NewBufferString", "NewBuffer") || httpsym.CalleeIs(info, inner, "strings", "NewReader") {
+			return false
+		}
+	}
+	if len(call.Args) == 3 && info.Types[call.Args[2]].Value != nil {
+		return false // io.CopyN with a constant count
+	}
+	return true
+}
+
+// errorChecked reports whether the error result of call is used.
+func errorChecked(body *ast.BlockStmt, call *ast.CallExpr) bool {
+	checked := true
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.ExprStmt:
+			if ast.Unparen(n.X) == call {
+				checked = false
+			}
+		case *ast.AssignStmt:
+			if len(n.Rhs) == 1 && ast.Unparen(n.Rhs[0]) == call {
+				if id, ok := n.Lhs[0].(*ast.Ident); ok && id.Name == "_" {
+					checked = false
+				}
+			}
+		case *ast.DeferStmt:
+			if n.Call == call {
+				checked = false
+			}
+		case *ast.GoStmt:
+			if n.Call == call {
+				checked = false
+			}
+		}
+		return checked
+	})
+	return checked
+}
+
+// defaultMux evaluates the handlers registered on http.DefaultServeMux.
+func (a *state) defaultMux() *Stream {
+	var s *Stream
+	for _, h := range a.muxRegs {
+		s = union(s, a.eval(h, nil).s.via(h.Pos(), "registered on http.DefaultServeMux"))
+	}
+	for _, pf := range a.pass.AllPackageFacts() {
+		if m, ok := pf.Fact.(*MuxStreams); ok {
+			s = union(s, m.stream())
+		}
+	}
+	return s
+}
+
+// exportFacts publishes what other packages need: streaming functions,
+// middleware pass-through, streaming variables and fields, and default
+// mux registrations.
+func (a *state) exportFacts() {
+	info := a.pass.TypesInfo
+	for fn, decl := range a.decls {
+		_ = decl
+		sum := a.funcFlow(fn)
+		s := sum.s
+		if fn.Name() == "ServeHTTP" || a.sym.IsHandlerSig(fn.Signature()) {
+			s = sum.resolve(a)
+		}
+		if s != nil {
+			a.pass.ExportObjectFact(fn, &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy})
+		}
+		var params []int
+		for _, p := range sum.params {
+			if p >= 0 {
+				params = append(params, p)
+			}
+		}
+		var fields []string
+		if fn.Name() == "ServeHTTP" {
+			for _, v := range sum.fields {
+				fields = append(fields, v.Name())
+			}
+		}
+		if len(params) > 0 || len(fields) > 0 {
+			slices.Sort(params)
+			a.pass.ExportObjectFact(fn, &Passes{Params: params, Fields: fields, Clears: sum.clears})
+		}
+	}
+	seen := make(map[*types.Var]bool)
+	for _, m := range []map[*types.Var][]ast.Expr{a.assigns, a.keyed, a.routes} {
+		for v := range m {
+			if seen[v] || v.Pkg() != a.pass.Pkg {
+				continue
+			}
+			seen[v] = true
+			if !v.IsField() && v.Parent() != a.pass.Pkg.Scope() {
+				continue // locals cannot be named from another package
+			}
+			if s := a.varStream(v); s != nil {
+				a.pass.ExportObjectFact(v, &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy})
+			}
+		}
+	}
+	var mux *Stream
+	for _, h := range a.muxRegs {
+		mux = union(mux, a.eval(h, nil).s)
+	}
+	if mux != nil {
+		a.pass.ExportPackageFact(&MuxStreams{Streams{Dir: mux.Dir, Source: mux.Source, Where: mux.Where, Proxy: mux.Proxy}})
+	}
+	_ = info
+}

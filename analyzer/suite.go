@@ -1,0 +1,15 @@
+// Package analyzer lists the streamvet checks.
+package analyzer
+
+import (
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/streamvet/streamvet/analyzer/writetimeout"
+)
+
+// Suite is the list of checks every front end runs: the vet tool, the fix
+// tool, the standalone command and the golangci-lint plugin. streamflow is
+// not listed: it reports nothing and runs as a requirement of the others.
+var Suite = []*analysis.Analyzer{
+	writetimeout.Analyzer,
+}

@@ -1,0 +1,37 @@
+// Package writetimeout defines an Analyzer that reports absolute server
+// timeouts that cut streaming handlers.
+//
+// # Analyzer writetimeout
+//
+// writetimeout: report an http.Server whose absolute WriteTimeout or ReadTimeout cuts a streaming handler
+//
+// http.Server.WriteTimeout is a deadline for the whole response, set when
+// the request has been read; ReadTimeout likewise covers the whole request
+// body. Neither moves when data flows. A handler that streams — a
+// ReverseProxy, a Flush loop, an io.Copy of a download or an upload — is
+// cut when the deadline passes, however healthy the transfer:
+//
+//	srv := &http.Server{
+//		Handler:      httputil.NewSingleHostReverseProxy(target),
+//		ReadTimeout:  5 * time.Second,
+//		WriteTimeout: 10 * time.Second, // cuts every response longer than 10s
+//	}
+//
+// Behind a ReverseProxy the failure is also silent: the failed write makes
+// the proxy panic with http.ErrAbortHandler, which net/http recovers
+// without logging, so the client sees EOF and the server logs nothing.
+//
+// The check follows the server's handler through variables, closures,
+// muxes, middleware and constructors in other packages (see streamflow),
+// and reports each absolute timeout that applies to a stream: WriteTimeout
+// when the handler streams its response, ReadTimeout when it streams the
+// request body. Zero and constant-zero timeouts, client and transport
+// timeouts, and handlers that clear or roll their deadline with
+// http.ResponseController are not reported.
+//
+// The suggested fix removes the absolute timeout and keeps the server
+// bounded with ReadHeaderTimeout and IdleTimeout, reusing the removed
+// value. Where a bound per stream is wanted, set it per request with
+// http.NewResponseController(w).SetWriteDeadline, moved forward as data
+// flows (the streamsafe package does this in one line).
+package writetimeout

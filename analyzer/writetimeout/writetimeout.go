@@ -1,0 +1,293 @@
+package writetimeout
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"slices"
+	"time"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
+	"github.com/streamvet/streamvet/fixer"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports absolute server timeouts that cut streaming handlers.
+var Analyzer = &analysis.Analyzer{
+	Name:     "writetimeout",
+	Doc:      httpsym.ExtractDoc(doc, "writetimeout"),
+	URL:      "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/writetimeout",
+	Requires: []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
+	Run:      run,
+}
+
+// server is one http.Server: its literal, the variable or field that
+// holds it, and its settings from the literal and later assignments.
+type server struct {
+	lit      *ast.CompositeLit
+	holder   *types.Var
+	declared bool // the holder is declared here as a zero http.Server
+	settings map[string]fixer.Setting
+	file     *ast.File
+}
+
+var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTimeout", "IdleTimeout"}
+
+func run(pass *analysis.Pass) (any, error) {
+	// Fast path: a package that does not import net/http builds no server.
+	if !httpsym.Imports(pass.Pkg, "net/http") {
+		return nil, nil
+	}
+	flows := pass.ResultOf[streamflow.Analyzer].(*streamflow.Result)
+	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	info := pass.TypesInfo
+
+	var servers []*server
+	byHolder := make(map[*types.Var][]*server)
+	for _, file := range pass.Files {
+		fc, _ := insp.Root().FindNode(file)
+		for c := range fc.Preorder((*ast.CompositeLit)(nil), (*ast.ValueSpec)(nil)) {
+			switch n := c.Node().(type) {
+			case *ast.CompositeLit:
+				if !isServer(info.TypeOf(n)) {
+					continue
+				}
+				s := &server{lit: n, holder: holderOf(info, c), settings: make(map[string]fixer.Setting), file: file}
+				for _, elt := range n.Elts {
+					kv, ok := elt.(*ast.KeyValueExpr)
+					if id, isID := kv.Key.(*ast.Ident); ok && isID && slices.Contains(watched, id.Name) {
+						s.settings[id.Name] = fixer.Setting{Name: id.Name, Node: kv, Value: kv.Value}
+					}
+				}
+				servers = append(servers, s)
+				if s.holder != nil {
+					byHolder[s.holder] = append(byHolder[s.holder], s)
+				}
+			case *ast.ValueSpec:
+				// var srv http.Server: a zero server configured by assignments.
+				if n.Type == nil || len(n.Values) != 0 || !isServer(info.TypeOf(n.Type)) {
+					continue
+				}
+				if _, ptr := info.TypeOf(n.Type).(*types.Pointer); ptr {
+					continue // a nil *http.Server is assigned elsewhere
+				}
+				for _, name := range n.Names {
+					if v, ok := info.Defs[name].(*types.Var); ok {
+						s := &server{holder: v, declared: true, settings: make(map[string]fixer.Setting), file: file}
+						servers = append(servers, s)
+						byHolder[v] = append(byHolder[v], s)
+					}
+				}
+			}
+		}
+		// Settings assigned after construction: srv.WriteTimeout = d.
+		for c := range fc.Preorder((*ast.AssignStmt)(nil)) {
+			as := c.Node().(*ast.AssignStmt)
+			if len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+				continue
+			}
+			sel, ok := as.Lhs[0].(*ast.SelectorExpr)
+			if !ok || !slices.Contains(watched, sel.Sel.Name) || !isServer(info.TypeOf(sel.X)) {
+				continue
+			}
+			holder := varOf(info, sel.X)
+			for _, s := range byHolder[holder] {
+				if s.file == file || s.holder.IsField() || s.holder.Parent() == pass.Pkg.Scope() {
+					s.settings[sel.Sel.Name] = fixer.Setting{Name: sel.Sel.Name, Node: as, Value: as.Rhs[0]}
+				}
+			}
+		}
+	}
+
+	for _, s := range servers {
+		check(pass, flows, s)
+	}
+	return nil, nil
+}
+
+func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
+	info := pass.TypesInfo
+	var stream *streamflow.Stream
+	handlerName := "http.DefaultServeMux"
+	if h, ok := s.settings["Handler"]; ok && !isDefaultMux(info, h.Value) {
+		stream = flows.Handler(h.Value)
+		handlerName = types.ExprString(h.Value)
+	} else if s.lit != nil || s.declared {
+		stream = flows.DefaultMux()
+	}
+	if stream == nil {
+		return // the handler does not stream: absolute timeouts are fine
+	}
+
+	var findings []fixer.Setting
+	for _, name := range []string{"ReadTimeout", "WriteTimeout"} {
+		set, ok := s.settings[name]
+		if !ok || isZero(info, set.Value) {
+			continue // unset or constant zero: no deadline
+		}
+		dir := streamflow.Writes
+		if name == "ReadTimeout" {
+			dir = streamflow.Reads
+		}
+		if stream.Dir&dir == 0 {
+			continue // streams the other way only
+		}
+		findings = append(findings, set)
+	}
+	if len(findings) == 0 {
+		return
+	}
+	removed := func(name string) bool {
+		return slices.ContainsFunc(findings, func(f fixer.Setting) bool { return f.Name == name })
+	}
+	_, readKept := s.settings["ReadTimeout"]
+	readKept = readKept && !removed("ReadTimeout")
+	var need []fixer.Replacement
+	if _, ok := s.settings["ReadHeaderTimeout"]; !ok && !readKept {
+		need = append(need, fixer.ReadHeaderTimeout)
+	}
+	if _, ok := s.settings["IdleTimeout"]; !ok && !readKept {
+		need = append(need, fixer.IdleTimeout)
+	}
+	src, err := pass.ReadFile(pass.Fset.File(s.file.Pos()).Name())
+	var file *fixer.File
+	if err == nil {
+		file = &fixer.File{Fset: pass.Fset, Syntax: s.file, Info: info, Src: src}
+	}
+	for _, f := range findings {
+		// Share the replacements out so that applying every fix adds each
+		// once: ReadTimeout becomes ReadHeaderTimeout, WriteTimeout the rest.
+		var with []fixer.Replacement
+		switch {
+		case len(findings) == 1:
+			with = need
+		case f.Name == "ReadTimeout":
+			with = only(need, fixer.ReadHeaderTimeout)
+		default:
+			with = only(need, fixer.IdleTimeout)
+		}
+		d := analysis.Diagnostic{
+			Pos:     f.Node.Pos(),
+			End:     f.Node.End(),
+			Message: message(info, f, handlerName, stream),
+		}
+		for _, hop := range stream.Hops {
+			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+		}
+		if file != nil {
+			if fix, ok := fixer.ReplaceServerTimeout(file, f, with); ok {
+				d.SuggestedFixes = []analysis.SuggestedFix{fix}
+			}
+		}
+		httpsym.Report(pass, d)
+	}
+}
+
+func only(list []fixer.Replacement, r fixer.Replacement) []fixer.Replacement {
+	if slices.Contains(list, r) {
+		return []fixer.Replacement{r}
+	}
+	return nil
+}
+
+func message(info *types.Info, f fixer.Setting, handler string, s *streamflow.Stream) string {
+	value := types.ExprString(f.Value)
+	if tv := info.Types[f.Value]; tv.Value != nil {
+		if d, ok := constant.Int64Val(tv.Value); ok {
+			value = time.Duration(d).String()
+		}
+	}
+	var what, cut, remedy string
+	if f.Name == "WriteTimeout" {
+		what = "streaming responses"
+		cut = "a response that lasts longer is cut mid-stream"
+		remedy = "remove WriteTimeout and bound the stream by inactivity instead (ReadHeaderTimeout, IdleTimeout, and http.ResponseController.SetWriteDeadline moved forward as data flows)"
+	} else {
+		what = "streamed request bodies"
+		cut = "an upload that lasts longer is cut mid-body"
+		remedy = "replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity (http.ResponseController.SetReadDeadline moved forward as data flows)"
+	}
+	if s.Proxy {
+		cut += ", and ReverseProxy turns the failure into an http.ErrAbortHandler panic that net/http recovers silently, so nothing is logged"
+	} else {
+		cut += " with an i/o timeout and the client gets a truncated response"
+	}
+	msg := fmt.Sprintf("%s (%s) cuts %s of %s (%s): %s; %s", f.Name, value, what, handler, s.Describe(), cut, remedy)
+	if s.Unchecked != "" {
+		msg += fmt.Sprintf(" (the deadline cleared at %s does not count: its error is ignored, and it fails with http.ErrNotSupported through ResponseWriter wrappers without Unwrap)", s.Unchecked)
+	}
+	return msg
+}
+
+func isServer(t types.Type) bool { return httpsym.IsNamed(t, "net/http", "Server") }
+
+func isDefaultMux(info *types.Info, e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if id, ok := e.(*ast.Ident); ok && id.Name == "nil" && info.Types[e].IsNil() {
+		return true
+	}
+	if sel, ok := e.(*ast.SelectorExpr); ok {
+		if v, ok := info.Uses[sel.Sel].(*types.Var); ok && v.Pkg() != nil && v.Pkg().Path() == "net/http" && v.Name() == "DefaultServeMux" {
+			return true
+		}
+	}
+	return false
+}
+
+func isZero(info *types.Info, e ast.Expr) bool {
+	tv := info.Types[e]
+	return tv.Value != nil && constant.Sign(tv.Value) == 0
+}
+
+// holderOf finds the variable or field a server literal is stored in.
+func holderOf(info *types.Info, c inspector.Cursor) *types.Var {
+	node := c.Node()
+	p := c.Parent()
+	if u, ok := p.Node().(*ast.UnaryExpr); ok && u.Op == token.AND {
+		node, p = u, p.Parent()
+	}
+	switch pn := p.Node().(type) {
+	case *ast.AssignStmt:
+		for i, rhs := range pn.Rhs {
+			if rhs == node && i < len(pn.Lhs) {
+				return varOf(info, pn.Lhs[i])
+			}
+		}
+	case *ast.ValueSpec:
+		for i, v := range pn.Values {
+			if v == node && i < len(pn.Names) {
+				return varOf(info, pn.Names[i])
+			}
+		}
+	case *ast.KeyValueExpr:
+		return varOf(info, pn.Key)
+	}
+	return nil
+}
+
+func varOf(info *types.Info, e ast.Expr) *types.Var {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v, _ := info.ObjectOf(e).(*types.Var)
+		return v
+	case *ast.SelectorExpr:
+		if sel := info.Selections[e]; sel != nil && sel.Kind() == types.FieldVal {
+			return sel.Obj().(*types.Var)
+		}
+		v, _ := info.Uses[e.Sel].(*types.Var)
+		return v
+	case *ast.StarExpr:
+		return varOf(info, e.X)
+	}
+	return nil
+}
