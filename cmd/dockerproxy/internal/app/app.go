@@ -1,0 +1,119 @@
+// Package app wires dockerproxy's packages together: it parses the
+// configuration, builds the handler and the TLS listener, and runs until
+// the context ends.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/config"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/server"
+)
+
+// Main runs the command with args (without the program name).
+func Main(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "gen-certs" {
+		return genCerts(args[1:], stderr)
+	}
+	c, err := config.Parse(args, getenv, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	var lh slog.Handler
+	hopts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		lh = slog.NewJSONHandler(stderr, hopts)
+	} else {
+		lh = slog.NewTextHandler(stderr, hopts)
+	}
+	log := slog.New(lh)
+
+	up, err := proxy.ParseUpstream(c.Upstream)
+	if err != nil {
+		return err
+	}
+	var tlsCfg *tls.Config
+	if c.TLSCert != "" {
+		if tlsCfg, err = certs.ServerConfig(c.TLSCert, c.TLSKey, c.TLSClientCA); err != nil {
+			return err
+		}
+	}
+	m := metrics.New()
+	h := proxy.New(proxy.Options{Upstream: up, Policy: c.Policy, Token: c.Token, Limits: c.Limits, Logger: log, Metrics: m})
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return err
+	}
+	sc := server.Config{
+		Listener: ln, TLS: tlsCfg, Handler: h, Logger: log, Grace: c.Grace,
+		ReadHeaderTimeout: c.ReadHeader, IdleTimeout: c.KeepAlive,
+	}
+	if c.AdminListen != "" {
+		if sc.AdminListener, err = net.Listen("tcp", c.AdminListen); err != nil {
+			ln.Close()
+			return err
+		}
+		sc.Admin = adminMux(up, m)
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
+		"client_certs", c.TLSClientCA != "", "token", c.Token != "", "upstream", up.Addr,
+		"policy", c.Policy.String(), "admin", c.AdminListen,
+		"idle_short", c.Limits.Short, "idle_progress", c.Limits.Progress,
+		"idle_bulk", c.Limits.Bulk, "idle_stream", c.Limits.Idle)
+	return server.Run(ctx, sc)
+}
+
+func adminMux(up *proxy.Upstream, m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+		defer cancel()
+		if err := up.Ping(ctx); err != nil {
+			http.Error(w, "daemon: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
+}
+
+func genCerts(args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("dockerproxy gen-certs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "certs", "output `directory`")
+	hosts := fs.String("hosts", "127.0.0.1,localhost", "comma-separated DNS names and IP addresses of the proxy")
+	days := fs.Int("days", 365, "validity in days")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	var hs []string
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hs = append(hs, h)
+		}
+	}
+	if err := certs.Generate(*dir, hs, time.Duration(*days)*24*time.Hour); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "wrote CA, server and client certificates to %s\nserver: dockerproxy -tls-dir %s\nclient: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", *dir, *dir, *dir)
+	return nil
+}

@@ -1,0 +1,173 @@
+// Package config parses dockerproxy's flags and their environment
+// equivalents, and refuses unsafe combinations.
+//
+// Every flag -name has an environment variable DOCKERPROXY_NAME (upper
+// case, dashes as underscores); a flag on the command line wins. -allow may
+// be repeated; its variable holds rules separated by ";".
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+)
+
+// Config is the parsed, validated configuration.
+type Config struct {
+	Listen      string // address to serve the Docker API on
+	Upstream    string // daemon address
+	TLSDir      string // directory with ca.pem, server-cert.pem, server-key.pem
+	TLSCert     string // server certificate (PEM)
+	TLSKey      string // server key (PEM)
+	TLSClientCA string // CA for client certificates; set means mTLS required
+	TokenFile   string // file holding the bearer token
+	Token       string // the token read from TokenFile
+	Policy      *policy.Policy
+	Limits      proxy.Limits
+	Grace       time.Duration // shutdown grace period
+	ReadHeader  time.Duration // http.Server ReadHeaderTimeout
+	KeepAlive   time.Duration // http.Server IdleTimeout
+	AdminListen string        // address for /healthz and /metrics; empty: off
+	LogLevel    slog.Level
+	LogFormat   string // text or json
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, "; ") }
+func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
+
+// Parse parses args (without the program name) with getenv for the
+// environment, and validates the result. Usage goes to out.
+func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, error) {
+	c := &Config{Limits: proxy.DefaultLimits}
+	fs := flag.NewFlagSet("dockerproxy", flag.ContinueOnError)
+	fs.SetOutput(out)
+	var policyName, level string
+	var allow multi
+	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
+	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port")
+	fs.StringVar(&c.TLSDir, "tls-dir", "", "`directory` with ca.pem, server-cert.pem and server-key.pem (as written by gen-certs); sets the three file flags' defaults")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "server certificate `file` (PEM)")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "server private key `file` (PEM)")
+	fs.StringVar(&c.TLSClientCA, "tls-client-ca", "", "CA `file` for client certificates; when set, clients must present a certificate it signed")
+	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json)")
+	fs.StringVar(&policyName, "policy", "all", "endpoint policy: all, read-only or allowlist")
+	fs.Var(&allow, "allow", "allowlist `rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored); repeatable")
+	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "inactivity limit for ordinary requests (0: none)")
+	fs.DurationVar(&c.Limits.Progress, "idle-progress", c.Limits.Progress, "inactivity limit for pull, push, build, commit (0: none)")
+	fs.DurationVar(&c.Limits.Bulk, "idle-bulk", c.Limits.Bulk, "inactivity limit for save, load, export, archive (0: none)")
+	fs.DurationVar(&c.Limits.Idle, "idle-stream", c.Limits.Idle, "limit on a blocked write for events, logs -f, stats, wait; silence never cuts them (0: none)")
+	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "on SIGTERM, how long requests in flight may take before they are cut")
+	fs.DurationVar(&c.ReadHeader, "read-header-timeout", 10*time.Second, "time allowed to receive request headers")
+	fs.DurationVar(&c.KeepAlive, "keepalive-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
+	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics over plain HTTP (empty: off)")
+	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+
+	// Environment first, so that the command line wins.
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "DOCKERPROXY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		vals := []string{v}
+		if f.Name == "allow" {
+			vals = strings.Split(v, ";")
+		}
+		for _, v := range vals {
+			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil && envErr == nil {
+				envErr = fmt.Errorf("%s: %v", name, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return nil, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("-log-level: %v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, fmt.Errorf("-log-format: want text or json, not %q", c.LogFormat)
+	}
+	if policyName == "all" && len(allow) > 0 {
+		policyName = "allowlist" // -allow alone means an allowlist
+	}
+	p, err := policy.Parse(policyName, allow)
+	if err != nil {
+		return nil, err
+	}
+	c.Policy = p
+	if c.TLSDir != "" {
+		def := func(v *string, name string) {
+			if *v == "" {
+				*v = filepath.Join(c.TLSDir, name)
+			}
+		}
+		def(&c.TLSCert, certs.ServerCertFile)
+		def(&c.TLSKey, certs.ServerKeyFile)
+		def(&c.TLSClientCA, certs.CAFile)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return nil, errors.New("-tls-cert and -tls-key go together")
+	}
+	if c.TLSClientCA != "" && c.TLSCert == "" {
+		return nil, errors.New("-tls-client-ca needs -tls-cert and -tls-key")
+	}
+	if c.TokenFile != "" {
+		b, err := os.ReadFile(c.TokenFile)
+		if err != nil {
+			return nil, fmt.Errorf("-token-file: %v", err)
+		}
+		c.Token = strings.TrimSpace(string(b))
+		if len(c.Token) < 16 {
+			return nil, fmt.Errorf("-token-file: token is %d characters; use at least 16", len(c.Token))
+		}
+	}
+	loop, err := IsLoopback(c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("-listen: %v", err)
+	}
+	if !loop {
+		if c.TLSCert == "" {
+			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without TLS: anyone who can reach it would control the Docker daemon; set -tls-cert and -tls-key (and -tls-client-ca or -token-file)", c.Listen)
+		}
+		if c.TLSClientCA == "" && c.Token == "" {
+			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without client authentication: anyone who can reach it would control the Docker daemon; set -tls-client-ca (client certificates) or -token-file (bearer token)", c.Listen)
+		}
+	}
+	return c, nil
+}
+
+// IsLoopback reports whether the host of addr is a loopback IP address or
+// "localhost". An empty host (":2376") listens on every interface.
+func IsLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, err
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}

@@ -1,0 +1,154 @@
+// Package server runs the proxy's listeners and its graceful shutdown.
+//
+// The HTTP server has no absolute timeouts (ReadTimeout, WriteTimeout):
+// they would cut pushes, builds and event streams. It has
+// ReadHeaderTimeout, so a client that trickles its headers is cut, and
+// IdleTimeout for keep-alive connections. Long requests are bounded by the
+// inactivity limits of package proxy instead.
+//
+// Shutdown: stop accepting, cut idle-class streams at once (they never end
+// on their own), let other requests finish within the grace period, then
+// cut what is left, close every connection including hijacked ones (which
+// http.Server.Shutdown does not track), and return.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+)
+
+// Config is what Run needs.
+type Config struct {
+	Listener net.Listener // plain TCP; wrapped in TLS when TLS is set
+	TLS      *tls.Config  // nil: plain HTTP (only allowed on loopback by the caller)
+	Handler  *proxy.Handler
+	Logger   *slog.Logger
+	// Grace is how long requests in flight may take after shutdown starts.
+	Grace time.Duration
+	// ReadHeaderTimeout bounds the time to receive request headers.
+	ReadHeaderTimeout time.Duration
+	// IdleTimeout bounds how long a keep-alive connection waits for the
+	// next request.
+	IdleTimeout time.Duration
+	// Admin, when set, serves /healthz and /metrics.
+	AdminListener net.Listener
+	Admin         http.Handler
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully. It
+// returns nil after a clean shutdown.
+func Run(ctx context.Context, c Config) error {
+	tracked := &trackingListener{Listener: c.Listener, conns: map[net.Conn]struct{}{}}
+	var ln net.Listener = tracked
+	if c.TLS != nil {
+		ln = tls.NewListener(tracked, c.TLS)
+	}
+	base, cancelBase := context.WithCancelCause(context.Background())
+	defer cancelBase(nil)
+	srv := &http.Server{
+		Handler:           proxy.Recover(c.Logger, c.Handler),
+		ReadHeaderTimeout: c.ReadHeaderTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		MaxHeaderBytes:    1 << 20,
+		BaseContext:       func(net.Listener) context.Context { return base },
+		ErrorLog:          slog.NewLogLogger(c.Logger.Handler(), slog.LevelDebug),
+		// HTTP/2 is off (TLSNextProto empty map): Docker upgrades hijack
+		// the connection, which HTTP/2 cannot do.
+		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	var admin *http.Server
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	if c.AdminListener != nil {
+		admin = &http.Server{Handler: c.Admin, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+		go func() { errc <- admin.Serve(c.AdminListener) }()
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	start := time.Now()
+	n := c.Handler.CancelIdle(proxy.ErrShutdown)
+	c.Logger.Info("shutting down", "grace", c.Grace, "idle_streams_cut", n)
+	gctx, cancel := context.WithTimeout(context.Background(), c.Grace)
+	defer cancel()
+	err := srv.Shutdown(gctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		cut := c.Handler.CancelAll(proxy.ErrShutdown)
+		c.Logger.Warn("grace period over, cutting remaining requests", "requests_cut", cut)
+	}
+	cancelBase(proxy.ErrShutdown)
+	closed := tracked.closeAll() // hijacked connections, and any left over
+	_ = srv.Close()
+	if admin != nil {
+		_ = admin.Close()
+	}
+	c.Logger.Info("stopped", "took", time.Since(start).Round(time.Millisecond), "connections_closed", closed)
+	return nil
+}
+
+// trackingListener remembers every accepted connection until it is
+// closed, so shutdown can close hijacked connections too.
+type trackingListener struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func (l *trackingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, l: l}
+	l.mu.Lock()
+	l.conns[tc] = struct{}{}
+	l.mu.Unlock()
+	return tc, nil
+}
+
+func (l *trackingListener) closeAll() int {
+	l.mu.Lock()
+	list := make([]net.Conn, 0, len(l.conns))
+	for c := range l.conns {
+		list = append(list, c)
+	}
+	l.mu.Unlock()
+	for _, c := range list {
+		_ = c.Close()
+	}
+	return len(list)
+}
+
+type trackedConn struct {
+	net.Conn
+	l    *trackingListener
+	once sync.Once
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.l.mu.Lock()
+		delete(c.l.conns, c)
+		c.l.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+// CloseWrite half-closes the connection, so an upgraded stream can tell
+// the client that the container's output ended while stdin stays open.
+func (c *trackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
