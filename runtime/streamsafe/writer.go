@@ -1,0 +1,101 @@
+package streamsafe
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+)
+
+// responseWriter notes progress and failures of the response. It keeps
+// Flush, Hijack and Unwrap so that http.ResponseController and code that
+// asserts http.Flusher or http.Hijacker keep working.
+type responseWriter struct {
+	http.ResponseWriter
+	s *stream
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	// 1xx responses other than 101 are informational; the real status follows.
+	if !w.s.wroteHeader && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		w.s.wroteHeader = true
+		w.s.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	s := w.s
+	if !s.wroteHeader {
+		s.wroteHeader = true
+		s.status = http.StatusOK
+	}
+	total := 0
+	for {
+		chunk := p[:min(len(p), maxChunk)]
+		s.ioStart(&s.writes)
+		n, err := w.ResponseWriter.Write(chunk)
+		total += n
+		s.bytesOut += int64(n)
+		if err == http.ErrBodyNotAllowed {
+			// A body on a 204 or 304 is a handler bug, not a broken connection.
+			s.ioEnd(&s.writes, nil, nil)
+		} else {
+			s.ioEnd(&s.writes, err, ErrWrite)
+		}
+		p = p[n:]
+		if err != nil || len(p) == 0 {
+			return total, err
+		}
+	}
+}
+
+// FlushError is what http.ResponseController.Flush calls: a flush can block
+// on a stalled client just like a write.
+func (w *responseWriter) FlushError() error {
+	s := w.s
+	if !s.wroteHeader {
+		s.wroteHeader = true
+		s.status = http.StatusOK
+	}
+	s.ioStart(&s.writes)
+	err := s.rc.Flush()
+	s.ioEnd(&s.writes, err, ErrWrite)
+	return err
+}
+
+func (w *responseWriter) Flush() { w.FlushError() }
+
+// Hijack hands the connection over; from then on Handler applies no limits
+// and sets no deadlines.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	s := w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conn, brw, err := s.rc.Hijack()
+	if err == nil {
+		s.hijacked = true
+	}
+	return conn, brw, err
+}
+
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// body notes progress and failures of the request body.
+type body struct {
+	io.ReadCloser
+	s *stream
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	s := b.s
+	s.ioStart(&s.reads)
+	n, err := b.ReadCloser.Read(p)
+	s.bytesIn.Add(int64(n))
+	if err == io.EOF {
+		s.ioEnd(&s.reads, nil, nil)
+	} else {
+		s.ioEnd(&s.reads, err, ErrRead)
+	}
+	return n, err
+}
