@@ -240,6 +240,13 @@ type flow struct {
 func (f flow) empty() bool { return f.s == nil && len(f.params) == 0 && len(f.fields) == 0 }
 
 func (f flow) join(g flow) flow {
+	// A direction stays cleared only if every joined path clears it.
+	switch {
+	case f.empty() && f.clears == 0:
+		f.clears = g.clears
+	case !g.empty():
+		f.clears &= g.clears
+	}
 	f.s = union(f.s, g.s)
 	for _, p := range g.params {
 		if !slices.Contains(f.params, p) {
@@ -1029,7 +1036,9 @@ func (a *state) exportFacts() {
 		var fields []string
 		if fn.Name() == "ServeHTTP" {
 			for _, v := range sum.fields {
-				fields = append(fields, v.Name())
+				if v.Exported() { // only exported fields can be set from another package
+					fields = append(fields, v.Name())
+				}
 			}
 		}
 		if len(params) > 0 || len(fields) > 0 {

@@ -121,7 +121,7 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	handlerName := "http.DefaultServeMux"
 	if h, ok := s.settings["Handler"]; ok && !isDefaultMux(info, h.Value) {
 		stream = flows.Handler(h.Value)
-		handlerName = types.ExprString(h.Value)
+		handlerName = describe(h.Value)
 	} else if s.lit != nil || s.declared {
 		stream = flows.DefaultMux()
 	}
@@ -191,6 +191,21 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 		}
 		httpsym.Report(pass, d)
 	}
+}
+
+// describe names a handler expression briefly: function literals are
+// named by kind, not spelled out.
+func describe(e ast.Expr) string {
+	lit := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		_, isLit := n.(*ast.FuncLit)
+		lit = lit || isLit
+		return !lit
+	})
+	if lit {
+		return "the handler literal"
+	}
+	return types.ExprString(e)
 }
 
 func only(list []fixer.Replacement, r fixer.Replacement) []fixer.Replacement {

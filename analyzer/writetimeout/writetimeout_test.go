@@ -6,14 +6,29 @@ import (
 
 	"golang.org/x/tools/go/analysis/analysistest"
 
+	"github.com/streamvet/streamvet/analyzer/streamflow"
 	"github.com/streamvet/streamvet/analyzer/writetimeout"
 )
 
-func testdata() string {
-	dir, _ := filepath.Abs("../../testdata")
+func testdata(t *testing.T) string {
+	dir, err := filepath.Abs("../../testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return dir
 }
 
+// TestBlog runs the check on the program from the blog post.
 func TestBlog(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, testdata(), writetimeout.Analyzer, "blog")
+	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "blog")
+}
+
+// TestShapes covers the positive and negative shapes, with their fixes.
+func TestShapes(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
+}
+
+// TestFacts checks the facts streamflow exports for other packages.
+func TestFacts(t *testing.T) {
+	analysistest.Run(t, testdata(t), streamflow.Analyzer, "wtlib")
 }

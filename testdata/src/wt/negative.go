@@ -1,0 +1,196 @@
+package wt
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"strings"
+	"time"
+
+	"wtlib"
+)
+
+const noTimeout = 0
+
+func apiHandler(w http.ResponseWriter, r *http.Request) {
+	var req map[string]any
+	json.NewDecoder(r.Body).Decode(&req)
+	json.NewEncoder(w).Encode(req)
+}
+
+func negatives() []*http.Server {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return []*http.Server{
+		// ok: zero means no deadline.
+		{Handler: proxy, WriteTimeout: 0, ReadTimeout: 0},
+		// ok: a constant zero is still zero.
+		{Handler: proxy, WriteTimeout: noTimeout},
+		// ok: short JSON handlers may have absolute timeouts.
+		{Handler: http.HandlerFunc(apiHandler), ReadTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second},
+		// ok: only ReadHeaderTimeout and IdleTimeout, the safe pair.
+		{Handler: proxy, ReadHeaderTimeout: 5 * time.Second, IdleTimeout: time.Minute},
+		// ok: TimeoutHandler buffers the response; the timeouthandler check reports it.
+		{Handler: http.TimeoutHandler(proxy, time.Minute, "timeout"), WriteTimeout: 2 * time.Minute},
+		// ok: static files are served whole by net/http; not treated as streams.
+		{Handler: http.FileServer(http.Dir("/srv/www")), WriteTimeout: time.Minute},
+		// ok: a cross-package constructor of short handlers.
+		{Handler: wtlib.NewAPI(), WriteTimeout: time.Minute},
+	}
+}
+
+// ok: client and transport timeouts are not server deadlines.
+func clientTimeouts() {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.Transport = &http.Transport{ResponseHeaderTimeout: 10 * time.Second, IdleConnTimeout: time.Minute}
+	client := &http.Client{Timeout: 10 * time.Second}
+	_ = client
+	http.ListenAndServe(":8080", proxy)
+}
+
+// ok: the proxy is built but never served; the server serves the API.
+func neverServed() *http.Server {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	_ = proxy
+	return &http.Server{Handler: http.HandlerFunc(apiHandler), WriteTimeout: time.Minute}
+}
+
+// ok: two servers; only the one without streams has a timeout.
+func twoServers() (*http.Server, *http.Server) {
+	stream := &http.Server{Handler: httputil.NewSingleHostReverseProxy(target), ReadHeaderTimeout: time.Second}
+	api := &http.Server{Handler: http.HandlerFunc(apiHandler), WriteTimeout: time.Minute}
+	return stream, api
+}
+
+// ok: the handler clears its write deadline and checks the error.
+func clearedDeadline() *http.Server {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	h := func(w http.ResponseWriter, r *http.Request) {
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}
+	return &http.Server{Handler: http.HandlerFunc(h), WriteTimeout: time.Minute}
+}
+
+// ok: a rolling deadline, moved forward on every event.
+func rollingDeadline(w http.ResponseWriter, r *http.Request) {
+	rc := http.NewResponseController(w)
+	for i := 0; ; i++ {
+		if err := rc.SetWriteDeadline(time.Now().Add(30 * time.Second)); err != nil {
+			return
+		}
+		io.WriteString(w, "data: tick\n\n")
+		rc.Flush()
+	}
+}
+
+func rollingServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(rollingDeadline), WriteTimeout: time.Minute}
+}
+
+// ok: middleware that clears the deadline before delegating.
+func noDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func clearingMiddleware() *http.Server {
+	return &http.Server{Handler: noDeadline(httputil.NewSingleHostReverseProxy(target)), WriteTimeout: time.Minute}
+}
+
+// ok: a hijacked connection has no deadlines.
+func tunnel(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	upstream, err := net.Dial("tcp", "127.0.0.1:2375")
+	if err != nil {
+		return
+	}
+	go io.Copy(upstream, conn)
+	io.Copy(conn, upstream)
+}
+
+func tunnelServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(tunnel), WriteTimeout: time.Minute}
+}
+
+// ok: one Flush at the end is not a stream.
+func flushOnce(w http.ResponseWriter, r *http.Request) {
+	io.WriteString(w, "hello")
+	w.(http.Flusher).Flush()
+}
+
+// ok: bounded in-memory readers.
+func inMemory(w http.ResponseWriter, r *http.Request) {
+	io.Copy(w, strings.NewReader("short answer"))
+	io.CopyN(w, r.Body, 512)
+}
+
+func boundedServers() []*http.Server {
+	return []*http.Server{
+		{Handler: http.HandlerFunc(flushOnce), WriteTimeout: time.Minute},
+		{Handler: http.HandlerFunc(inMemory), WriteTimeout: time.Minute},
+	}
+}
+
+// ok: an SSE handler streams its response, not its request: ReadTimeout stays.
+func sseReadOnly() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(events), ReadTimeout: 5 * time.Second, IdleTimeout: time.Minute}
+}
+
+// ok: the upload is bounded by MaxBytesReader.
+func boundedUpload(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	io.Copy(io.Discard, r.Body)
+}
+
+func boundedUploadServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(boundedUpload), ReadTimeout: time.Minute}
+}
+
+// ok: reading a small JSON body is not an upload.
+func readAll(w http.ResponseWriter, r *http.Request) {
+	b, _ := io.ReadAll(r.Body)
+	w.Write(b)
+}
+
+func readAllServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(readAll), ReadTimeout: time.Minute}
+}
+
+// ok: a mux of short handlers.
+func shortMux() *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/a", apiHandler)
+	mux.Handle("/b", http.HandlerFunc(apiHandler))
+	return &http.Server{Handler: mux, WriteTimeout: time.Minute}
+}
+
+// ok: the wrapper type around a short handler; another instance of it
+// wraps a proxy, on a server without timeouts.
+func wrapperInstances() (*http.Server, *http.Server) {
+	api := &http.Server{Handler: &metrics{next: http.HandlerFunc(apiHandler)}, WriteTimeout: time.Minute}
+	stream := &http.Server{Handler: &metrics{next: httputil.NewSingleHostReverseProxy(target)}}
+	return api, stream
+}
+
+// ok: middleware around a short handler.
+func middlewareShort() *http.Server {
+	return &http.Server{Handler: logging(http.HandlerFunc(apiHandler)), WriteTimeout: time.Minute}
+}
+
+// ok: the upload limit applies to the whole handler.
+func maxBytesUpload() *http.Server {
+	return &http.Server{Handler: http.MaxBytesHandler(http.HandlerFunc(upload), 1<<20), ReadTimeout: time.Minute}
+}
