@@ -97,6 +97,9 @@ func (s *Stream) via(pos token.Pos, msg string) *Stream {
 	if s == nil || !pos.IsValid() {
 		return s
 	}
+	if len(s.Hops) > 0 && s.Hops[0].Pos == pos {
+		return s // the inner step already explains this position
+	}
 	c := *s
 	c.Hops = append([]Hop{{pos, msg}}, s.Hops...)
 	return &c
@@ -507,10 +510,10 @@ func (a *state) local(v *types.Var, en *env) flow {
 	defer delete(a.busy, v)
 	var f flow
 	for _, rhs := range a.assigns[v] {
-		f = f.join(a.eval(rhs, en).via(rhs.Pos(), v.Name()))
+		f = f.join(a.eval(rhs, en).via(rhs.Pos(), "stored in "+v.Name()))
 	}
 	for _, h := range a.routes[v] {
-		f = f.join(a.eval(h, en).via(h.Pos(), "routed by "+v.Name()))
+		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
 	}
 	return f
 }
@@ -541,7 +544,7 @@ func (a *state) varStream(v *types.Var) *Stream {
 	var s *Stream
 	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v], a.routes[v]} {
 		for _, e := range list {
-			s = union(s, a.eval(e, nil).s.via(e.Pos(), v.Name()))
+			s = union(s, a.eval(e, nil).s.via(e.Pos(), "stored in "+v.Name()))
 		}
 	}
 	if s == nil && len(a.assigns[v])+len(a.keyed[v]) == 0 {
@@ -821,7 +824,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		switch {
 		case fn != nil && fn.Name() == "ServeHTTP" && len(call.Args) == 2:
 			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
-				f = f.join(a.eval(sel.X, en).via(call.Pos(), "served by "+types.ExprString(sel.X)))
+				f = f.join(a.eval(sel.X, en).via(call.Pos(), "delegates to "+types.ExprString(sel.X)))
 			}
 		case a.isHandlerCall(call):
 			f = f.join(a.eval(call.Fun, en))

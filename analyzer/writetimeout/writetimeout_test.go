@@ -6,7 +6,6 @@ import (
 
 	"golang.org/x/tools/go/analysis/analysistest"
 
-	"github.com/streamvet/streamvet/analyzer/streamflow"
 	"github.com/streamvet/streamvet/analyzer/writetimeout"
 )
 
@@ -26,9 +25,4 @@ func TestBlog(t *testing.T) {
 // TestShapes covers the positive and negative shapes, with their fixes.
 func TestShapes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
-}
-
-// TestFacts checks the facts streamflow exports for other packages.
-func TestFacts(t *testing.T) {
-	analysistest.Run(t, testdata(t), streamflow.Analyzer, "wtlib")
 }
