@@ -21,6 +21,7 @@ import (
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
 
 // Config is the parsed, validated configuration.
@@ -65,13 +66,13 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json)")
 	fs.StringVar(&policyName, "policy", "all", "endpoint policy: all, read-only or allowlist")
 	fs.Var(&allow, "allow", "allowlist `rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored); repeatable")
-	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "inactivity limit for ordinary requests (0: none)")
-	fs.DurationVar(&c.Limits.Progress, "idle-progress", c.Limits.Progress, "inactivity limit for pull, push, build, commit (0: none)")
-	fs.DurationVar(&c.Limits.Bulk, "idle-bulk", c.Limits.Bulk, "inactivity limit for save, load, export, archive (0: none)")
-	fs.DurationVar(&c.Limits.Idle, "idle-stream", c.Limits.Idle, "limit on a blocked write for events, logs -f, stats, wait; silence never cuts them (0: none)")
+	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "how long a read or write may stay blocked for ordinary requests (0: no limit)")
+	fs.DurationVar(&c.Limits.Progress, "idle-progress", c.Limits.Progress, "the same for pull, push, build, commit")
+	fs.DurationVar(&c.Limits.Bulk, "idle-bulk", c.Limits.Bulk, "the same for save, load, export, archive")
+	fs.DurationVar(&c.Limits.Idle, "idle-stream", c.Limits.Idle, "the same for events, logs -f, stats, wait (silence never cuts a stream)")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "on SIGTERM, how long requests in flight may take before they are cut")
-	fs.DurationVar(&c.ReadHeader, "read-header-timeout", 10*time.Second, "time allowed to receive request headers")
-	fs.DurationVar(&c.KeepAlive, "keepalive-timeout", 2*time.Minute, "how long an idle keep-alive connection is kept")
+	fs.DurationVar(&c.ReadHeader, "read-header-timeout", streamsafe.ServerReadHeaderTimeout, "time allowed to receive request headers")
+	fs.DurationVar(&c.KeepAlive, "keepalive-timeout", streamsafe.ServerIdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics over plain HTTP (empty: off)")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")

@@ -1,6 +1,6 @@
 // Package proxy is the HTTP handler of dockerproxy: authentication,
-// endpoint policy, per-stream inactivity limits, abort-cause logging and
-// the reverse proxy to the daemon.
+// endpoint policy, stream classes and the reverse proxy to the daemon,
+// built on package streamsafe.
 //
 // # Why there are no absolute timeouts
 //
@@ -11,31 +11,25 @@
 // with http.ErrAbortHandler, which the server recovers without logging,
 // so the client sees EOF and nobody sees why.
 //
-// Instead every request gets an inactivity limit chosen by its stream
-// class (see package route):
-//
-//   - a write to the client, or a read of the request body, that stays
-//     blocked longer than the limit cuts the request (the peer stalled);
-//     the connection deadline is moved forward on progress, at most four
-//     times per limit, not on every write;
-//   - for short, progress and bulk requests, no bytes in either direction
-//     for longer than the limit also cuts the request;
-//   - idle streams (events, logs --follow, stats, wait) may stay silent
-//     for any time; only a stalled write cuts them;
-//   - upgraded connections (attach, exec, BuildKit session) have no limit
-//     once switched; net/http clears deadlines on hijack.
+// Instead every request runs under streamsafe.Handler with the
+// inactivity limit of its stream class (see package route and [Limits]):
+// a write to the client, or a read of the request body, that stays
+// blocked longer than the limit cuts the request; a transfer that keeps
+// moving, or a stream that has nothing to send, is never cut. Upgraded
+// connections (attach, exec, BuildKit session) have no limit once
+// switched.
 //
 // # Aborts are logged once, with their cause
 //
 // Every cut request produces exactly one log record "request aborted"
-// with a cause (client_gone, client_stalled, upstream_error,
-// idle_timeout, shutdown) and then re-panics http.ErrAbortHandler, so
-// net/http still aborts the response and the client sees an error rather
-// than a clean end. The server's request context carries no cause
-// (https://go.dev/issue/64465), so the handler derives one with
-// context.WithCancelCause.
+// with a reason (client_gone, write, read, upstream, idle) and the cause,
+// and the response is aborted, so the client sees an error rather than a
+// clean end. This package adds the stream class and the client address to
+// those records, and "stopped_by=shutdown" when the proxy cut the request
+// itself.
 //
 // Credential headers (Authorization, X-Registry-Auth, X-Registry-Config)
-// are never logged: log records carry method, path, class, status, byte
-// counts, duration and cause only.
+// are never logged: records carry method, path, class, status, byte
+// counts, duration and cause only. The proxy's own bearer token is removed
+// before the request reaches the daemon.
 package proxy

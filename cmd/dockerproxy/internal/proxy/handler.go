@@ -17,9 +17,13 @@ import (
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
+	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
 
-// Limits are the inactivity limits per stream class; zero disables one.
+// Limits are the inactivity limits per stream class: how long one read of
+// the request body or one write of the response may stay blocked before
+// the request is cut. Silence (nothing to send) never cuts a request.
+// Zero disables a limit.
 type Limits struct {
 	// Short applies to requests not in another class, and to upgrade
 	// requests until the protocol switch.
@@ -28,19 +32,22 @@ type Limits struct {
 	Progress time.Duration
 	// Bulk applies to save, load, export and archive.
 	Bulk time.Duration
-	// Idle applies to events, logs --follow, stats and wait, and only to
-	// writes that stay blocked: silence never cuts these streams.
+	// Idle applies to events, logs --follow, stats and wait.
 	Idle time.Duration
 }
 
-// DefaultLimits are generous enough for slow registries and large images;
-// they exist to reclaim connections whose peer vanished without a FIN.
+// DefaultLimits reclaim connections whose peer stopped reading or sending
+// without closing; a healthy peer on a slow link moves bytes far more often.
 var DefaultLimits = Limits{
-	Short:    2 * time.Minute,
-	Progress: 10 * time.Minute,
-	Bulk:     2 * time.Minute,
+	Short:    time.Minute,
+	Progress: 5 * time.Minute,
+	Bulk:     time.Minute,
 	Idle:     5 * time.Minute,
 }
+
+// ErrShutdown is the cause given to requests cut because the proxy is
+// stopping.
+var ErrShutdown = errors.New("dockerproxy: shutting down")
 
 // Options configure a Handler.
 type Options struct {
@@ -55,15 +62,25 @@ type Options struct {
 
 // Handler proxies Docker Engine API requests to one daemon.
 type Handler struct {
-	opt Options
-	rp  *httputil.ReverseProxy
-	log *slog.Logger
+	opt     Options
+	log     *slog.Logger
+	classes map[route.Class]http.Handler
 
 	mu      sync.Mutex
-	streams map[*stream]struct{}
+	streams map[*request]struct{}
 }
 
-type streamKey struct{}
+// request is what the Handler knows about a request in flight; the
+// context carries it so that log records can name the class and the
+// client, and so that shutdown can cut the request.
+type request struct {
+	class  route.Class
+	remote string
+	cancel context.CancelCauseFunc
+	ctx    context.Context
+}
+
+type requestKey struct{}
 
 // New returns a Handler for opt.
 func New(opt Options) *Handler {
@@ -76,24 +93,39 @@ func New(opt Options) *Handler {
 	if opt.Policy == nil {
 		opt.Policy, _ = policy.Parse("all", nil)
 	}
-	h := &Handler{opt: opt, log: opt.Logger, streams: map[*stream]struct{}{}}
-	h.rp = &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(opt.Upstream.URL)
-			// The daemon needs no credentials meant for the proxy.
-			pr.Out.Header.Del("Authorization")
-		},
-		Transport: opt.Upstream.Transport,
-		// Flush every chunk: progress streams and events must reach the
-		// client as they happen. (ReverseProxy does this anyway for
-		// responses without Content-Length.)
-		FlushInterval:  -1,
-		BufferPool:     bufferPool{},
-		ModifyResponse: h.modifyResponse,
-		ErrorHandler:   h.errorHandler,
-		ErrorLog:       slog.NewLogLogger(opt.Logger.Handler(), slog.LevelWarn),
+	log := slog.New(&contextHandler{opt.Logger.Handler()})
+	h := &Handler{opt: opt, log: log, streams: map[*request]struct{}{}, classes: map[route.Class]http.Handler{}}
+	rp := newReverseProxy(opt.Upstream, log)
+	for _, c := range route.Classes {
+		h.classes[c] = streamsafe.Handler(rp,
+			streamsafe.IdleTimeout(h.limitFor(c)),
+			streamsafe.Logger(log),
+			streamsafe.OnDone(h.onDone(c)))
 	}
 	return h
+}
+
+// newReverseProxy is streamsafe's proxy with three Docker specifics: the
+// proxy's bearer token is not forwarded, errors carry a JSON message the
+// docker CLI prints, and the daemon connection pool fits many concurrent
+// streams.
+func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
+	rp := streamsafe.NewReverseProxy(up.URL, log)
+	rewrite := rp.Rewrite
+	rp.Rewrite = func(pr *httputil.ProxyRequest) {
+		rewrite(pr)
+		pr.Out.Header.Del("Authorization")
+	}
+	errorHandler := rp.ErrorHandler
+	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		errorHandler(&jsonErrorWriter{ResponseWriter: w, msg: "dockerproxy: cannot reach the Docker daemon: " + err.Error()}, r, err)
+	}
+	tr := rp.Transport.(*http.Transport)
+	tr.MaxIdleConnsPerHost = 256
+	tr.ReadBufferSize = 256 << 10
+	tr.WriteBufferSize = 256 << 10
+	up.Transport = tr
+	return rp
 }
 
 // ServeHTTP authenticates, applies the policy and proxies r.
@@ -116,7 +148,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, fmt.Sprintf("dockerproxy: %s %s is not allowed by policy %s", r.Method, route.Strip(r.URL.Path), h.opt.Policy))
 		return
 	}
-	h.serve(w, r)
+	class := route.Classify(r)
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	req := &request{class: class, remote: r.RemoteAddr, cancel: cancel, ctx: ctx}
+	active := m.Active.WithLabelValues(class.String())
+	active.Inc()
+	h.mu.Lock()
+	h.streams[req] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.streams, req)
+		h.mu.Unlock()
+		active.Dec()
+	}()
+	h.classes[class].ServeHTTP(w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))
 }
 
 func (h *Handler) tokenOK(r *http.Request) bool {
@@ -124,163 +171,93 @@ func (h *Handler) tokenOK(r *http.Request) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(h.opt.Token)) == 1
 }
 
-func (h *Handler) limitFor(c route.Class) (limit time.Duration, silent bool) {
+func (h *Handler) limitFor(c route.Class) time.Duration {
 	l := h.opt.Limits
 	switch c {
 	case route.Progress:
-		return l.Progress, true
+		return l.Progress
 	case route.Bulk:
-		return l.Bulk, true
+		return l.Bulk
 	case route.Idle:
-		return l.Idle, false
+		return l.Idle
 	}
-	return l.Short, true // Short, and Upgrade until the switch
+	return l.Short // Short, and Upgrade until the switch
 }
 
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
-	class := route.Classify(r)
-	limit, silent := h.limitFor(class)
-	ctx, cancel := context.WithCancelCause(r.Context())
-	s := &stream{
-		h: h, class: class, limit: limit, silent: silent,
-		rc: http.NewResponseController(w), ctx: ctx, cancel: cancel, start: time.Now(),
-		srvCtx: r.Context(),
-	}
-	defer cancel(nil)
-	// Deadlines left by an earlier request on this keep-alive connection
-	// must not apply to this one.
-	if limit > 0 {
-		s.writeDL = s.start
-		_ = s.rc.SetWriteDeadline(s.start.Add(limit))
-	} else {
-		_ = s.rc.SetWriteDeadline(time.Time{})
-	}
-	active := h.opt.Metrics.Active.WithLabelValues(class.String())
-	active.Inc()
-	h.mu.Lock()
-	h.streams[s] = struct{}{}
-	h.mu.Unlock()
-	s.watch()
-
-	aborted := true
-	defer func() {
-		s.stop()
-		h.mu.Lock()
-		delete(h.streams, s)
-		h.mu.Unlock()
-		active.Dec()
-		m := h.opt.Metrics
-		m.Bytes.WithLabelValues("in").Add(float64(s.bytesIn.Load()))
-		m.Bytes.WithLabelValues("out").Add(float64(s.bytesOut.Load()))
-		if aborted {
-			v := recover()
-			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-				h.logAbort(r, s, causeOf(s.recorded(), ctx, r.Context()))
-				m.Requests.WithLabelValues(class.String(), "aborted").Inc()
-			}
-			panic(v) // ordinary panics go on to the Recover middleware
+// onDone feeds the metrics and writes the debug access log. Failed and
+// aborted requests were already logged once, with their cause, by
+// streamsafe.Handler.
+func (h *Handler) onDone(c route.Class) func(streamsafe.Record) {
+	class := c.String()
+	m := h.opt.Metrics
+	in, out := m.Bytes.WithLabelValues("in"), m.Bytes.WithLabelValues("out")
+	return func(rec streamsafe.Record) {
+		in.Add(float64(rec.BytesIn))
+		out.Add(float64(rec.BytesOut))
+		code := fmt.Sprint(rec.Status)
+		if rec.Aborted {
+			code = "aborted"
 		}
-		code := s.status
-		if code == 0 {
-			code = http.StatusOK
+		m.Requests.WithLabelValues(class, code).Inc()
+		if reason := rec.Reason(); reason != "" {
+			m.Aborts.WithLabelValues(reason).Inc()
+			return
 		}
-		m.Requests.WithLabelValues(class.String(), fmt.Sprint(code)).Inc()
-		if limit > 0 && !s.hijacked.Load() {
-			// One last extension for the final chunk net/http writes after
-			// the handler returns.
-			_ = s.rc.SetWriteDeadline(time.Now().Add(limit))
-		}
-		h.log.Debug("request", "method", r.Method, "path", r.URL.Path, "class", class.String(),
-			"status", code, "bytes_in", s.bytesIn.Load(), "bytes_out", s.bytesOut.Load(),
-			"duration", time.Since(s.start).Round(time.Millisecond), "remote", r.RemoteAddr)
-	}()
-
-	r2 := r.WithContext(context.WithValue(ctx, streamKey{}, s))
-	if r.Body != nil && r.Body != http.NoBody {
-		r2.Body = &requestBody{ReadCloser: r.Body, s: s}
+		h.log.Debug("request", "method", rec.Method, "path", rec.Path, "class", class,
+			"status", rec.Status, "bytes_in", rec.BytesIn, "bytes_out", rec.BytesOut,
+			"duration", rec.Duration.Round(time.Millisecond), "hijacked", rec.Hijacked)
 	}
-	h.rp.ServeHTTP(&responseWriter{ResponseWriter: w, s: s}, r2)
-	aborted = false
-}
-
-func (h *Handler) logAbort(r *http.Request, s *stream, cause *AbortError) {
-	h.opt.Metrics.Aborts.WithLabelValues(cause.Kind).Inc()
-	h.log.Warn("request aborted", "cause", cause.Kind, "error", errString(cause.Err),
-		"method", r.Method, "path", r.URL.Path, "class", s.class.String(),
-		"limit", s.limit, "bytes_in", s.bytesIn.Load(), "bytes_out", s.bytesOut.Load(),
-		"duration", time.Since(s.start).Round(time.Millisecond), "remote", r.RemoteAddr)
-}
-
-func errString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
-
-func (h *Handler) modifyResponse(res *http.Response) error {
-	s, _ := res.Request.Context().Value(streamKey{}).(*stream)
-	if s == nil || res.StatusCode == http.StatusSwitchingProtocols {
-		return nil // the upgrade path needs the raw ReadWriteCloser body
-	}
-	res.Body = &upstreamBody{ReadCloser: res.Body, s: s}
-	return nil
-}
-
-// errorHandler runs when the daemon could not be asked or did not answer
-// with response headers. It logs once, with the cause.
-func (h *Handler) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
-	s, _ := r.Context().Value(streamKey{}).(*stream)
-	if s == nil {
-		writeJSONError(w, http.StatusBadGateway, "dockerproxy: "+err.Error())
-		return
-	}
-	var cause *AbortError
-	switch {
-	case s.recorded() != nil || r.Context().Err() != nil:
-		cause = causeOf(s.recorded(), s.ctx, s.srvCtx)
-	case dialError(err):
-		cause = &AbortError{Kind: CauseUpstreamUnreachable, Err: err}
-	default:
-		cause = &AbortError{Kind: CauseUpstreamError, Err: err}
-	}
-	h.logAbort(r, s, cause)
-	if cause.Kind == CauseClientGone || cause.Kind == CauseClientStalled {
-		s.status = 499 // nobody reads the response; keep metrics honest
-		return
-	}
-	if s.wroteHdr {
-		panic(http.ErrAbortHandler)
-	}
-	writeJSONError(w, http.StatusBadGateway, "dockerproxy: cannot reach the Docker daemon: "+cause.Error())
-	s.status = http.StatusBadGateway
 }
 
 // CancelIdle cuts every idle-class stream (events, logs --follow, stats,
 // wait) with cause. They never end on their own, so a graceful shutdown
 // ends them first and waits for the others.
 func (h *Handler) CancelIdle(cause error) int {
-	return h.cancelWhere(cause, func(s *stream) bool { return s.class == route.Idle })
+	return h.cancelWhere(cause, func(r *request) bool { return r.class == route.Idle })
 }
 
-// CancelAll cuts every stream still in flight with cause.
+// CancelAll cuts every request still in flight with cause.
 func (h *Handler) CancelAll(cause error) int {
-	return h.cancelWhere(cause, func(*stream) bool { return true })
+	return h.cancelWhere(cause, func(*request) bool { return true })
 }
 
-func (h *Handler) cancelWhere(cause error, pick func(*stream) bool) int {
+func (h *Handler) cancelWhere(cause error, pick func(*request) bool) int {
 	h.mu.Lock()
-	var list []*stream
-	for s := range h.streams {
-		if pick(s) && !s.hijacked.Load() {
-			list = append(list, s)
+	var list []*request
+	for r := range h.streams {
+		if pick(r) {
+			list = append(list, r)
 		}
 	}
 	h.mu.Unlock()
-	for _, s := range list {
-		s.record(cause)
+	for _, r := range list {
+		r.cancel(cause)
 	}
 	return len(list)
+}
+
+// contextHandler adds the stream class and the client address to every
+// record logged with a request context, and "stopped_by" when the proxy
+// itself cut the request (streamsafe only sees its context end, which it
+// reports as client_gone).
+type contextHandler struct{ slog.Handler }
+
+func (c *contextHandler) Handle(ctx context.Context, rec slog.Record) error {
+	if req, ok := ctx.Value(requestKey{}).(*request); ok {
+		rec.AddAttrs(slog.String("class", req.class.String()), slog.String("remote", req.remote))
+		if cause := context.Cause(req.ctx); cause != nil && errors.Is(cause, ErrShutdown) {
+			rec.AddAttrs(slog.String("stopped_by", "shutdown"))
+		}
+	}
+	return c.Handler.Handle(ctx, rec)
+}
+
+func (c *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return &contextHandler{c.Handler.WithAttrs(as)}
+}
+
+func (c *contextHandler) WithGroup(name string) slog.Handler {
+	return &contextHandler{c.Handler.WithGroup(name)}
 }
 
 // writeJSONError writes a Docker-style error body; the docker CLI prints
@@ -293,12 +270,19 @@ func writeJSONError(w http.ResponseWriter, code int, msg string) {
 	}{msg})
 }
 
-// bufferPool hands the ReverseProxy 256 KiB copy buffers. The default is a
-// fresh 32 KiB buffer per request; larger pooled buffers mean fewer
-// read/write/flush rounds per megabyte on bulk transfers.
-type bufferPool struct{}
+// jsonErrorWriter turns the bare 502 of streamsafe's proxy error handler
+// into a Docker-style JSON error.
+type jsonErrorWriter struct {
+	http.ResponseWriter
+	msg string
+}
 
-var pool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+func (w *jsonErrorWriter) WriteHeader(code int) {
+	if code >= 400 {
+		writeJSONError(w.ResponseWriter, code, w.msg)
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
 
-func (bufferPool) Get() []byte  { return *(pool.Get().(*[]byte)) }
-func (bufferPool) Put(b []byte) { pool.Put(&b) }
+func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

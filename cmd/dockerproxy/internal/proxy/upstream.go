@@ -3,19 +3,17 @@ package proxy
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // Upstream is the daemon the proxy forwards to.
 type Upstream struct {
-	// URL is the base URL requests are rewritten to; for a unix socket its
-	// host is the placeholder "docker".
+	// URL is the daemon's address as streamsafe.NewReverseProxy takes it:
+	// unix:///path/to/docker.sock or http://host:port.
 	URL *url.URL
-	// Transport dials the daemon.
+	// Transport dials the daemon; New sets it.
 	Transport *http.Transport
 	// Addr is the address for humans and logs.
 	Addr string
@@ -24,53 +22,36 @@ type Upstream struct {
 // ParseUpstream accepts unix:///path/to/docker.sock, a bare socket path,
 // tcp://host:port or http://host:port.
 func ParseUpstream(s string) (*Upstream, error) {
-	var network, addr string
 	switch {
 	case strings.HasPrefix(s, "unix://"):
-		network, addr = "unix", strings.TrimPrefix(s, "unix://")
+		p := strings.TrimPrefix(s, "unix://")
+		if p == "" {
+			return nil, fmt.Errorf("upstream %q: empty socket path", s)
+		}
+		return &Upstream{URL: &url.URL{Scheme: "unix", Path: p}, Addr: s}, nil
 	case strings.HasPrefix(s, "/"):
-		network, addr = "unix", s
+		return &Upstream{URL: &url.URL{Scheme: "unix", Path: s}, Addr: "unix://" + s}, nil
 	case strings.HasPrefix(s, "tcp://"), strings.HasPrefix(s, "http://"):
 		u, err := url.Parse(s)
 		if err != nil {
 			return nil, fmt.Errorf("upstream %q: %v", s, err)
 		}
-		network, addr = "tcp", u.Host
 		if u.Port() == "" {
 			return nil, fmt.Errorf("upstream %q: missing port", s)
 		}
-	default:
-		return nil, fmt.Errorf("upstream %q: want unix:///path, tcp://host:port or http://host:port", s)
+		return &Upstream{URL: &url.URL{Scheme: "http", Host: u.Host}, Addr: "tcp://" + u.Host}, nil
 	}
-	if addr == "" {
-		return nil, fmt.Errorf("upstream %q: empty address", s)
-	}
-	host := addr
-	if network == "unix" {
-		host = "docker"
-	}
-	d := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, network, addr)
-		},
-		MaxIdleConns:        256,
-		MaxIdleConnsPerHost: 256,
-		IdleConnTimeout:     90 * time.Second,
-		// No ResponseHeaderTimeout: /containers/{id}/wait answers when the
-		// container exits, which may be hours later.
-		DisableCompression: true,
-		ForceAttemptHTTP2:  false,
-		WriteBufferSize:    256 << 10,
-		ReadBufferSize:     256 << 10,
-	}
-	return &Upstream{URL: &url.URL{Scheme: "http", Host: host}, Transport: tr, Addr: network + "://" + addr}, nil
+	return nil, fmt.Errorf("upstream %q: want unix:///path, tcp://host:port or http://host:port", s)
 }
 
 // Ping sends HEAD /_ping to the daemon and reports an error unless it
 // answers 200 within ctx.
 func (u *Upstream) Ping(ctx context.Context) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodHead, u.URL.String()+"/_ping", nil)
+	base := u.URL.String()
+	if u.URL.Scheme == "unix" {
+		base = "http://localhost"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, base+"/_ping", nil)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
 
 // Config is what Run needs.
@@ -54,10 +55,10 @@ func Run(ctx context.Context, c Config) error {
 	base, cancelBase := context.WithCancelCause(context.Background())
 	defer cancelBase(nil)
 	srv := &http.Server{
-		Handler:           proxy.Recover(c.Logger, c.Handler),
+		Handler:           streamsafe.Recover(c.Handler, c.Logger),
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		IdleTimeout:       c.IdleTimeout,
-		MaxHeaderBytes:    1 << 20,
+		MaxHeaderBytes:    streamsafe.ServerMaxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return base },
 		ErrorLog:          slog.NewLogLogger(c.Logger.Handler(), slog.LevelDebug),
 		// HTTP/2 is off (TLSNextProto empty map): Docker upgrades hijack
