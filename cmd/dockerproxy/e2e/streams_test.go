@@ -1,0 +1,221 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lineReader collects the lines of a running command's stdout.
+type lineReader struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *lineReader) has(s string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, x := range l.lines {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (l *lineReader) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// startStream runs a long docker command and returns its growing output.
+func startStream(t *testing.T, c *cli, args ...string) (*lineReader, func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := c.cmd(ctx, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb syncBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lr := &lineReader{}
+	exited := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lr.mu.Lock()
+			lr.lines = append(lr.lines, sc.Text())
+			lr.mu.Unlock()
+		}
+		_ = cmd.Wait()
+		close(exited)
+	}()
+	t.Cleanup(func() { cancel(); <-exited })
+	running := func() bool {
+		select {
+		case <-exited:
+			t.Logf("docker %s exited; stderr: %s", strings.Join(args, " "), errb.String())
+			return false
+		default:
+			return true
+		}
+	}
+	return lr, running
+}
+
+// TestIdleStreamsOutliveLimits: with every inactivity limit at 1 s, docker
+// events and docker logs -f stay connected through silences of 2.5 s, for
+// more than twice every limit, and keep delivering.
+func TestIdleStreamsOutliveLimits(t *testing.T) {
+	need(t)
+	const limit = time.Second
+	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	c := tlsCLI(t, p.addr)
+	direct := plainCLI(t, "unix://"+env.daemon.sock)
+
+	name := fmt.Sprintf("ticker%d", time.Now().UnixNano())
+	direct.must(t, "run", "-d", "--network", "none", "--name", name, "busybox:local",
+		"sh", "-c", "i=0; while true; do i=$((i+1)); echo tick$i; sleep 2.5; done")
+	defer direct.run(t, "rm", "-f", name)
+
+	events, eventsUp := startStream(t, c, "events", "--format", "{{.Action}} {{.Actor.Attributes.name}}", "--filter", "type=image")
+	logs, logsUp := startStream(t, c, "logs", "-f", name)
+	start := time.Now()
+	time.Sleep(300 * time.Millisecond) // let events subscribe
+
+	var tags []string
+	for i := 1; i <= 3; i++ {
+		tag := fmt.Sprintf("e2e/evt%d:%d", i, start.UnixNano())
+		direct.must(t, "tag", "busybox:local", tag)
+		tags = append(tags, tag)
+		defer direct.run(t, "rmi", tag)
+		if i < 3 {
+			time.Sleep(2500 * time.Millisecond) // silence longer than twice the limit
+		}
+	}
+	for _, tag := range tags {
+		if !waitFor(5*time.Second, func() bool { return events.has("tag " + tag) }) {
+			t.Errorf("event for tag %s did not arrive; events so far:\n%s", tag, events.String())
+		}
+	}
+	if !waitFor(5*time.Second, func() bool { return logs.has("tick3") }) {
+		t.Errorf("logs -f stopped delivering; lines so far:\n%s", logs.String())
+	}
+	elapsed := time.Since(start)
+	if elapsed < 2*limit+2*time.Second {
+		t.Fatalf("test ran only %v", elapsed)
+	}
+	if !eventsUp() {
+		t.Errorf("docker events ended after %v", elapsed)
+	}
+	if !logsUp() {
+		t.Errorf("docker logs -f ended after %v", elapsed)
+	}
+	t.Logf("events and logs -f connected for %v with 1 s limits; events:\n%s", elapsed.Round(time.Millisecond), events.String())
+	if lines := logLines(p.log.String(), "request aborted"); len(lines) > 0 {
+		t.Errorf("proxy aborted requests:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestInteractiveAndExec: docker run -i with stdin (the upgrade's
+// half-close lets cat see EOF), docker exec, and exec -i.
+func TestInteractiveAndExec(t *testing.T) {
+	need(t)
+	p := startProxy(t, env.daemon)
+	c := tlsCLI(t, p.addr)
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	run := c.cmd(ctx, "run", "-i", "--rm", "--network", "none", "busybox:local", "cat")
+	run.Stdin = strings.NewReader("hi\n")
+	out, err := run.CombinedOutput()
+	if err != nil || string(out) != "hi\n" {
+		t.Fatalf("echo hi | docker run -i cat: %v, output %q", err, out)
+	}
+
+	// One MiB through stdin and back through wc.
+	big := strings.Repeat("0123456789abcdef", 1<<16)
+	run = c.cmd(ctx, "run", "-i", "--rm", "--network", "none", "busybox:local", "wc", "-c")
+	run.Stdin = strings.NewReader(big)
+	out, err = run.CombinedOutput()
+	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(len(big)) {
+		t.Fatalf("1 MiB | docker run -i wc -c: %v, output %q", err, out)
+	}
+
+	name := fmt.Sprintf("exec%d", time.Now().UnixNano())
+	c.must(t, "run", "-d", "--network", "none", "--name", name, "busybox:local", "sleep", "300")
+	defer c.run(t, "rm", "-f", name)
+	if got := c.must(t, "exec", name, "echo", "hello from exec"); got != "hello from exec\n" {
+		t.Errorf("docker exec output %q", got)
+	}
+	ex := c.cmd(ctx, "exec", "-i", name, "sh", "-c", "tr a-z A-Z")
+	ex.Stdin = strings.NewReader("shout\n")
+	out, err = ex.CombinedOutput()
+	if err != nil || string(out) != "SHOUT\n" {
+		t.Fatalf("docker exec -i: %v, output %q", err, out)
+	}
+}
+
+// TestBuildSaveLoad: a build with a 200 MB context and a 400 MB
+// save | load through the proxy, timed against the direct socket.
+func TestBuildSaveLoad(t *testing.T) {
+	need(t)
+	p := startProxy(t, env.daemon, "-idle-bulk", "3s", "-idle-progress", "3s")
+	c := tlsCLI(t, p.addr)
+	direct := plainCLI(t, "unix://"+env.daemon.sock)
+
+	ctxDir := t.TempDir()
+	if err := writeRandom(filepath.Join(ctxDir, "ctx.bin"), buildSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ctxDir, "Dockerfile"), []byte("FROM busybox:local\nCOPY ctx.bin /\nRUN wc -c /ctx.bin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tag := fmt.Sprintf("e2e/build:%d", time.Now().UnixNano())
+	took, out, err := c.timed(t, "build", "-t", tag, ctxDir)
+	if err != nil {
+		t.Fatalf("docker build through dockerproxy: %v\n%s", err, tail(out, 2000))
+	}
+	defer direct.run(t, "rmi", tag)
+	if !strings.Contains(out, fmt.Sprint(buildSize)) {
+		t.Errorf("build output lacks the context size %d:\n%s", buildSize, tail(out, 2000))
+	}
+	t.Logf("build with a 200 MB context through dockerproxy: %v", took.Round(time.Millisecond))
+
+	saveLoad := func(cl *cli) (time.Duration, string, error) {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", "docker save "+bigImage+" | docker load")
+		cmd.Env = append(os.Environ(), cl.env...)
+		out, err := cmd.CombinedOutput()
+		return time.Since(start), string(out), err
+	}
+	dTook, out, err := saveLoad(direct)
+	if err != nil {
+		t.Fatalf("direct save | load: %v\n%s", err, out)
+	}
+	pTook, out, err := saveLoad(c)
+	if err != nil {
+		t.Fatalf("save | load through dockerproxy: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Loaded image: "+bigImage) {
+		t.Errorf("load output: %q", out)
+	}
+	t.Logf("save | load 400 MB: direct %v, through dockerproxy %v (ratio %.2f)", dTook.Round(time.Millisecond), pTook.Round(time.Millisecond), dTook.Seconds()/pTook.Seconds())
+	if lines := logLines(p.log.String(), "request aborted"); len(lines) > 0 {
+		t.Errorf("proxy aborted requests:\n%s", strings.Join(lines, "\n"))
+	}
+}
