@@ -61,10 +61,30 @@ type Stream struct {
 	// Hops lead from the evaluated expression to the source, outermost
 	// first; only hops inside the current package have positions.
 	Hops []Hop
-	// Unchecked is where a deadline is cleared without checking the
-	// error, which fails with http.ErrNotSupported through wrappers that
-	// lack Unwrap; such a call does not count as clearing.
-	Unchecked string
+	// Uncleared explains a deadline-clearing call that does not count:
+	// its error is ignored (it fails with http.ErrNotSupported through
+	// wrappers without Unwrap), or it runs on some paths only.
+	Uncleared    string
+	UnclearedDir Dir
+
+	own Dir     // the directions this stream's own source explains
+	alt *Stream // the stream that explains the other directions
+}
+
+// For returns the stream that explains direction d: after a union, the
+// write side and the read side may have different sources.
+func (s *Stream) For(d Dir) *Stream {
+	if s == nil {
+		return nil
+	}
+	own := s.own
+	if own == 0 {
+		own = s.Dir
+	}
+	if own&d == 0 && s.alt != nil {
+		return s.alt.For(d)
+	}
+	return s
 }
 
 // Hop is one step on the path from a server to a stream.
@@ -102,6 +122,7 @@ func (s *Stream) via(pos token.Pos, msg string) *Stream {
 	}
 	c := *s
 	c.Hops = append([]Hop{{pos, msg}}, s.Hops...)
+	c.alt = s.alt.via(pos, msg)
 	return &c
 }
 
@@ -115,9 +136,13 @@ func union(a, b *Stream) *Stream {
 		return a
 	}
 	c := *a
+	if c.own == 0 {
+		c.own = a.Dir
+	}
+	c.alt = union(a.alt, b)
 	c.Dir |= b.Dir
-	if c.Unchecked == "" {
-		c.Unchecked = b.Unchecked
+	if c.Uncleared == "" {
+		c.Uncleared, c.UnclearedDir = b.Uncleared, b.UnclearedDir
 	}
 	return &c
 }
@@ -225,6 +250,7 @@ type state struct {
 	keyed   map[*types.Var][]ast.Expr // field values from composite literals
 	routes  map[*types.Var][]ast.Expr // handlers registered on a mux held in the variable
 	muxRegs []ast.Expr                // handlers registered on http.DefaultServeMux
+	params  map[*types.Var]bool       // parameters of every function
 	funcs   map[*types.Func]*flow
 	vars    map[*types.Var]*Stream
 	busy    map[any]bool
@@ -301,6 +327,7 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		funcs:   make(map[*types.Func]*flow),
 		vars:    make(map[*types.Var]*Stream),
 		busy:    make(map[any]bool),
+		params:  make(map[*types.Var]bool),
 	}
 	a.index()
 	return a
@@ -316,8 +343,18 @@ func (a *state) index() {
 			a.assigns[v] = append(a.assigns[v], rhs)
 		}
 	}
-	for c := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)) {
+	for c := range insp.Root().Preorder((*ast.FuncType)(nil), (*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)) {
 		switch n := c.Node().(type) {
+		case *ast.FuncType:
+			if n.Params != nil {
+				for _, field := range n.Params.List {
+					for _, name := range field.Names {
+						if v, ok := info.Defs[name].(*types.Var); ok {
+							a.params[v] = true
+						}
+					}
+				}
+			}
 		case *ast.FuncDecl:
 			if fn, ok := info.Defs[n.Name].(*types.Func); ok && n.Body != nil {
 				a.decls[fn] = n
@@ -753,7 +790,7 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 		en.recv = recv
 		en.params[recv] = -1
 	}
-	if a.sym.IsHandlerSig(sig) {
+	if a.sym.IsHandlerSig(sig) || a.takesWriter(sig) {
 		*f = a.body(decl.Body, en)
 	} else if a.returnsHandler(sig) {
 		for _, ret := range returns(decl.Body) {
@@ -804,7 +841,8 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 	var flushInLoop *ast.CallExpr
 	var lastWrite token.Pos
 	var clears Dir
-	var unchecked string
+	var uncleared string
+	var unclearedDir Dir
 	var stack []ast.Node
 	inLoop := func() bool {
 		for _, n := range stack {
@@ -828,6 +866,12 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			}
 		case a.isHandlerCall(call):
 			f = f.join(a.eval(call.Fun, en))
+		case fn != nil && a.passesWriter(call, fn):
+			// A helper that writes the response: cg.forward(w, r).
+			f = f.join(flow{s: a.funcFlow(fn).resolve(a).via(call.Pos(), "calls "+fn.Name())})
+		case (httpsym.IsMethod(fn, "net/http", "Client", "Do") || httpsym.IsMethod(fn, "net/http", "RoundTripper", "RoundTrip") || httpsym.IsMethod(fn, "net/http", "Transport", "RoundTrip")) &&
+			len(call.Args) == 1 && a.isIncoming(call.Args[0], nil):
+			own = union(own, &Stream{Dir: Reads, Source: "the request body forwarded upstream", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "forwards the incoming request"}}})
 		case httpsym.IsMethod(fn, "net/http", "Flusher", "Flush") || httpsym.IsMethod(fn, "net/http", "ResponseController", "Flush"):
 			flushes = append(flushes, call)
 			if flushInLoop == nil && inLoop() {
@@ -838,10 +882,17 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			if fn.Name() == "SetReadDeadline" {
 				d = Reads
 			}
-			if errorChecked(body, call) {
+			switch {
+			case !errorChecked(body, call):
+				if uncleared == "" {
+					uncleared, unclearedDir = "the deadline cleared at "+a.where(call.Pos())+" does not count: its error is ignored, and it fails with http.ErrNotSupported through ResponseWriter wrappers without Unwrap", d
+				}
+			case conditional(stack):
+				if uncleared == "" {
+					uncleared, unclearedDir = "the deadline cleared at "+a.where(call.Pos())+" does not count: it runs on some paths only", d
+				}
+			default:
 				clears |= d
-			} else if unchecked == "" {
-				unchecked = a.where(call.Pos())
 			}
 		case httpsym.IsFunc(fn, "io", "Copy", "CopyBuffer", "CopyN") && len(call.Args) >= 2:
 			if a.isResponseWriter(call.Args[0]) {
@@ -886,17 +937,99 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 	f.s = union(own, f.s)
 	f.s = clear(f.s, clears)
 	f.clears = clears
-	if f.s != nil && unchecked != "" && f.s.Unchecked == "" {
+	if f.s != nil && uncleared != "" && f.s.Uncleared == "" {
 		c := *f.s
-		c.Unchecked = unchecked
+		c.Uncleared, c.UnclearedDir = uncleared, unclearedDir
 		f.s = &c
 	}
 	return f
 }
 
-func insideLoop(loops []ast.Node, n ast.Node) bool {
-	for _, l := range loops {
-		if l.Pos() <= n.Pos() && n.End() <= l.End() {
+// conditional reports whether the innermost statements on stack run only
+// on some paths: a deadline cleared in one branch does not clear the rest.
+// A loop body counts as unconditional: that is how a rolling deadline looks.
+func conditional(stack []ast.Node) bool {
+	for i := 1; i < len(stack); i++ {
+		switch p := stack[i-1].(type) {
+		case *ast.IfStmt:
+			if stack[i] == p.Body || stack[i] == p.Else {
+				return true
+			}
+		case *ast.CaseClause, *ast.CommClause:
+			return true
+		case *ast.FuncLit:
+			return true // runs later, if ever
+		}
+	}
+	return false
+}
+
+// takesWriter reports whether a function (not a handler) takes the
+// ResponseWriter, like a helper that writes the response for its caller.
+func (a *state) takesWriter(sig *types.Signature) bool {
+	for i := range sig.Params().Len() {
+		if a.sym.IsResponseWriter(sig.Params().At(i).Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// passesWriter reports whether call hands a ResponseWriter to a helper
+// function of this program (not the standard library's writers).
+func (a *state) passesWriter(call *ast.CallExpr, fn *types.Func) bool {
+	if fn.Pkg() == nil || strings.HasPrefix(fn.Pkg().Path(), "net/http") || !a.takesWriter(fn.Signature()) {
+		return false
+	}
+	for _, arg := range call.Args {
+		if a.isResponseWriter(arg) {
+			return true
+		}
+	}
+	return false
+}
+
+// isIncoming reports whether e is the handler's *http.Request, or a copy
+// made with Clone or WithContext, so sending it upstream forwards its body.
+func (a *state) isIncoming(e ast.Expr, seen map[*types.Var]bool) bool {
+	info := a.pass.TypesInfo
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v, ok := info.Uses[e].(*types.Var)
+		if !ok || !a.sym.IsRequest(v.Type()) || seen[v] {
+			return false
+		}
+		if seen == nil {
+			seen = make(map[*types.Var]bool)
+		}
+		seen[v] = true
+		if a.isParam(v) {
+			return true
+		}
+		for _, rhs := range a.assigns[v] {
+			if a.isIncoming(rhs, seen) {
+				return true
+			}
+		}
+	case *ast.CallExpr:
+		if httpsym.MethodIs(info, e, "net/http", "Request", "Clone", "WithContext") {
+			if sel, ok := ast.Unparen(e.Fun).(*ast.SelectorExpr); ok {
+				return a.isIncoming(sel.X, seen)
+			}
+		}
+	}
+	return false
+}
+
+// isParam reports whether v is a parameter of a handler or helper that
+// takes a ResponseWriter too, so the request is the incoming one.
+func (a *state) isParam(v *types.Var) bool {
+	scope := v.Parent()
+	if scope == nil || !a.params[v] {
+		return false
+	}
+	for _, name := range scope.Names() {
+		if w, ok := scope.Lookup(name).(*types.Var); ok && w != v && a.sym.IsResponseWriter(w.Type()) && w.Pos() < v.Pos() {
 			return true
 		}
 	}
@@ -1024,7 +1157,7 @@ func (a *state) exportFacts() {
 		_ = decl
 		sum := a.funcFlow(fn)
 		s := sum.s
-		if fn.Name() == "ServeHTTP" || a.sym.IsHandlerSig(fn.Signature()) {
+		if fn.Name() == "ServeHTTP" || a.sym.IsHandlerSig(fn.Signature()) || a.takesWriter(fn.Signature()) {
 			s = sum.resolve(a)
 		}
 		if s != nil {

@@ -176,12 +176,16 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 		default:
 			with = only(need, fixer.IdleTimeout)
 		}
+		cause := stream.For(streamflow.Writes)
+		if f.Name == "ReadTimeout" {
+			cause = stream.For(streamflow.Reads)
+		}
 		d := analysis.Diagnostic{
 			Pos:     f.Node.Pos(),
 			End:     f.Node.End(),
-			Message: message(info, f, handlerName, stream),
+			Message: message(info, f, handlerName, cause, stream),
 		}
-		for _, hop := range stream.Hops {
+		for _, hop := range cause.Hops {
 			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
 		}
 		if file != nil {
@@ -215,7 +219,7 @@ func only(list []fixer.Replacement, r fixer.Replacement) []fixer.Replacement {
 	return nil
 }
 
-func message(info *types.Info, f fixer.Setting, handler string, s *streamflow.Stream) string {
+func message(info *types.Info, f fixer.Setting, handler string, s, whole *streamflow.Stream) string {
 	value := types.ExprString(f.Value)
 	if tv := info.Types[f.Value]; tv.Value != nil {
 		if d, ok := constant.Int64Val(tv.Value); ok {
@@ -232,14 +236,21 @@ func message(info *types.Info, f fixer.Setting, handler string, s *streamflow.St
 		cut = "an upload that lasts longer is cut mid-body"
 		remedy = "replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity (http.ResponseController.SetReadDeadline moved forward as data flows)"
 	}
-	if s.Proxy {
+	switch {
+	case s.Proxy:
 		cut += ", and ReverseProxy turns the failure into an http.ErrAbortHandler panic that net/http recovers silently, so nothing is logged"
-	} else {
+	case f.Name == "WriteTimeout":
 		cut += " with an i/o timeout and the client gets a truncated response"
+	default:
+		cut += " with an i/o timeout"
 	}
 	msg := fmt.Sprintf("%s (%s) cuts %s of %s (%s): %s; %s", f.Name, value, what, handler, s.Describe(), cut, remedy)
-	if s.Unchecked != "" {
-		msg += fmt.Sprintf(" (the deadline cleared at %s does not count: its error is ignored, and it fails with http.ErrNotSupported through ResponseWriter wrappers without Unwrap)", s.Unchecked)
+	dir := streamflow.Writes
+	if f.Name == "ReadTimeout" {
+		dir = streamflow.Reads
+	}
+	if whole.Uncleared != "" && whole.UnclearedDir&dir != 0 {
+		msg += " (" + whole.Uncleared + ")"
 	}
 	return msg
 }

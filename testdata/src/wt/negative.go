@@ -194,3 +194,20 @@ func middlewareShort() *http.Server {
 func maxBytesUpload() *http.Server {
 	return &http.Server{Handler: http.MaxBytesHandler(http.HandlerFunc(upload), 1<<20), ReadTimeout: time.Minute}
 }
+
+// ok: an outgoing request of the handler's own, without the incoming body.
+func lookup(w http.ResponseWriter, r *http.Request) {
+	req, _ := http.NewRequestWithContext(r.Context(), http.MethodGet, "http://127.0.0.1:9000/info", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	var info map[string]any
+	json.NewDecoder(resp.Body).Decode(&info)
+	json.NewEncoder(w).Encode(info)
+}
+
+func lookupServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(lookup), ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+}

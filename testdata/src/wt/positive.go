@@ -386,3 +386,38 @@ func maxBytes() *http.Server {
 		ReadTimeout:  time.Minute, // ok: the body is bounded
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of http.MaxBytesHandler`
 }
+
+// A helper that takes the ResponseWriter does the streaming.
+type relay struct{ client *http.Client }
+
+func (rl *relay) forward(w http.ResponseWriter, r *http.Request) error {
+	out := r.Clone(r.Context())
+	out.URL.Scheme, out.URL.Host, out.RequestURI = "http", "127.0.0.1:2375", ""
+	resp, err := rl.client.Do(out)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Type") == "application/vnd.docker.raw-stream" {
+		// Cleared for raw streams only: JSON progress streams are still cut.
+		if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+			return err
+		}
+	}
+	_, err = io.Copy(w, resp.Body)
+	return err
+}
+
+func helperServer(rl *relay) *http.Server {
+	return &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := rl.forward(w, r); err != nil {
+				fmt.Println(err)
+			}
+		}),
+		ReadHeaderTimeout: time.Second,
+		IdleTimeout:       time.Minute,
+		ReadTimeout:       2 * time.Hour, // want `ReadTimeout \(2h0m0s\) cuts streamed request bodies of the handler literal \(the request body forwarded upstream, positive.go:\d+\): an upload that lasts longer is cut mid-body with an i/o timeout; replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity \(http.ResponseController.SetReadDeadline moved forward as data flows\)$`
+		WriteTimeout:      2 * time.Hour, // want `WriteTimeout \(2h0m0s\) cuts streaming responses of the handler literal \(io.Copy of resp.Body into the ResponseWriter, positive.go:\d+\).*\(the deadline cleared at positive.go:\d+ does not count: it runs on some paths only\)`
+	}
+}
