@@ -60,7 +60,7 @@ func fromConfig(cfg Config) *http.Server {
 		Handler:           httputil.NewSingleHostReverseProxy(target),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       time.Minute,
-		ReadTimeout:       cfg.ReadTimeout,                                  // want `ReadTimeout \(cfg.ReadTimeout\) cuts streamed request bodies`
+		ReadTimeout:       cfg.ReadTimeout,                               // want `ReadTimeout \(cfg.ReadTimeout\) cuts streamed request bodies`
 		WriteTimeout:      time.Duration(cfg.WriteTimeout) * time.Second, // want `WriteTimeout \(time.Duration\(cfg.WriteTimeout\) \* time.Second\) cuts streaming responses`
 	}
 }
