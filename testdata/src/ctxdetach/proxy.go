@@ -1,0 +1,114 @@
+// Package ctxdetach holds requests whose context is replaced with a
+// detached one before they reach a ReverseProxy.
+package ctxdetach
+
+import (
+	"context"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"time"
+)
+
+var target, _ = url.Parse("http://127.0.0.1:2375")
+
+var proxy = httputil.NewSingleHostReverseProxy(target)
+
+type key struct{}
+
+func direct(w http.ResponseWriter, r *http.Request) {
+	proxy.ServeHTTP(w, r.WithContext(context.Background())) // want `^context.Background\(\) replaces the context of the request served to proxy \(httputil.ReverseProxy, proxy.go:15\): without the server's context values the ReverseProxy no longer panics with http.ErrAbortHandler when the upstream breaks mid-body, it logs "suppressing panic" and the server ends the response cleanly, so the client receives a truncated body that looks complete; use context.WithoutCancel\(r.Context\(\)\) to keep the values, so a broken stream reaches the client as an error$`
+}
+
+func todoLocal(w http.ResponseWriter, req *http.Request) {
+	ctx := context.TODO() // want `^context.TODO\(\) replaces the context of the request served to proxy .*use context.WithoutCancel\(req.Context\(\)\)`
+	r2 := req.Clone(ctx)
+	proxy.ServeHTTP(w, r2)
+}
+
+func reassign(w http.ResponseWriter, r *http.Request) {
+	r = r.WithContext(context.Background()) // want `context.Background\(\) replaces the context of the request served to proxy`
+	proxy.ServeHTTP(w, r)
+}
+
+func withValue(w http.ResponseWriter, r *http.Request) {
+	ctx := context.WithValue(context.Background(), key{}, "v") // want `context.Background\(\) replaces .*looks complete; use`
+	proxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func withTimeout(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // want `looks complete, and a client that goes away no longer cancels the upstream request; use`
+	defer cancel()
+	proxy.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func literal(w http.ResponseWriter, r *http.Request) {
+	p := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(target) }}
+	p.ServeHTTP(w, r.WithContext(context.Background())) // want `served to p \(httputil.ReverseProxy, proxy.go:46\)`
+}
+
+// detachMW is middleware: next is unknown inside it, and the caller
+// below passes the proxy.
+func detachMW(next http.Handler) http.Handler { // want detachMW:"detaches arg0 with context.Background\\(\\)"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.Background())) // want `served to proxy \(through detachMW\) \(httputil.ReverseProxy, proxy.go:15\)`
+	})
+}
+
+var wrapped = detachMW(proxy)
+
+func chained(w http.ResponseWriter, r *http.Request) {
+	r2 := r.WithContext(context.Background()) // want `context.Background\(\) replaces .*WithoutCancel\(r.Context\(\)\)`
+	r3 := r2.WithContext(context.WithValue(r2.Context(), key{}, 1))
+	proxy.ServeHTTP(w, r3)
+}
+
+type front struct {
+	p *httputil.ReverseProxy
+}
+
+func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.p.ServeHTTP(w, r.WithContext(context.Background())) // want `served to f.p \(httputil.ReverseProxy`
+}
+
+var fronted = &front{p: proxy}
+
+func twice(w http.ResponseWriter, r *http.Request) {
+	// One finding for one Background call, whichever proxies it reaches.
+	ctx := context.Background() // want `served to proxy`
+	if r.Method == http.MethodGet {
+		proxy.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
+	fronted.p.ServeHTTP(w, r.WithContext(ctx))
+}
+
+func muxed(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.Handle("/v1/", proxy)
+	mux.ServeHTTP(w, r.WithContext(context.Background())) // want `served to mux \(httputil.ReverseProxy`
+}
+
+func doubleDetach(w http.ResponseWriter, r *http.Request) {
+	proxy.ServeHTTP(w, r.WithContext(context.WithoutCancel(context.Background()))) // want `context.Background\(\) replaces`
+}
+
+// fresh returns a detached context: its callers are reported.
+func fresh() context.Context { // want fresh:"returns context.Background\\(\\)"
+	return context.Background()
+}
+
+func viaHelper(w http.ResponseWriter, r *http.Request) {
+	proxy.ServeHTTP(w, r.WithContext(fresh())) // want `^fresh\(\) \(which returns context.Background\(\)\) replaces the context of the request served to proxy`
+}
+
+var bg = context.Background() // want `context.Background\(\) replaces the context of the request served to proxy`
+
+func global(w http.ResponseWriter, r *http.Request) {
+	proxy.ServeHTTP(w, r.WithContext(bg))
+}
+
+func handlerFunc(w http.ResponseWriter, r *http.Request) {
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { proxy.ServeHTTP(w, r) })
+	h(w, r.WithContext(context.TODO())) // want `context.TODO\(\) replaces the context of the request served to h \(httputil.ReverseProxy`
+}
