@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -277,11 +278,33 @@ func (d *daemon) killContainerd() {
 	}
 }
 
+// unmount detaches every mount under the daemon's directory. A dockerd
+// killed mid-push leaves its data-root bind mount and overlay mounts.
+func (d *daemon) unmount() {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var points []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == d.dir || strings.HasPrefix(f[4], d.dir+"/")) {
+			points = append(points, f[4])
+		}
+	}
+	// Deepest first.
+	sort.Slice(points, func(i, j int) bool { return len(points[i]) > len(points[j]) })
+	for _, p := range points {
+		_ = syscall.Unmount(p, syscall.MNT_DETACH)
+	}
+}
+
 // stop removes containers and stops dockerd with SIGTERM.
 func (d *daemon) stop() {
 	select {
 	case <-d.done:
 		d.killContainerd()
+		d.unmount()
 		return
 	default:
 	}
@@ -296,6 +319,7 @@ func (d *daemon) stop() {
 		<-d.done
 	}
 	d.killContainerd()
+	d.unmount()
 }
 
 // registry is a docker-registry process on 127.0.0.1 with its own storage.
