@@ -1,0 +1,10 @@
+package timeouthandler
+
+import (
+	"net/http"
+
+	"timeouthandler/thwrap"
+)
+
+// ok: the helper wraps a handler that does not stream
+var crossPlain = thwrap.WithTimeout(http.HandlerFunc(hello))
