@@ -29,9 +29,27 @@ type Unwrap struct {
 // variables unused; the fixes delete them, computed over the whole list
 // so that applying every fix, as go vet -fix and golangci-lint --fix do,
 // leaves code that compiles. Each deletion belongs to the fixes whose
-// sites used the deleted name. It returns nil when a declaration to
-// delete has effects (a call) or cannot be found.
-func UnwrapHandlers(f *File, list []Unwrap) []analysis.SuggestedFix {
+// sites used the deleted name. A fix is nil when it would have to delete
+// a declaration with effects (a call), or one it cannot find.
+func UnwrapHandlers(f *File, list []Unwrap) []*analysis.SuggestedFix {
+	active := make([]bool, len(list))
+	for i := range active {
+		active[i] = true
+	}
+	for {
+		fixes, failed := f.unwrap(list, active)
+		if len(failed) == 0 {
+			return fixes
+		}
+		// Drop the fixes that cannot be made and plan the others again:
+		// the sites they leave in place keep their names in use.
+		for _, i := range failed {
+			active[i] = false
+		}
+	}
+}
+
+func (f *File) unwrap(list []Unwrap, active []bool) ([]*analysis.SuggestedFix, []int) {
 	type span struct {
 		pos, end token.Pos
 		owners   []int
@@ -39,6 +57,9 @@ func UnwrapHandlers(f *File, list []Unwrap) []analysis.SuggestedFix {
 	var spans []span
 	edits := make([][]analysis.TextEdit, len(list))
 	for i, u := range list {
+		if !active[i] {
+			continue
+		}
 		if u.Stmt != nil {
 			pos, end := f.lineRange(u.Stmt.Pos(), u.Stmt.End())
 			edits[i] = append(edits[i], analysis.TextEdit{Pos: pos, End: end})
@@ -119,7 +140,7 @@ func UnwrapHandlers(f *File, list []Unwrap) []analysis.SuggestedFix {
 					continue // an unused parameter compiles
 				}
 				if stmt == nil {
-					return nil
+					return nil, dropped[obj] // a declaration with effects, or not found
 				}
 				pos, end := f.lineRange(stmt.Pos(), stmt.End())
 				del = []analysis.TextEdit{{Pos: pos, End: end}}
@@ -134,12 +155,15 @@ func UnwrapHandlers(f *File, list []Unwrap) []analysis.SuggestedFix {
 			}
 		}
 	}
-	fixes := make([]analysis.SuggestedFix, len(list))
+	fixes := make([]*analysis.SuggestedFix, len(list))
 	for i, u := range list {
+		if !active[i] {
+			continue
+		}
 		sort.Slice(edits[i], func(a, b int) bool { return edits[i][a].Pos < edits[i][b].Pos })
-		fixes[i] = analysis.SuggestedFix{Message: u.Message, TextEdits: edits[i]}
+		fixes[i] = &analysis.SuggestedFix{Message: u.Message, TextEdits: edits[i]}
 	}
-	return fixes
+	return fixes, nil
 }
 
 // declOf finds the statement that declares the local variable v alone and
@@ -164,19 +188,23 @@ func (f *File) declOf(v *types.Var) (ast.Stmt, bool) {
 				}
 			}
 		case *ast.AssignStmt:
-			if n.Tok == token.DEFINE && len(n.Lhs) == 1 && len(n.Rhs) == 1 && f.defines(n.Lhs[0], v) && f.pure(n.Rhs[0]) {
-				stmt = n
+			if n.Tok == token.DEFINE && len(n.Lhs) == 1 && len(n.Rhs) == 1 && f.defines(n.Lhs[0], v) {
+				if f.pure(n.Rhs[0]) {
+					stmt = n
+				}
+				return false
 			}
-			return false
 		case *ast.DeclStmt:
 			gd, ok := n.Decl.(*ast.GenDecl)
 			if ok && gd.Tok == token.VAR && len(gd.Specs) == 1 {
 				vs := gd.Specs[0].(*ast.ValueSpec)
-				if len(vs.Names) == 1 && f.defines(vs.Names[0], v) && (len(vs.Values) == 0 || f.pure(vs.Values[0])) {
-					stmt = n
+				if len(vs.Names) == 1 && f.defines(vs.Names[0], v) {
+					if len(vs.Values) == 0 || f.pure(vs.Values[0]) {
+						stmt = n
+					}
+					return false
 				}
 			}
-			return false
 		}
 		return true
 	})

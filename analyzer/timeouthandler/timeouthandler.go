@@ -86,7 +86,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if httpsym.IsFunc(fn, "net/http", "TimeoutHandler") && len(call.Args) == 3 {
 			inner := call.Args[0]
 			timeout := duration(info, call.Args[1])
-			if s := flows.Handler(inner); s != nil {
+			if s := proxyTyped(pass, inner, flows.Handler(inner)); s != nil {
 				findings = append(findings, &finding{site: call, inner: inner, stream: s, timeout: timeout, cur: cur})
 				continue
 			}
@@ -103,7 +103,7 @@ func run(pass *analysis.Pass) (any, error) {
 			continue
 		}
 		arg := call.Args[b.Param]
-		if s := flows.Handler(arg); s != nil {
+		if s := proxyTyped(pass, arg, flows.Handler(arg)); s != nil {
 			findings = append(findings, &finding{site: call, inner: arg, stream: s, timeout: b.Timeout,
 				helper: types.ExprString(call.Fun) + " (" + b.Where + ")", cur: cur})
 		}
@@ -120,7 +120,7 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			arg := call.Args[w.param]
-			s := flows.Handler(arg)
+			s := proxyTyped(pass, arg, flows.Handler(arg))
 			if s == nil {
 				continue // this caller wraps a handler that does not stream: keep its timeout
 			}
@@ -207,7 +207,9 @@ func suggest(pass *analysis.Pass, findings []*finding) map[*finding]analysis.Sug
 		}
 		fx := fixer.UnwrapHandlers(&fixer.File{Fset: pass.Fset, Syntax: file, Info: info, Src: src}, list)
 		for i, fix := range fx {
-			fixes[kept[i]] = fix
+			if fix != nil {
+				fixes[kept[i]] = *fix
+			}
 		}
 	}
 	return fixes
@@ -278,4 +280,18 @@ func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
 		}
 	}
 	return nil
+}
+
+// proxyTyped takes any expression of type *httputil.ReverseProxy, such as
+// a parameter, as the proxy it is: from the standard library's body alone
+// streamflow sees only the forwarded request body.
+func proxyTyped(pass *analysis.Pass, e ast.Expr, s *streamflow.Stream) *streamflow.Stream {
+	if s != nil && s.Proxy || !httpsym.IsNamed(pass.TypesInfo.TypeOf(e), "net/http/httputil", "ReverseProxy") {
+		return s
+	}
+	pos := e.Pos()
+	if id, ok := ast.Unparen(e).(*ast.Ident); ok && pass.TypesInfo.Uses[id] != nil && pass.TypesInfo.Uses[id].Pkg() == pass.Pkg {
+		pos = pass.TypesInfo.Uses[id].Pos() // where the variable is declared
+	}
+	return &streamflow.Stream{Dir: streamflow.Writes | streamflow.Reads, Source: "httputil.ReverseProxy", Where: httpsym.Where(pass.Fset, pos), Proxy: true}
 }

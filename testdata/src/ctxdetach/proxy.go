@@ -112,3 +112,10 @@ func handlerFunc(w http.ResponseWriter, r *http.Request) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { proxy.ServeHTTP(w, r) })
 	h(w, r.WithContext(context.TODO())) // want `context.TODO\(\) replaces the context of the request served to h \(httputil.ReverseProxy`
 }
+
+// The blog's shape: the proxy is a parameter of the constructor.
+func blogProxy(reverseProxy *httputil.ReverseProxy) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, origReq *http.Request) {
+		reverseProxy.ServeHTTP(w, origReq.WithContext(context.Background())) // want `served to reverseProxy \(httputil.ReverseProxy, proxy.go:117\).*WithoutCancel\(origReq.Context\(\)\)`
+	})
+}

@@ -102,3 +102,24 @@ func helpers() *http.ServeMux {
 	mux.Handle("/b", wrap(proxy))                   // want `^wrap \(direct.go:\d+\), an http.TimeoutHandler, buffers the whole response of proxy .*longer than 1s`
 	return mux
 }
+
+func guardProxy(p *httputil.ReverseProxy) http.Handler {
+	return http.TimeoutHandler(p, time.Minute, "") // want `buffers the whole response of p \(httputil.ReverseProxy, direct.go:\d+\)`
+}
+
+// Every call of wrapAll passes a stream: the fixes leave wrapAll unused
+// and delete it.
+func allStreams() *http.ServeMux {
+	mux := http.NewServeMux()
+	wrapAll := func(h http.Handler) http.Handler { return http.TimeoutHandler(h, time.Second, "") }
+	mux.Handle("/c", wrapAll(proxy))                    // want `^wrapAll \(direct.go:\d+\), an http.TimeoutHandler, buffers the whole response of proxy`
+	mux.Handle("/d", wrapAll(http.HandlerFunc(events))) // want `^wrapAll \(direct.go:\d+\), an http.TimeoutHandler, buffers the whole response of http.HandlerFunc\(events\)`
+	return mux
+}
+
+// The message is built by a call: deleting it could lose an effect, so
+// this finding has no fix, and the other fixes in the file still apply.
+func impureMsg(mux *http.ServeMux) {
+	msg := fmt.Sprintf("%s timed out", "upstream")
+	mux.Handle("/impure/", http.TimeoutHandler(proxy, time.Minute, msg)) // want `buffers the whole response of proxy`
+}
