@@ -1,0 +1,356 @@
+package streamsafe_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamvet/streamvet/runtime/streamsafe"
+)
+
+var chunk = bytes.Repeat([]byte("streamsafe"), 256<<10/10) // ~256 KiB
+
+// streamN writes n bytes from memory with a Content-Length.
+func streamN(n int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+		for left := n; left > 0; {
+			m, err := w.Write(chunk[:min(int64(len(chunk)), left)])
+			if err != nil {
+				return
+			}
+			left -= int64(m)
+		}
+	}
+}
+
+// readWithPauses reads body to the end, pausing for pause at each quarter.
+// Three pauses make the transfer outlast 3*pause whatever the link speed.
+func readWithPauses(body io.Reader, size int64, pause time.Duration) (int64, error) {
+	buf := make([]byte, 256<<10)
+	var n int64
+	next := size / 4
+	for {
+		m, err := body.Read(buf)
+		n += int64(m)
+		if n >= next && next < size {
+			time.Sleep(pause)
+			next += size / 4
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+// A 200 MB response that takes longer than WriteTimeout fails behind the
+// server's WriteTimeout and succeeds under Handler, with or without it.
+func TestLongStream(t *testing.T) {
+	checkLeaks(t)
+	const size = 200 << 20
+	const limit = time.Second
+	const pause = 400 * time.Millisecond // 3 pauses outlast limit; each is well under it
+	writeTimeout := func(s *http.Server) { s.WriteTimeout = limit; s.ReadTimeout = limit }
+
+	tests := []struct {
+		name      string
+		wrap      bool
+		configure func(*http.Server)
+		wantErr   bool
+	}{
+		{"baseline WriteTimeout", false, writeTimeout, true},
+		{"Handler", true, nil, false},
+		{"Handler on server with WriteTimeout", true, writeTimeout, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h http.Handler = streamN(size)
+			d := newDone()
+			var l logs
+			if tt.wrap {
+				h = streamsafe.Handler(h, streamsafe.IdleTimeout(limit), streamsafe.Logger(l.logger()), d.option())
+			}
+			srv, client := serve(t, "HTTP/1.1", h, tt.configure)
+			resp, err := client.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			n, err := readWithPauses(resp.Body, size, pause)
+			if tt.wantErr {
+				if err == nil || n == size {
+					t.Fatalf("read %d bytes, err %v; want the baseline cut short", n, err)
+				}
+				return
+			}
+			if err != nil || n != size {
+				t.Fatalf("read %d of %d bytes, err %v", n, size, err)
+			}
+			rec := d.wait(t)
+			if rec.Cause != nil || rec.BytesOut != size || rec.Status != http.StatusOK {
+				t.Errorf("record %+v, want completed with %d bytes", rec, size)
+			}
+			if s := l.String(); s != "" {
+				t.Errorf("logged for a completed request:\n%s", s)
+			}
+		})
+	}
+}
+
+// A stream that waits longer than the idle limit between writes is not cut:
+// the limit is about a peer not taking data, not about a quiet handler. Over
+// HTTP/2 a write deadline moved forward on each write would kill it.
+func TestQuietStream(t *testing.T) {
+	checkLeaks(t)
+	const idle = 200 * time.Millisecond
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			d := newDone()
+			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				io.WriteString(w, "first\n")
+				http.NewResponseController(w).Flush()
+				time.Sleep(3 * idle)
+				io.WriteString(w, "second\n")
+			}), streamsafe.IdleTimeout(idle), d.option())
+			srv, client := serve(t, proto, h, nil)
+			resp, err := client.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.ProtoMajor != int(proto[5]-'0') {
+				t.Fatalf("served over %s, want %s", resp.Proto, proto)
+			}
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || string(b) != "first\nsecond\n" {
+				t.Fatalf("got %q, %v", b, err)
+			}
+			if rec := d.wait(t); rec.Cause != nil {
+				t.Errorf("cause %v, want none", rec.Cause)
+			}
+		})
+	}
+}
+
+// A client that stops reading is cut after the idle limit, the handler's
+// write fails, the context carries the cause, the client sees an error, and
+// one record names the cause.
+func TestStalledReader(t *testing.T) {
+	checkLeaks(t)
+	const idle = 200 * time.Millisecond
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			d := newDone()
+			type seen struct{ writeErr, ctxCause error }
+			got := make(chan seen, 1)
+			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				for {
+					if _, err := w.Write(chunk); err != nil {
+						got <- seen{err, context.Cause(r.Context())}
+						return
+					}
+				}
+			}), streamsafe.IdleTimeout(idle), streamsafe.Logger(l.logger()), d.option())
+			srv, client := serve(t, proto, h, nil)
+			resp, err := client.Get(srv.URL + "/download")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if _, err := io.CopyN(io.Discard, resp.Body, 1<<20); err != nil {
+				t.Fatal(err)
+			}
+			// Stop reading until the server gives up.
+			rec := d.wait(t)
+			if !errors.Is(rec.Cause, streamsafe.ErrIdleTimeout) || !errors.Is(rec.Cause, os.ErrDeadlineExceeded) {
+				t.Errorf("cause %v, want the idle limit", rec.Cause)
+			}
+			if !rec.Aborted || rec.Reason() != "idle" || rec.Duration < idle || rec.BytesOut < 1<<20 {
+				t.Errorf("record %+v", rec)
+			}
+			s := <-got
+			if s.writeErr == nil || !errors.Is(s.ctxCause, streamsafe.ErrIdleTimeout) {
+				t.Errorf("handler saw write error %v and context cause %v", s.writeErr, s.ctxCause)
+			}
+			if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+				t.Error("client read the cut response to a clean end")
+			}
+			m := l.only(t)
+			if m["level"] != "ERROR" || m["msg"] != "request aborted" || m["reason"] != "idle" ||
+				m["method"] != "GET" || m["path"] != "/download" || m["status"] != 200.0 ||
+				!strings.Contains(m["cause"].(string), "response write made no progress") {
+				t.Errorf("log record %v", m)
+			}
+		})
+	}
+}
+
+// stall returns a request body that sends n bytes and then nothing until
+// the returned func is called.
+func stall(n int) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go pw.Write(make([]byte, n))
+	return pr, func() { pw.Close() }
+}
+
+// An upload that stalls is cut after the idle limit even though the handler
+// returns normally after its read fails.
+func TestStalledUpload(t *testing.T) {
+	checkLeaks(t)
+	const idle = 200 * time.Millisecond
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			d := newDone()
+			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if _, err := io.Copy(io.Discard, r.Body); err != nil {
+					http.Error(w, err.Error(), http.StatusBadRequest) // must not reach the client as a clean answer
+				}
+			}), streamsafe.IdleTimeout(idle), streamsafe.Logger(l.logger()), d.option())
+			srv, client := serve(t, proto, h, nil)
+			body, release := stall(64 << 10)
+			answer := make(chan error, 1)
+			go func() {
+				resp, err := client.Post(srv.URL+"/upload", "application/octet-stream", body)
+				if err == nil {
+					b, err2 := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err2 == nil {
+						t.Errorf("client got a complete response %s %q", resp.Status, b)
+					}
+				}
+				answer <- err
+			}()
+			rec := d.wait(t)
+			if !errors.Is(rec.Cause, streamsafe.ErrIdleTimeout) || rec.BytesIn != 64<<10 || !rec.Aborted {
+				t.Errorf("record %+v, want idle after 64 KiB in", rec)
+			}
+			release() // the client's Transport waits for its body writer
+			<-answer
+			m := l.only(t)
+			if m["reason"] != "idle" || m["method"] != "POST" || m["bytes_in"] != float64(64<<10) ||
+				!strings.Contains(m["cause"].(string), "request body read made no progress") {
+				t.Errorf("log record %v", m)
+			}
+		})
+	}
+}
+
+// A client that goes away while the handler waits is reported as such, on
+// the context and in the log.
+func TestClientGone(t *testing.T) {
+	checkLeaks(t)
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			d := newDone()
+			causes := make(chan [2]error, 1)
+			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				http.NewResponseController(w).Flush()
+				<-r.Context().Done()
+				causes <- [2]error{context.Cause(r.Context()), streamsafe.Cause(r.Context())}
+			}), streamsafe.Logger(l.logger()), d.option())
+			srv, client := serve(t, proto, h, nil)
+			resp, err := client.Get(srv.URL + "/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close() // before the end: the connection or stream is dropped
+
+			rec := d.wait(t)
+			if !errors.Is(rec.Cause, streamsafe.ErrClientGone) || rec.Reason() != "client_gone" || rec.Status != 200 {
+				t.Errorf("record %+v", rec)
+			}
+			for _, c := range <-causes {
+				if !errors.Is(c, streamsafe.ErrClientGone) {
+					t.Errorf("context cause %v, want ErrClientGone", c)
+				}
+			}
+			m := l.only(t)
+			if m["level"] != "WARN" || m["reason"] != "client_gone" || m["path"] != "/events" {
+				t.Errorf("log record %v", m)
+			}
+		})
+	}
+}
+
+// The hard cap cuts a request that keeps making progress.
+func TestMaxDuration(t *testing.T) {
+	checkLeaks(t)
+	const limit = 300 * time.Millisecond
+	var l logs
+	d := newDone()
+	h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for r.Context().Err() == nil {
+			io.WriteString(w, "tick\n")
+			http.NewResponseController(w).Flush()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}), streamsafe.MaxDuration(limit), streamsafe.Logger(l.logger()), d.option())
+	srv, client := serve(t, "HTTP/1.1", h, nil)
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.Copy(io.Discard, resp.Body); err == nil {
+		t.Error("client read the capped response to a clean end")
+	}
+	rec := d.wait(t)
+	if !errors.Is(rec.Cause, streamsafe.ErrMaxDuration) || rec.Reason() != "max_duration" || rec.Duration < limit {
+		t.Errorf("record %+v", rec)
+	}
+	if m := l.only(t); m["reason"] != "max_duration" {
+		t.Errorf("log record %v", m)
+	}
+}
+
+// A handler that panics with http.ErrAbortHandler for its own reasons is
+// reported with an unknown cause, and the abort still reaches the client.
+func TestAbortWithoutCause(t *testing.T) {
+	checkLeaks(t)
+	var l logs
+	d := newDone()
+	h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "partial")
+		http.NewResponseController(w).Flush()
+		panic(http.ErrAbortHandler)
+	}), streamsafe.Logger(l.logger()), d.option())
+	srv, client := serve(t, "HTTP/1.1", h, nil)
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("client error %v, want unexpected EOF", err)
+	}
+	if rec := d.wait(t); !errors.Is(rec.Cause, streamsafe.ErrAborted) || rec.BytesOut != 7 {
+		t.Errorf("record %+v", rec)
+	}
+	if m := l.only(t); m["reason"] != "aborted" {
+		t.Errorf("log record %v", m)
+	}
+}
+
+func TestNewServer(t *testing.T) {
+	srv := streamsafe.NewServer("127.0.0.1:0", http.NotFoundHandler())
+	if srv.ReadHeaderTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
+		t.Errorf("limits not set: %+v", srv)
+	}
+	if srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
+		t.Errorf("absolute timeouts set: read %v, write %v", srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
