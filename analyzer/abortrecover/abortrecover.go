@@ -1,0 +1,799 @@
+package abortrecover
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
+	"github.com/streamvet/streamvet/fixer"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports recovers on a request path that swallow
+// http.ErrAbortHandler.
+var Analyzer = &analysis.Analyzer{
+	Name:      "abortrecover",
+	Doc:       httpsym.ExtractDoc(doc, "abortrecover"),
+	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/abortrecover",
+	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
+	Run:       run,
+	FactTypes: []analysis.Fact{new(Swallows), new(RePanics)},
+}
+
+// Kind says how a function swallows http.ErrAbortHandler.
+type Kind uint8
+
+const (
+	// Recoverer calls recover itself and drops aborts: deferring it
+	// swallows them.
+	Recoverer Kind = iota + 1
+	// Guard defers such a recover around its own body: calling it
+	// swallows aborts raised in what it runs.
+	Guard
+	// Middleware returns a handler that guards its handler argument.
+	Middleware
+	// Factory returns such a middleware.
+	Factory
+)
+
+func (k Kind) String() string {
+	switch k {
+	case Recoverer:
+		return "recoverer"
+	case Guard:
+		return "guard"
+	case Middleware:
+		return "middleware"
+	case Factory:
+		return "middleware factory"
+	}
+	return "none"
+}
+
+// Swallows is the fact that a function drops http.ErrAbortHandler when it
+// recovers; Where is the recover, as file.go:line.
+type Swallows struct {
+	Kind  Kind
+	Where string
+}
+
+func (*Swallows) AFact() {}
+
+func (f *Swallows) String() string { return "swallows aborts: " + f.Kind.String() }
+
+// RePanics is the fact that a function re-panics an abort passed as its
+// parameter Param, so calling it on a recovered value handles the abort.
+type RePanics struct{ Param int }
+
+func (*RePanics) AFact() {}
+
+func (f *RePanics) String() string { return fmt.Sprintf("re-panics aborts of arg%d", f.Param) }
+
+// unit is a function body: a declaration or a literal.
+type unit struct {
+	cur      inspector.Cursor
+	body     *ast.BlockStmt
+	fn       *types.Func      // declared function, or nil
+	sig      *types.Signature // its signature
+	name     string           // for messages
+	spawned  bool             // the function of a go statement
+	deferred bool             // the function of a defer statement
+	request  bool             // runs on a request path
+	sites    []*site          // recover calls made directly by this body
+	defers   []*ast.DeferStmt // defer statements of this body
+	calls    []*ast.CallExpr  // calls this body makes, not deferred or spawned
+	lits     []*unit          // function literals directly inside
+	callers  map[*unit]bool   // units that call this declared function
+	deferers []*ast.DeferStmt // defer statements that defer this function
+	decl     *ast.FuncDecl    // for declarations
+	lit      *ast.FuncLit     // for literals
+	outer    *unit            // the enclosing unit of a literal
+	stream   *streamflow.Stream
+}
+
+// site is one recover call and what the body does with its value.
+type site struct {
+	cur  inspector.Cursor
+	call *ast.CallExpr
+	verdict
+}
+
+type checker struct {
+	pass       *analysis.Pass
+	info       *types.Info
+	sym        *httpsym.Symbols
+	flows      *streamflow.Result
+	units      []*unit
+	byNode     map[ast.Node]*unit
+	decls      map[*types.Func]*unit
+	rePanic    map[*types.Func]int
+	guardState map[*unit]int // 0 unknown, 1 busy, 2 no, 3 yes
+	mws        map[*types.Func]int
+	reported   map[*ast.CallExpr]bool
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	// Fast path: a package that does not import net/http serves nothing
+	// and cannot name http.ErrAbortHandler.
+	if !httpsym.Imports(pass.Pkg, "net/http") {
+		return nil, nil
+	}
+	sym := httpsym.Lookup(pass.Pkg)
+	if sym == nil {
+		return nil, nil // net/http did not type-check: nothing to match
+	}
+	c := &checker{
+		pass:       pass,
+		info:       pass.TypesInfo,
+		sym:        sym,
+		flows:      pass.ResultOf[streamflow.Analyzer].(*streamflow.Result),
+		byNode:     make(map[ast.Node]*unit),
+		decls:      make(map[*types.Func]*unit),
+		rePanic:    make(map[*types.Func]int),
+		guardState: make(map[*unit]int),
+		mws:        make(map[*types.Func]int),
+		reported:   make(map[*ast.CallExpr]bool),
+	}
+	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
+	for _, u := range c.units {
+		for _, s := range u.sites {
+			s.verdict = judge(c.info, u.body, s.call, nil, c.rePanicParam)
+		}
+	}
+	c.markRequests()
+	c.exportFacts()
+	for _, u := range c.units {
+		if u.request {
+			c.checkRequest(u)
+		}
+	}
+	c.checkExported()
+	c.checkWrapping(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
+	return nil, nil
+}
+
+// collect indexes every function body of the package.
+func (c *checker) collect(insp *inspector.Inspector) {
+	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		u := &unit{cur: cur, callers: make(map[*unit]bool)}
+		switch n := cur.Node().(type) {
+		case *ast.FuncDecl:
+			fn, _ := c.info.Defs[n.Name].(*types.Func)
+			if fn == nil || n.Body == nil {
+				continue // no body to look into
+			}
+			u.fn, u.sig, u.body, u.decl, u.name = fn, fn.Signature(), n.Body, n, fn.Name()
+			c.decls[fn] = u
+		case *ast.FuncLit:
+			u.sig, _ = c.info.TypeOf(n).(*types.Signature)
+			u.body, u.lit = n.Body, n
+			for p := range cur.Parent().Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+				u.outer = c.byNode[p.Node()]
+				break
+			}
+			switch p := cur.Parent().Node().(type) {
+			case *ast.CallExpr:
+				if gp, ok := cur.Parent().Parent().Node().(*ast.GoStmt); ok && gp.Call == p && p.Fun == n {
+					u.spawned = true
+				}
+				if gp, ok := cur.Parent().Parent().Node().(*ast.DeferStmt); ok && gp.Call == p && p.Fun == n {
+					u.deferred = true
+				}
+			}
+			u.name = "a function literal"
+			if u.outer != nil {
+				u.name = "a function literal in " + u.outer.name
+				u.outer.lits = append(u.outer.lits, u)
+			}
+		}
+		if u.sig == nil {
+			continue // ill-typed
+		}
+		c.byNode[cur.Node()] = u
+		c.units = append(c.units, u)
+		bodyCur := cur.Child(u.body)
+		bodyCur.Inspect([]ast.Node{(*ast.FuncLit)(nil), (*ast.DeferStmt)(nil), (*ast.GoStmt)(nil), (*ast.CallExpr)(nil)}, func(k inspector.Cursor) bool {
+			switch n := k.Node().(type) {
+			case *ast.FuncLit:
+				return false // its own unit
+			case *ast.DeferStmt:
+				u.defers = append(u.defers, n)
+			case *ast.CallExpr:
+				switch p := k.Parent().Node().(type) {
+				case *ast.DeferStmt:
+					if p.Call == n {
+						return true // a deferred call; defer recover() recovers nothing
+					}
+				case *ast.GoStmt:
+					if p.Call == n {
+						return true // runs on another goroutine
+					}
+				}
+				if httpsym.IsBuiltin(c.info, n, "recover") {
+					u.sites = append(u.sites, &site{cur: k, call: n})
+				} else {
+					u.calls = append(u.calls, n)
+				}
+			}
+			return true
+		})
+	}
+	for _, u := range c.units {
+		for _, call := range u.calls {
+			if fn := typeutil.StaticCallee(c.info, call); fn != nil {
+				if d := c.decls[fn.Origin()]; d != nil {
+					d.callers[u] = true
+				}
+			}
+		}
+		for _, d := range u.defers {
+			if fn := c.staticCallee(d.Call); fn != nil {
+				if du := c.decls[fn]; du != nil {
+					du.deferers = append(du.deferers, d)
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) staticCallee(call *ast.CallExpr) *types.Func {
+	fn := typeutil.StaticCallee(c.info, call)
+	if fn != nil {
+		fn = fn.Origin()
+	}
+	return fn
+}
+
+// markRequests finds the bodies that run on a request path: handlers,
+// ServeHTTP methods, functions that take the ResponseWriter or the
+// request, the literals inside them and the functions they call.
+func (c *checker) markRequests() {
+	var work []*unit
+	mark := func(u *unit) {
+		if !u.request && !u.spawned && !u.deferred {
+			u.request = true
+			work = append(work, u)
+		}
+	}
+	for _, u := range c.units {
+		if c.sym.IsHandlerSig(u.sig) || u.fn != nil && c.takesRequest(u.sig) {
+			mark(u)
+		}
+	}
+	for len(work) > 0 {
+		u := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, l := range u.lits {
+			mark(l)
+		}
+		for _, call := range u.calls {
+			if fn := c.staticCallee(call); fn != nil {
+				if d := c.decls[fn]; d != nil {
+					mark(d)
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) takesRequest(sig *types.Signature) bool {
+	for i := range sig.Params().Len() {
+		t := sig.Params().At(i).Type()
+		if c.sym.IsResponseWriter(t) || c.sym.IsRequest(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// unhandled returns the recovers of u that drop an abort.
+func (u *unit) unhandled() []*site {
+	var list []*site
+	for _, s := range u.sites {
+		if !s.handled {
+			list = append(list, s)
+		}
+	}
+	return list
+}
+
+// rePanicParam returns the parameter fn re-panics when it holds an abort,
+// or -1.
+func (c *checker) rePanicParam(fn *types.Func) int {
+	fn = fn.Origin()
+	if i, ok := c.rePanic[fn]; ok {
+		return i
+	}
+	c.rePanic[fn] = -1
+	if fn.Pkg() != c.pass.Pkg {
+		var f RePanics
+		if fn.Pkg() != nil && c.pass.ImportObjectFact(fn, &f) {
+			c.rePanic[fn] = f.Param
+		}
+		return c.rePanic[fn]
+	}
+	u := c.decls[fn]
+	if u == nil {
+		return -1 // no body
+	}
+	for i := range u.sig.Params().Len() {
+		p := u.sig.Params().At(i)
+		if _, ok := p.Type().Underlying().(*types.Interface); !ok {
+			continue // cannot hold an abort
+		}
+		if judge(c.info, u.body, nil, p, c.rePanicParam).handled {
+			c.rePanic[fn] = i
+			break
+		}
+	}
+	return c.rePanic[fn]
+}
+
+// deferSwallows reports whether d defers a function that drops aborts,
+// with the sites to report when they are in this package.
+func (c *checker) deferSwallows(d *ast.DeferStmt) (sites []*site, fact *Swallows, fn *types.Func) {
+	if lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok {
+		if u := c.byNode[lit]; u != nil {
+			return u.unhandled(), nil, nil
+		}
+		return nil, nil, nil
+	}
+	fn = c.staticCallee(d.Call)
+	if fn == nil {
+		return nil, nil, nil // a func value: unknown
+	}
+	if fn.Pkg() == c.pass.Pkg {
+		if u := c.decls[fn]; u != nil {
+			return u.unhandled(), nil, fn
+		}
+		return nil, nil, fn
+	}
+	var f Swallows
+	if fn.Pkg() != nil && c.pass.ImportObjectFact(fn, &f) && f.Kind == Recoverer {
+		return nil, &f, fn
+	}
+	return nil, nil, fn
+}
+
+// guards reports whether u swallows the aborts of what it runs: it defers
+// a recover that drops them, or calls a function that does.
+func (c *checker) guards(u *unit) bool {
+	switch c.guardState[u] {
+	case 1, 2:
+		return false
+	case 3:
+		return true
+	}
+	c.guardState[u] = 1
+	res := false
+	for _, d := range u.defers {
+		if sites, fact, _ := c.deferSwallows(d); len(sites) > 0 || fact != nil {
+			res = true
+		}
+	}
+	for _, call := range u.calls {
+		if res {
+			break
+		}
+		fn := c.staticCallee(call)
+		if fn == nil {
+			continue
+		}
+		if fn.Pkg() == c.pass.Pkg {
+			if d := c.decls[fn]; d != nil && c.guards(d) {
+				res = true
+			}
+		} else if f := c.fact(fn); f != nil && f.Kind == Guard {
+			res = true
+		}
+	}
+	c.guardState[u] = 2
+	if res {
+		c.guardState[u] = 3
+	}
+	return res
+}
+
+func (c *checker) fact(fn *types.Func) *Swallows {
+	var f Swallows
+	if fn.Pkg() != nil && fn.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(fn, &f) {
+		return &f
+	}
+	return nil
+}
+
+// middleware reports whether fn takes a handler and returns one that
+// guards it (Middleware), or returns such a function (Factory).
+func (c *checker) middleware(fn *types.Func) Kind {
+	fn = fn.Origin()
+	if fn.Pkg() != c.pass.Pkg {
+		if f := c.fact(fn); f != nil && (f.Kind == Middleware || f.Kind == Factory) {
+			return f.Kind
+		}
+		return 0
+	}
+	switch c.mws[fn] {
+	case 1, 2:
+		return 0
+	case 3:
+		return Middleware
+	case 4:
+		return Factory
+	}
+	u := c.decls[fn]
+	if u == nil {
+		return 0 // no body
+	}
+	c.mws[fn] = 1
+	k := c.bodyMiddleware(u)
+	c.mws[fn] = 2
+	switch k {
+	case Middleware:
+		c.mws[fn] = 3
+	case Factory:
+		c.mws[fn] = 4
+	}
+	return k
+}
+
+func (c *checker) bodyMiddleware(u *unit) Kind {
+	if c.isMiddlewareSig(u.sig) {
+		for _, ret := range returns(u.body) {
+			for _, r := range ret.Results {
+				if c.swallowingHandler(r) {
+					return Middleware
+				}
+			}
+		}
+		return 0
+	}
+	if u.sig.Results().Len() == 1 {
+		if inner, ok := u.sig.Results().At(0).Type().Underlying().(*types.Signature); ok && c.isMiddlewareSig(inner) {
+			for _, ret := range returns(u.body) {
+				for _, r := range ret.Results {
+					if lit, ok := ast.Unparen(r).(*ast.FuncLit); ok {
+						if lu := c.byNode[lit]; lu != nil && c.bodyMiddleware(lu) == Middleware {
+							return Factory
+						}
+					}
+				}
+			}
+		}
+	}
+	return 0
+}
+
+// isMiddlewareSig reports whether sig takes a handler and returns one.
+func (c *checker) isMiddlewareSig(sig *types.Signature) bool {
+	if sig.Results().Len() != 1 || !c.sym.IsHandler(sig.Results().At(0).Type()) {
+		return false
+	}
+	for i := range sig.Params().Len() {
+		if c.sym.IsHandler(sig.Params().At(i).Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// swallowingHandler reports whether the handler expression e guards what
+// it serves with a recover that drops aborts.
+func (c *checker) swallowingHandler(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.FuncLit:
+		u := c.byNode[e]
+		return u != nil && c.guards(u)
+	case *ast.UnaryExpr:
+		return c.swallowingHandler(e.X)
+	case *ast.CompositeLit:
+		return c.typeGuards(c.info.TypeOf(e))
+	case *ast.CallExpr:
+		if tv, ok := c.info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
+			return c.swallowingHandler(e.Args[0]) // http.HandlerFunc(func...)
+		}
+		if fn := c.staticCallee(e); fn != nil && c.middleware(fn) == Middleware {
+			return true
+		}
+		if inner, ok := ast.Unparen(e.Fun).(*ast.CallExpr); ok {
+			if fn := c.staticCallee(inner); fn != nil && c.middleware(fn) == Factory {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// typeGuards reports whether the ServeHTTP method of t guards its body.
+func (c *checker) typeGuards(t types.Type) bool {
+	if t == nil {
+		return false
+	}
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
+	fn, _ := obj.(*types.Func)
+	if fn == nil {
+		return false
+	}
+	if fn.Pkg() == c.pass.Pkg {
+		u := c.decls[fn.Origin()]
+		return u != nil && c.guards(u)
+	}
+	f := c.fact(fn)
+	return f != nil && f.Kind == Guard
+}
+
+func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
+	var list []*ast.ReturnStmt
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			list = append(list, n)
+		}
+		return true
+	})
+	return list
+}
+
+// exportFacts publishes how the package's functions swallow aborts.
+func (c *checker) exportFacts() {
+	for _, u := range c.units {
+		if u.fn == nil || !u.fn.Exported() && u.fn.Name() != "ServeHTTP" {
+			continue // cannot be reached from another package
+		}
+		if c.rePanicParam(u.fn) >= 0 {
+			c.pass.ExportObjectFact(u.fn, &RePanics{Param: c.rePanicParam(u.fn)})
+		}
+		var kind Kind
+		var where string
+		if k := c.middleware(u.fn); k != 0 {
+			kind = k
+		} else if c.guards(u) {
+			kind = Guard
+		} else if bad := u.unhandled(); len(bad) > 0 && !c.sym.IsHandlerSig(u.sig) {
+			kind, where = Recoverer, httpsym.Where(c.pass.Fset, bad[0].call.Pos())
+		}
+		if kind != 0 {
+			c.pass.ExportObjectFact(u.fn, &Swallows{Kind: kind, Where: where})
+		}
+	}
+}
+
+// checkRequest reports the recovers that drop aborts on the request path
+// of u.
+func (c *checker) checkRequest(u *unit) {
+	for _, d := range u.defers {
+		sites, fact, fn := c.deferSwallows(d)
+		if fact != nil {
+			c.report(analysis.Diagnostic{
+				Pos: d.Pos(),
+				End: d.End(),
+				Message: fmt.Sprintf("%s (%s) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in %s swallows aborts: %s; re-panic http.ErrAbortHandler in it, or recover here with a function that does",
+					qualified(fn), fact.Where, c.describe(u), c.consequence(u)),
+			}, u)
+			continue
+		}
+		for _, s := range sites {
+			where := "the function deferred by " + c.describe(u)
+			var related []analysis.RelatedInformation
+			if fn != nil {
+				where = fn.Name() + ", deferred by " + c.describe(u)
+				related = append(related, analysis.RelatedInformation{Pos: d.Pos(), Message: "deferred here"})
+			}
+			c.reportSite(s, where, u, related)
+		}
+	}
+	for _, call := range u.calls {
+		fn := c.staticCallee(call)
+		if fn == nil {
+			continue // a func value: unknown
+		}
+		if f := c.fact(fn); f != nil && f.Kind == Guard {
+			c.report(analysis.Diagnostic{
+				Pos: call.Pos(),
+				End: call.End(),
+				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so calling it in %s swallows aborts raised inside it: %s; re-panic http.ErrAbortHandler in it",
+					qualified(fn), c.describe(u), c.consequence(u)),
+			}, u)
+		}
+	}
+}
+
+// checkExported reports recovery functions that take the ResponseWriter
+// or the request, meant to be deferred by handlers elsewhere.
+func (c *checker) checkExported() {
+	for _, u := range c.units {
+		if u.fn == nil || c.sym.IsHandlerSig(u.sig) || !c.takesRequest(u.sig) {
+			continue // not a recovery function for handlers
+		}
+		if len(u.callers) > 0 {
+			continue // called, not deferred: its recover returns nil there
+		}
+		for _, s := range u.unhandled() {
+			c.reportSite(s, u.fn.Name()+", a recovery function for handlers", u, nil)
+		}
+	}
+}
+
+// checkWrapping reports streaming handlers wrapped in recovery middleware
+// from another package that drops aborts.
+func (c *checker) checkWrapping(insp *inspector.Inspector) {
+	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil), (*ast.CompositeLit)(nil)) {
+		var mw string
+		var args []ast.Expr
+		switch n := cur.Node().(type) {
+		case *ast.CallExpr:
+			if fn := c.staticCallee(n); fn != nil && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
+				mw, args = qualified(fn), n.Args
+			} else if inner, ok := ast.Unparen(n.Fun).(*ast.CallExpr); ok {
+				if fn := c.staticCallee(inner); fn != nil && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Factory {
+					mw, args = "the middleware of "+qualified(fn), n.Args
+				}
+			}
+		case *ast.CompositeLit:
+			t := c.info.TypeOf(n)
+			if named, ok := types.Unalias(t).(*types.Named); ok && named.Obj().Pkg() != c.pass.Pkg && c.typeGuards(t) {
+				mw = named.Obj().Pkg().Name() + "." + named.Obj().Name()
+				for _, elt := range n.Elts {
+					if kv, ok := elt.(*ast.KeyValueExpr); ok {
+						args = append(args, kv.Value)
+					} else {
+						args = append(args, elt)
+					}
+				}
+			}
+		}
+		if mw == "" {
+			continue // not recovery middleware from another package
+		}
+		for _, arg := range args {
+			if t := c.info.TypeOf(arg); t == nil || !c.sym.IsHandler(t) {
+				continue // not the wrapped handler
+			}
+			s := c.flows.Handler(arg)
+			if s == nil {
+				continue // does not stream: nothing aborts mid-response
+			}
+			d := analysis.Diagnostic{
+				Pos: cur.Node().Pos(),
+				End: cur.Node().End(),
+				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler %s (%s) in it swallows its aborts: the client receives a truncated response that looks complete%s; wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped",
+					mw, types.ExprString(arg), s.Describe(), proxyNote(s)),
+			}
+			for _, hop := range s.Hops {
+				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+			}
+			httpsym.Report(c.pass, d)
+			break
+		}
+	}
+}
+
+func proxyNote(s *streamflow.Stream) string {
+	if s == nil || !s.Proxy {
+		return ""
+	}
+	return " (around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off)"
+}
+
+func qualified(fn *types.Func) string {
+	name := fn.Name()
+	if recv := fn.Signature().Recv(); recv != nil {
+		name = types.TypeString(recv.Type(), func(p *types.Package) string { return p.Name() }) + "." + name
+		return "(" + name[:len(name)-len(fn.Name())-1] + ")." + fn.Name()
+	}
+	if fn.Pkg() != nil {
+		return fn.Pkg().Name() + "." + name
+	}
+	return name
+}
+
+// describe names the request-path body u for messages.
+func (c *checker) describe(u *unit) string {
+	switch {
+	case u.fn != nil && c.sym.IsHandlerSig(u.sig) && u.fn.Name() == "ServeHTTP":
+		return qualified(u.fn)
+	case u.fn != nil && c.sym.IsHandlerSig(u.sig):
+		return "handler " + u.fn.Name()
+	case u.fn != nil:
+		return u.fn.Name()
+	case c.sym.IsHandlerSig(u.sig):
+		if u.outer != nil {
+			return "the handler closure in " + c.describe(u.outer)
+		}
+		return "a handler closure"
+	}
+	return u.name
+}
+
+// streamOf reports how u streams, if it does.
+func (c *checker) streamOf(u *unit) *streamflow.Stream {
+	if u.stream != nil {
+		return u.stream
+	}
+	var s *streamflow.Stream
+	switch {
+	case u.fn != nil && c.sym.IsHandlerSig(u.sig):
+		s = c.flows.Func(u.fn)
+	case u.lit != nil && c.sym.IsHandlerSig(u.sig):
+		s = c.flows.Handler(u.lit)
+	}
+	if s == nil || !s.Proxy {
+		for _, call := range u.calls {
+			if httpsym.MethodIs(c.info, call, "net/http/httputil", "ReverseProxy", "ServeHTTP") {
+				s = &streamflow.Stream{Dir: streamflow.Writes, Source: "httputil.ReverseProxy", Proxy: true,
+					Hops: []streamflow.Hop{{Pos: call.Pos(), Msg: "serves a ReverseProxy"}}}
+				break
+			}
+		}
+	}
+	if s == nil && u.outer != nil && u.lit != nil && !c.sym.IsHandlerSig(u.sig) {
+		s = c.streamOf(u.outer)
+	}
+	u.stream = s
+	return s
+}
+
+func (c *checker) consequence(u *unit) string {
+	s := c.streamOf(u)
+	return "the handler returns normally and net/http completes the response, so the client receives a truncated response that looks complete" + proxyNote(s)
+}
+
+// reportSite reports one recover that drops aborts, with the fix.
+func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.RelatedInformation) {
+	if c.reported[s.call] {
+		return // already reported for another caller
+	}
+	c.reported[s.call] = true
+	what := "swallows http.ErrAbortHandler"
+	if s.compared {
+		switch {
+		case s.instead != "" && s.instead != "returns":
+			what = "compares the value with http.ErrAbortHandler but " + s.instead + " instead of re-panicking, which swallows the abort"
+		default:
+			what = "compares the value with http.ErrAbortHandler but does not re-panic it, which swallows the abort"
+		}
+	}
+	d := analysis.Diagnostic{
+		Pos:     s.call.Pos(),
+		End:     s.call.End(),
+		Message: fmt.Sprintf("recover in %s %s: %s; re-panic it: if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) { panic(v) }", where, what, c.consequence(u)),
+		Related: related,
+	}
+	if st := c.streamOf(u); st != nil {
+		for _, hop := range st.Hops {
+			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+		}
+	}
+	if f := c.file(s.call); f != nil {
+		if fix, ok := fixer.RePanicAbort(f, s.cur); ok {
+			d.SuggestedFixes = []analysis.SuggestedFix{fix}
+		}
+	}
+	c.report(d, u)
+}
+
+func (c *checker) report(d analysis.Diagnostic, u *unit) { httpsym.Report(c.pass, d) }
+
+func (c *checker) file(n ast.Node) *fixer.File {
+	for _, f := range c.pass.Files {
+		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
+			src, err := c.pass.ReadFile(c.pass.Fset.File(f.Pos()).Name())
+			if err != nil {
+				return nil
+			}
+			return &fixer.File{Fset: c.pass.Fset, Syntax: f, Info: c.info, Src: src}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,376 @@
+package abortrecover
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+)
+
+// verdict is what a function body does with a recovered value.
+type verdict struct {
+	handled  bool   // re-panicked under a condition that holds for an abort
+	compared bool   // the value is compared with http.ErrAbortHandler
+	instead  string // what runs under that comparison instead of panic
+}
+
+// tracker follows a recovered value through a function body: the
+// variables bound to it, and the ok results of its type assertions.
+type tracker struct {
+	info     *types.Info
+	call     *ast.CallExpr // the recover call, or nil for a parameter
+	vals     map[types.Object]bool
+	oks      map[types.Object]bool
+	rePanics func(fn *types.Func) int // parameter a function re-panics, or -1
+}
+
+// judge decides whether body re-panics the value recovered by call (or
+// held in the parameter param when call is nil).
+func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *types.Var, rePanics func(*types.Func) int) verdict {
+	t := &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool), rePanics: rePanics}
+	if param != nil {
+		t.vals[param] = true
+	}
+	t.bind(body)
+	after := body.Pos()
+	if call != nil {
+		after = call.End()
+	}
+	var v verdict
+	var stack []ast.Node
+	ast.Inspect(body, func(n ast.Node) bool {
+		if n == nil {
+			stack = stack[:len(stack)-1]
+			return true
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false // not run by this body, or not known to be
+		}
+		stack = append(stack, n)
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if t.isAbortTest(n) {
+				v.compared = true
+			}
+		case *ast.CallExpr:
+			if t.isAbortTest(n) {
+				v.compared = true
+			}
+			if n.Pos() >= after && t.isPanic(n) && t.reached(stack) {
+				v.handled = true
+			}
+		case *ast.IfStmt:
+			if v.instead == "" && t.abortTrue(n.Cond) && t.mentionsAbort(n.Cond) && !t.panics(n.Body) {
+				v.instead = "returns"
+				ast.Inspect(n.Body, func(m ast.Node) bool {
+					if c, ok := m.(*ast.CallExpr); ok && v.instead == "returns" {
+						v.instead = "calls " + types.ExprString(c.Fun)
+					}
+					return v.instead == "returns"
+				})
+			}
+		}
+		return true
+	})
+	return v
+}
+
+// bind collects the variables that hold the recovered value.
+func (t *tracker) bind(body *ast.BlockStmt) {
+	for changed := true; changed; {
+		changed = false
+		add := func(m map[types.Object]bool, e ast.Expr) {
+			id, ok := e.(*ast.Ident)
+			if !ok || id.Name == "_" {
+				return
+			}
+			if obj := t.info.ObjectOf(id); obj != nil && !m[obj] {
+				m[obj] = true
+				changed = true
+			}
+		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i := range n.Lhs {
+						if t.isV(n.Rhs[i]) {
+							add(t.vals, n.Lhs[i])
+						}
+					}
+				} else if len(n.Lhs) == 2 && len(n.Rhs) == 1 {
+					if ta, ok := ast.Unparen(n.Rhs[0]).(*ast.TypeAssertExpr); ok && t.isV(ta.X) {
+						add(t.vals, n.Lhs[0])
+						add(t.oks, n.Lhs[1])
+					}
+				}
+			case *ast.ValueSpec:
+				if len(n.Names) == len(n.Values) {
+					for i := range n.Names {
+						if t.isV(n.Values[i]) {
+							add(t.vals, n.Names[i])
+						}
+					}
+				}
+			case *ast.TypeSwitchStmt:
+				if x := t.switchSubject(n); x != nil && t.isV(x) {
+					for _, s := range n.Body.List {
+						if obj := t.info.Implicits[s]; obj != nil && !t.vals[obj] {
+							t.vals[obj] = true
+							changed = true
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+}
+
+// isV reports whether e is the recovered value.
+func (t *tracker) isV(e ast.Expr) bool {
+	e = ast.Unparen(e)
+	if t.call != nil && e == t.call {
+		return true
+	}
+	switch e := e.(type) {
+	case *ast.Ident:
+		return t.vals[t.info.ObjectOf(e)]
+	case *ast.TypeAssertExpr:
+		return e.Type != nil && t.isV(e.X)
+	}
+	return false
+}
+
+func (t *tracker) isNil(e ast.Expr) bool { return t.info.Types[ast.Unparen(e)].IsNil() }
+
+func (t *tracker) isAbort(e ast.Expr) bool { return httpsym.IsErrAbortHandler(t.info, e) }
+
+// isAbortTest reports whether n compares the value with
+// http.ErrAbortHandler: v == http.ErrAbortHandler or errors.Is(v, ...).
+func (t *tracker) isAbortTest(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.BinaryExpr:
+		if n.Op == token.EQL || n.Op == token.NEQ {
+			return t.isV(n.X) && t.isAbort(n.Y) || t.isAbort(n.X) && t.isV(n.Y)
+		}
+	case *ast.CallExpr:
+		return httpsym.CalleeIs(t.info, n, "errors", "Is") && len(n.Args) == 2 && t.isV(n.Args[0]) && t.isAbort(n.Args[1])
+	}
+	return false
+}
+
+func (t *tracker) mentionsAbort(e ast.Expr) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		found = found || t.isAbortTest(n)
+		return !found
+	})
+	return found
+}
+
+// abortTrue reports whether cond certainly holds when the recovered value
+// is http.ErrAbortHandler.
+func (t *tracker) abortTrue(cond ast.Expr) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LAND:
+			return t.abortTrue(e.X) && t.abortTrue(e.Y)
+		case token.LOR:
+			return t.abortTrue(e.X) || t.abortTrue(e.Y)
+		case token.EQL:
+			return t.isAbortTest(e)
+		case token.NEQ:
+			return t.isV(e.X) && t.isNil(e.Y) || t.isNil(e.X) && t.isV(e.Y)
+		}
+	case *ast.CallExpr:
+		return t.isAbortTest(e)
+	case *ast.Ident:
+		return t.oks[t.info.ObjectOf(e)]
+	case *ast.UnaryExpr:
+		return e.Op == token.NOT && t.abortFalse(e.X)
+	}
+	return false
+}
+
+// abortFalse reports whether cond certainly fails when the recovered
+// value is http.ErrAbortHandler.
+func (t *tracker) abortFalse(cond ast.Expr) bool {
+	switch e := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch e.Op {
+		case token.LAND:
+			return t.abortFalse(e.X) || t.abortFalse(e.Y)
+		case token.LOR:
+			return t.abortFalse(e.X) && t.abortFalse(e.Y)
+		case token.EQL:
+			return t.isV(e.X) && t.isNil(e.Y) || t.isNil(e.X) && t.isV(e.Y)
+		case token.NEQ:
+			return t.isAbortTest(e)
+		}
+	case *ast.UnaryExpr:
+		return e.Op == token.NOT && t.abortTrue(e.X)
+	case *ast.Ident:
+		return t.isNil(e) || t.info.Types[e].Value != nil && t.info.Types[e].Value.String() == "false"
+	}
+	return false
+}
+
+// isPanic reports whether call panics with whatever it is given: panic,
+// log.Panic*, or a function known to re-panic an abort passed to it.
+func (t *tracker) isPanic(call *ast.CallExpr) bool {
+	if httpsym.IsBuiltin(t.info, call, "panic") {
+		return true
+	}
+	fn, _ := typeutil.Callee(t.info, call).(*types.Func)
+	if fn == nil {
+		return false
+	}
+	if httpsym.IsFunc(fn, "log", "Panic", "Panicf", "Panicln") || httpsym.IsMethod(fn, "log", "Logger", "Panic", "Panicf", "Panicln") {
+		return true
+	}
+	if t.rePanics != nil {
+		if i := t.rePanics(fn); i >= 0 && i < len(call.Args) && t.isV(call.Args[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// panics reports whether n contains a panic call.
+func (t *tracker) panics(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if c, ok := m.(*ast.CallExpr); ok && t.isPanic(c) {
+			found = true
+		}
+		_, lit := m.(*ast.FuncLit)
+		return !found && !lit
+	})
+	return found
+}
+
+// reached reports whether the innermost node of stack runs when the
+// recovered value is an abort, judging by the conditions around it.
+func (t *tracker) reached(stack []ast.Node) bool {
+	for i := 0; i+1 < len(stack); i++ {
+		child := stack[i+1]
+		switch n := stack[i].(type) {
+		case *ast.IfStmt:
+			if child == n.Body && !t.abortTrue(n.Cond) {
+				return false
+			}
+			if child == n.Else && !t.abortFalse(n.Cond) {
+				return false
+			}
+		case *ast.SwitchStmt:
+			if child == n.Body && i+2 < len(stack) {
+				if cc, ok := stack[i+2].(*ast.CaseClause); ok && !t.caseTaken(n, cc) {
+					return false
+				}
+			}
+		case *ast.TypeSwitchStmt:
+			if child == n.Body && i+2 < len(stack) {
+				if cc, ok := stack[i+2].(*ast.CaseClause); ok && !t.typeCaseTaken(n, cc) {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// caseTaken reports whether an abort takes the case clause cc of s.
+func (t *tracker) caseTaken(s *ast.SwitchStmt, cc *ast.CaseClause) bool {
+	switch {
+	case s.Tag == nil:
+		if cc.List == nil {
+			for _, other := range s.Body.List {
+				for _, e := range other.(*ast.CaseClause).List {
+					if !t.abortFalse(e) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		for _, e := range cc.List {
+			if t.abortTrue(e) {
+				return true
+			}
+		}
+	case t.isV(s.Tag):
+		if cc.List == nil {
+			for _, other := range s.Body.List {
+				for _, e := range other.(*ast.CaseClause).List {
+					if t.isAbort(e) {
+						return false
+					}
+				}
+			}
+			return true
+		}
+		for _, e := range cc.List {
+			if t.isAbort(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// typeCaseTaken reports whether an abort, an error value, takes the case
+// clause cc of a type switch on the recovered value.
+func (t *tracker) typeCaseTaken(s *ast.TypeSwitchStmt, cc *ast.CaseClause) bool {
+	x := t.switchSubject(s)
+	if x == nil || !t.isV(x) {
+		return false
+	}
+	errType := types.Universe.Lookup("error").Type()
+	catches := func(e ast.Expr) bool {
+		typ := t.info.TypeOf(e)
+		if typ == nil {
+			return false
+		}
+		iface, ok := typ.Underlying().(*types.Interface)
+		return ok && !t.isNil(e) && types.Implements(errType, iface)
+	}
+	if cc.List == nil {
+		for _, other := range s.Body.List {
+			for _, e := range other.(*ast.CaseClause).List {
+				if catches(e) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	for _, e := range cc.List {
+		if catches(e) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tracker) switchSubject(s *ast.TypeSwitchStmt) ast.Expr {
+	var e ast.Expr
+	switch a := s.Assign.(type) {
+	case *ast.ExprStmt:
+		e = a.X
+	case *ast.AssignStmt:
+		if len(a.Rhs) == 1 {
+			e = a.Rhs[0]
+		}
+	}
+	if ta, ok := ast.Unparen(e).(*ast.TypeAssertExpr); ok {
+		return ta.X
+	}
+	return nil
+}

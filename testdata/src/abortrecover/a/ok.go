@@ -1,0 +1,202 @@
+package a
+
+import (
+	"errors"
+	"log"
+	"net/http"
+)
+
+func equal(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v) // ok: == and re-panic
+			}
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func errorsIs(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v) // ok: errors.Is and re-panic
+			}
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func typeSwitchErr(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		switch e := recover().(type) {
+		case nil:
+		case error:
+			if errors.Is(e, http.ErrAbortHandler) {
+				panic(e) // ok: matched in a type switch and re-panicked
+			}
+			log.Print(e)
+		default:
+			log.Print(e)
+		}
+	}()
+	work(w, r)
+}
+
+func everything(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Print(v)
+			panic(v) // ok: every recovered value is re-panicked
+		}
+	}()
+	work(w, r)
+}
+
+// rethrowAbort re-panics an abort it is given.
+func rethrowAbort(v any) {
+	if v == http.ErrAbortHandler {
+		panic(v)
+	}
+}
+
+func viaRethrow(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			rethrowAbort(v) // ok: re-panics aborts
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func main() {
+	defer func() {
+		if v := recover(); v != nil { // ok: not on a request path
+			log.Print(v)
+		}
+	}()
+	http.ListenAndServe(":8080", nil)
+}
+
+func inGoroutine(w http.ResponseWriter, r *http.Request) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() {
+			if v := recover(); v != nil { // ok: another goroutine; net/http never sees its panics
+				log.Print(v)
+			}
+		}()
+		log.Print(r.URL)
+	}()
+	<-done
+	work(w, r)
+}
+
+func deferRecover(w http.ResponseWriter, r *http.Request) {
+	defer recover() // ok: recover is not called by a deferred function, it recovers nothing
+	work(w, r)
+}
+
+func swallowAll() {
+	if v := recover(); v != nil { // ok: called by the deferred function, not deferred itself: recovers nothing
+		log.Print(v)
+	}
+}
+
+func indirect(w http.ResponseWriter, r *http.Request) {
+	defer func() { swallowAll() }()
+	work(w, r)
+}
+
+func worker(jobs <-chan func()) {
+	for job := range jobs {
+		func() {
+			defer func() {
+				if v := recover(); v != nil { // ok: a worker, not a request path
+					log.Print(v)
+				}
+			}()
+			job()
+		}()
+	}
+}
+
+func shadowed(w http.ResponseWriter, r *http.Request) {
+	recover := func() any { return nil }
+	defer func() {
+		if v := recover(); v != nil { // ok: not the builtin recover
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func valueSwitch(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		v := recover()
+		switch v {
+		case nil:
+		case http.ErrAbortHandler:
+			panic(v) // ok: matched in a switch and re-panicked
+		default:
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func logPanic(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			log.Panicf("handler: %v", v) // ok: log.Panicf panics again
+		}
+	}()
+	work(w, r)
+}
+
+func tagless(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		v := recover()
+		switch {
+		case v == nil:
+		case v == http.ErrAbortHandler:
+			panic(http.ErrAbortHandler) // ok: re-panics the abort
+		default:
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
+
+func notDeferred(w http.ResponseWriter, r *http.Request) {
+	if v := recover(); v != nil { // ok: not in a deferred function, recovers nothing
+		log.Print(v)
+	}
+	work(w, r)
+}
+
+func setupOnly(next http.Handler) http.Handler {
+	defer func() {
+		if v := recover(); v != nil { // ok: runs while building the handler, not while serving
+			log.Print(v)
+		}
+	}()
+	return next
+}
+
+func either(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err, ok := v.(error); ok && (err == http.ErrAbortHandler || errors.Is(err, http.ErrAbortHandler)) {
+				panic(err) // ok: either test holds for an abort
+			}
+			log.Print(v)
+		}
+	}()
+	work(w, r)
+}
