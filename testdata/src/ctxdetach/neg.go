@@ -142,3 +142,10 @@ func unusedMW(next http.Handler) http.Handler { // want unusedMW:"detaches arg0 
 		next.ServeHTTP(w, r.WithContext(context.TODO()))
 	})
 }
+
+func testRecorder() {
+	// ok: a test serving a recorder has no client connection to mislead
+	rec := httptest.NewRecorder()
+	r := httptest.NewRequest("GET", "/", nil)
+	proxy.ServeHTTP(rec, r.WithContext(context.Background()))
+}
