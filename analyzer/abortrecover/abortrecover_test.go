@@ -7,6 +7,7 @@ import (
 	"golang.org/x/tools/go/analysis/analysistest"
 
 	"github.com/streamvet/streamvet/analyzer/abortrecover"
+	"github.com/streamvet/streamvet/analyzer/internal/goldentest"
 )
 
 func testdata() string {
@@ -14,6 +15,13 @@ func testdata() string {
 	return dir
 }
 
+var pkgs = []string{"abortrecover/a", "abortrecover/recovery", "abortrecover/user", "abortrecover/fix"}
+
 func TestAnalyzer(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, testdata(), abortrecover.Analyzer, "abortrecover/a")
+	analysistest.RunWithSuggestedFixes(t, testdata(), abortrecover.Analyzer, pkgs...)
+}
+
+// TestFixesCompile type-checks the testdata with every fix applied.
+func TestFixesCompile(t *testing.T) {
+	goldentest.Compile(t, testdata(), pkgs...)
 }

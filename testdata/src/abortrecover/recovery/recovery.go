@@ -1,0 +1,85 @@
+// Package recovery stands for the recovery middleware of a web framework:
+// every piece of it drops http.ErrAbortHandler but Safe and RePanic.
+package recovery
+
+import (
+	"errors"
+	"log"
+	"net/http"
+)
+
+// Recover is deferred by handlers: it logs the panic and answers 500.
+func Recover(w http.ResponseWriter) { // want Recover:"swallows aborts: recoverer"
+	if v := recover(); v != nil { // want `recover in Recover, a recovery function for handlers swallows http.ErrAbortHandler`
+		log.Print(v)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+// Guarded serves h and turns its panics into 500s.
+func Guarded(w http.ResponseWriter, r *http.Request, h http.Handler) { // want Guarded:"swallows aborts: guard"
+	defer func() {
+		if v := recover(); v != nil { // want `recover in the function deferred by Guarded swallows`
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		}
+	}()
+	h.ServeHTTP(w, r)
+}
+
+// Middleware recovers the panics of next.
+func Middleware(next http.Handler) http.Handler { // want Middleware:"swallows aborts: middleware"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil { // want `recover in the function deferred by the handler closure in Middleware swallows`
+				log.Print(v)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Handler returns a middleware that recovers the panics of its handler.
+func Handler() func(http.Handler) http.Handler { // want Handler:"swallows aborts: middleware factory"
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if recover() != nil { // want `recover in the function deferred by the handler closure in a function literal in Handler swallows`
+					w.WriteHeader(http.StatusInternalServerError)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// Recovery is a handler type that recovers the panics of Next.
+type Recovery struct{ Next http.Handler }
+
+func (h *Recovery) ServeHTTP(w http.ResponseWriter, r *http.Request) { // want ServeHTTP:"swallows aborts: guard"
+	defer func() {
+		if v := recover(); v != nil { // want `recover in the function deferred by \(\*recovery.Recovery\).ServeHTTP swallows`
+			log.Print(v)
+		}
+	}()
+	h.Next.ServeHTTP(w, r)
+}
+
+// RePanic re-panics an abort and returns otherwise.
+func RePanic(v any) { // want RePanic:"re-panics aborts of arg0"
+	if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+		panic(v)
+	}
+}
+
+// Safe recovers the panics of next but re-panics aborts.
+func Safe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				RePanic(v) // ok: re-panics aborts
+				log.Print(v)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

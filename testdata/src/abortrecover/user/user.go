@@ -1,0 +1,51 @@
+// A program that uses the recovery package of a dependency.
+package user
+
+import (
+	"fmt"
+	"log"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"abortrecover/recovery"
+)
+
+var target = &url.URL{Scheme: "http", Host: "localhost:2375"}
+
+func hello(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") }
+
+func serve(w http.ResponseWriter, r *http.Request) {
+	defer recovery.Recover(w) // want `recovery.Recover \(recovery.go:13\) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in handler serve swallows aborts: .*truncated response that looks complete; re-panic http.ErrAbortHandler in it, or recover here with a function that does`
+	hello(w, r)
+}
+
+func guarded(w http.ResponseWriter, r *http.Request) {
+	p := httputil.NewSingleHostReverseProxy(target)
+	recovery.Guarded(w, r, p) // want `recovery.Guarded recovers panics without re-panicking http.ErrAbortHandler, so calling it in handler guarded swallows aborts raised inside it`
+}
+
+func repanics(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			recovery.RePanic(v) // ok: re-panics aborts, known from its fact
+			log.Print(v)
+		}
+	}()
+	hello(w, r)
+}
+
+func main() {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	mux := http.NewServeMux()
+	mux.Handle("/a", recovery.Middleware(proxy))                        // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy \(httputil.ReverseProxy, user.go:39\) in it swallows its aborts: the client receives a truncated response that looks complete \(around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off\); wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped`
+	mux.Handle("/b", recovery.Handler()(proxy))                         // want `the middleware of recovery.Handler recovers panics`
+	mux.Handle("/c", &recovery.Recovery{Next: proxy})                   // want `recovery.Recovery recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy`
+	mux.Handle("/d", recovery.Safe(proxy))                              // ok: re-panics aborts
+	mux.Handle("/e", recovery.Middleware(http.HandlerFunc(hello)))      // ok: hello does not stream, nothing aborts mid-response
+	mux.Handle("/f", &recovery.Recovery{Next: http.HandlerFunc(hello)}) // ok: does not stream
+	mux.HandleFunc("/g", serve)
+	mux.HandleFunc("/h", guarded)
+	mux.HandleFunc("/i", repanics)
+	http.ListenAndServe(":8080", mux)
+}
