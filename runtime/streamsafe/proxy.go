@@ -105,6 +105,9 @@ func (p *proxy) log(r *http.Request, cause error) {
 // modifyResponse wraps the upstream body so that a read error mid-body is
 // reported; ReverseProxy itself only prints it to ErrorLog.
 func (p *proxy) modifyResponse(res *http.Response) error {
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return nil // the body is the upgraded connection; ReverseProxy needs it as is
+	}
 	res.Body = &upstreamBody{ReadCloser: res.Body, req: res.Request, p: p}
 	return nil
 }
