@@ -4,6 +4,8 @@ package analyzer
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/streamvet/streamvet/analyzer/ctxdetach"
+	"github.com/streamvet/streamvet/analyzer/timeouthandler"
 	"github.com/streamvet/streamvet/analyzer/writetimeout"
 )
 
@@ -12,4 +14,6 @@ import (
 // not listed: it reports nothing and runs as a requirement of the others.
 var Suite = []*analysis.Analyzer{
 	writetimeout.Analyzer,
+	ctxdetach.Analyzer,
+	timeouthandler.Analyzer,
 }
