@@ -1,0 +1,143 @@
+package plugin_test
+
+import (
+	"flag"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/golangci/plugin-module-register/register"
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/streamvet/streamvet/analyzer"
+	"github.com/streamvet/streamvet/plugin"
+)
+
+// newPlugin builds the plugin the way golangci-lint does: by name, with
+// settings as the YAML decoder hands them over.
+func newPlugin(t *testing.T, settings any) (register.LinterPlugin, error) {
+	t.Helper()
+	newFn, err := register.GetPlugin("streamvet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newFn(settings)
+}
+
+func names(list []*analysis.Analyzer) []string {
+	var out []string
+	for _, a := range list {
+		out = append(out, a.Name)
+	}
+	return out
+}
+
+func TestDefaults(t *testing.T) {
+	for _, settings := range []any{nil, map[string]any{}} {
+		p, err := newPlugin(t, settings)
+		if err != nil {
+			t.Fatalf("settings %v: %v", settings, err)
+		}
+		if got := p.GetLoadMode(); got != register.LoadModeTypesInfo {
+			t.Errorf("GetLoadMode() = %q, want %q", got, register.LoadModeTypesInfo)
+		}
+		list, err := p.BuildAnalyzers()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(list, analyzer.Suite) {
+			t.Errorf("BuildAnalyzers() = %v, want analyzer.Suite %v", names(list), names(analyzer.Suite))
+		}
+		if err := analysis.Validate(list); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestEnableDisable(t *testing.T) {
+	for _, a := range analyzer.Suite {
+		p, err := newPlugin(t, map[string]any{"disable": []any{a.Name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _ := p.BuildAnalyzers()
+		if slices.Contains(list, a) || len(list) != len(analyzer.Suite)-1 {
+			t.Errorf("disable %s: got %v", a.Name, names(list))
+		}
+
+		p, err = newPlugin(t, map[string]any{"enable": []any{a.Name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _ = p.BuildAnalyzers()
+		if !slices.Equal(list, []*analysis.Analyzer{a}) {
+			t.Errorf("enable %s: got %v", a.Name, names(list))
+		}
+	}
+}
+
+func TestBadSettings(t *testing.T) {
+	first := analyzer.Suite[0].Name
+	for _, tc := range []struct {
+		settings any
+		want     string
+	}{
+		{map[string]any{"disabled": []any{first}}, `unknown setting "disabled" (known settings: enable, disable, streaming-handlers, recovery-middleware)`},
+		{map[string]any{"disable": []any{"nosuchcheck"}}, `setting disable: unknown analyzer "nosuchcheck" (analyzers: `},
+		{map[string]any{"enable": []any{"streamflow"}}, `setting enable: unknown analyzer "streamflow"`},
+		{map[string]any{"enable": first}, `setting enable: want a list of names, not a string`},
+		{map[string]any{"enable": []any{first}, "disable": []any{first}}, `analyzer "` + first + `" is both enabled and disabled`},
+		{map[string]any{"streaming-handlers": []any{"NewBroker"}}, `setting streaming-handlers: "NewBroker": no function name`},
+		{map[string]any{"streaming-handlers": []any{"example.com/sse."}}, `"example.com/sse.": bad function name`},
+		{map[string]any{"streaming-handlers": []any{"example.com/sse.(*Broker.Stream"}}, `bad receiver`},
+		{map[string]any{"recovery-middleware": []any{"github.com/gin-gonic/gin.Recovery()"}}, `setting recovery-middleware: "github.com/gin-gonic/gin.Recovery()": bad function name`},
+		{[]any{"writetimeout"}, `want a mapping of settings to lists of names`},
+	} {
+		_, err := newPlugin(t, tc.settings)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "streamvet: ") {
+			t.Errorf("settings %v: error %v, want one containing %q", tc.settings, err, tc.want)
+		}
+	}
+}
+
+// TestFunctionSettings checks that named functions are accepted and reach
+// the analyzer that declares the flag for them.
+func TestFunctionSettings(t *testing.T) {
+	good := []string{
+		"example.com/sse.NewBroker",
+		"example.com/sse.Broker.Stream",
+		"example.com/sse.(*Broker).Stream",
+		"example.com/sse.(Broker).Stream",
+		"github.com/gin-gonic/gin.Recovery",
+		"net/http.StripPrefix",
+		"io.Copy",
+	}
+	// A suite whose required analyzer declares the flags, as streamflow
+	// and abortrecover are to do.
+	flows := &analysis.Analyzer{Name: "flows", Doc: "flows", Run: func(*analysis.Pass) (any, error) { return nil, nil }}
+	var handlers, recovery string
+	flows.Flags.StringVar(&handlers, plugin.HandlersFlag, "", "streaming handlers")
+	check := &analysis.Analyzer{Name: "check", Doc: "check", Requires: []*analysis.Analyzer{flows}, Run: flows.Run}
+	check.Flags.StringVar(&recovery, plugin.RecoveryFlag, "", "recovery middleware")
+	list, err := plugin.Configure(plugin.Settings{StreamingHandlers: good, RecoveryMiddleware: good[4:5]}, []*analysis.Analyzer{check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(list, []*analysis.Analyzer{check}) {
+		t.Errorf("analyzers %v", names(list))
+	}
+	if want := strings.Join(good, ","); handlers != want {
+		t.Errorf("-%s = %q, want %q", plugin.HandlersFlag, handlers, want)
+	}
+	if recovery != good[4] {
+		t.Errorf("-%s = %q, want %q", plugin.RecoveryFlag, recovery, good[4])
+	}
+
+	// Without such a flag the setting cannot take effect: say so rather
+	// than ignore it.
+	plain := &analysis.Analyzer{Name: "plain", Doc: "plain", Run: flows.Run, Flags: *flag.NewFlagSet("plain", flag.ContinueOnError)}
+	_, err = plugin.Configure(plugin.Settings{StreamingHandlers: good[:1]}, []*analysis.Analyzer{plain})
+	if err == nil || !strings.Contains(err.Error(), "setting streaming-handlers is valid, but no analyzer of this streamvet version takes it yet") {
+		t.Errorf("error %v", err)
+	}
+}
