@@ -7,8 +7,8 @@ import (
 )
 
 // KeepRequestValues returns the fix that replaces call, a
-// context.Background() or context.TODO() call that becomes the context of
-// a request served to a ReverseProxy, with
+// context.Background() or context.TODO() call (or context.WithoutCancel of
+// one) that becomes the context of a request served to a ReverseProxy, with
 // context.WithoutCancel(req.Context()): the context keeps the server's
 // values, so the proxy again aborts a broken stream visibly, and it is
 // still never canceled, as the author intended.

@@ -60,19 +60,20 @@ func (f *Detaches) String() string {
 
 // origin is where a detached context comes from.
 type origin struct {
-	call   *ast.CallExpr // the call that makes it: context.Background() or a helper
+	call   *ast.CallExpr // the call that makes it: context.Background() or a function that returns it
 	root   string        // "context.Background()"
-	helper string        // the helper's name when call is not root itself
+	fn     string        // the function's name when call is not root itself
 	direct bool          // call is context.Background or context.TODO
 	done   bool          // derived with its own Done channel (WithCancel, WithTimeout, ...)
 	req    ast.Expr      // the request whose context was replaced, if known
+	fixAt  *ast.CallExpr // the call the fix replaces, when not call
 }
 
 func (o *origin) describe() string {
-	if o.helper == "" {
+	if o.fn == "" {
 		return o.root
 	}
-	return o.helper + " (which returns " + o.root + ")"
+	return o.fn + " (which returns " + o.root + ")"
 }
 
 type assign struct {
@@ -129,7 +130,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	c.sym = httpsym.Lookup(pass.Pkg)
 	if c.sym == nil || !httpsym.Imports(pass.Pkg, "net/http") {
-		return nil, nil // serves nothing: helpers only
+		return nil, nil // serves nothing: functions returning contexts only
 	}
 	c.check()
 	return nil, nil
@@ -189,9 +190,16 @@ func (c *checker) ctx(e ast.Expr, at token.Pos) *origin {
 		case httpsym.IsFunc(fn, "context", "Background", "TODO"):
 			return &origin{call: e, root: "context." + fn.Name() + "()", direct: true}
 		case httpsym.IsFunc(fn, "context", "WithValue", "WithoutCancel"):
-			if len(e.Args) > 0 {
-				return c.ctx(e.Args[0], at)
+			if len(e.Args) == 0 {
+				return nil
 			}
+			o := c.ctx(e.Args[0], at)
+			if o != nil && o.direct && fn.Name() == "WithoutCancel" && o.call == ast.Unparen(e.Args[0]) {
+				d := *o
+				d.fixAt = e // the fix rewrites context.WithoutCancel(context.Background()) whole
+				return &d
+			}
+			return o
 		case httpsym.IsFunc(fn, "context", "WithCancel", "WithCancelCause", "WithTimeout", "WithTimeoutCause", "WithDeadline", "WithDeadlineCause"):
 			if len(e.Args) > 0 {
 				if o := c.ctx(e.Args[0], at); o != nil {
@@ -208,7 +216,7 @@ func (c *checker) ctx(e ast.Expr, at token.Pos) *origin {
 			return nil // context.WithoutCancel of a live context and the like
 		default:
 			if o := c.funcReturns(fn); o != nil {
-				return &origin{call: e, root: o.root, helper: types.ExprString(e.Fun) + "()", done: o.done}
+				return &origin{call: e, root: o.root, fn: types.ExprString(e.Fun) + "()", done: o.done}
 			}
 		}
 	case *ast.Ident:
@@ -501,7 +509,7 @@ func (c *checker) report(f *finding) {
 // it replaces and is in scope there.
 func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	if f.o == nil || !f.o.direct || f.o.call != f.node {
-		return analysis.SuggestedFix{}, false // a helper's or another package's context: edit it there
+		return analysis.SuggestedFix{}, false // a function's or another package's context: edit it there
 	}
 	id, ok := f.o.req.(*ast.Ident)
 	if !ok {
@@ -525,7 +533,11 @@ func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	if err != nil {
 		return analysis.SuggestedFix{}, false
 	}
-	return fixer.KeepRequestValues(&fixer.File{Fset: c.pass.Fset, Syntax: file, Info: info, Src: src}, f.o.call, id.Name)
+	at := f.o.call
+	if f.o.fixAt != nil {
+		at = f.o.fixAt
+	}
+	return fixer.KeepRequestValues(&fixer.File{Fset: c.pass.Fset, Syntax: file, Info: info, Src: src}, at, id.Name)
 }
 
 func (c *checker) fileOf(pos token.Pos) *ast.File {

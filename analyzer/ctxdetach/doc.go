@@ -31,7 +31,7 @@
 //
 // The check follows the context through local variables, derived
 // contexts (context.WithValue, WithTimeout, ...), request copies
-// (r.WithContext, r.Clone, r2.Context()) and helper functions in other
+// (r.WithContext, r.Clone, r2.Context()) and functions in other
 // packages that return a detached context, and reports when the request
 // reaches ServeHTTP of a handler that streams (see streamflow). Inside a
 // middleware whose wrapped handler is a parameter, it reports when some

@@ -21,14 +21,14 @@
 //
 // The check evaluates the wrapped handler with streamflow, through
 // variables, muxes, middleware and other packages. When the wrapped
-// handler is a parameter of the enclosing function (a helper such as
+// handler is a parameter of the enclosing function (a wrapper such as
 // func withTimeout(h http.Handler) http.Handler), it reports each call of
-// the helper that passes a streaming handler, in this package or, through
+// the wrapper that passes a streaming handler, in this package or, through
 // a fact, in others. Handlers that do not stream are not reported:
 // TimeoutHandler is a fine bound for them.
 //
 // The suggested fix serves the streaming handler without the wrapper:
-// http.TimeoutHandler(h, d, msg), or the helper's call, becomes h. Other
+// http.TimeoutHandler(h, d, msg), or the wrapper's call, becomes h. Other
 // routes keep their wrapper. Imports and local variables used only by
 // the removed arguments are deleted too. Where the stream needs a bound,
 // bound it by inactivity rather than by total duration: a per-request

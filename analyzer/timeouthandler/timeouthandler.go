@@ -49,11 +49,11 @@ func (f *Buffers) String() string {
 
 // finding is one streaming handler served through a TimeoutHandler.
 type finding struct {
-	site    *ast.CallExpr // the TimeoutHandler call, or the helper's call
+	site    *ast.CallExpr // the TimeoutHandler call, or the wrapper's call
 	inner   ast.Expr      // the streaming handler
 	stream  *streamflow.Stream
 	timeout string
-	helper  string // the helper's name and where it wraps, when site is a helper's call
+	through string // the wrapper's name and where it wraps, when site is a wrapper's call
 	via     []analysis.RelatedInformation
 	cur     inspector.Cursor
 }
@@ -97,7 +97,7 @@ func run(pass *analysis.Pass) (any, error) {
 			wrappers = append(wrappers, wrapper{w, param, call, timeout})
 			continue
 		}
-		// A helper from another package, known by its fact.
+		// A wrapper from another package, known by its fact.
 		var b Buffers
 		if fn.Pkg() == nil || fn.Pkg() == pass.Pkg || !pass.ImportObjectFact(fn, &b) || b.Param >= len(call.Args) {
 			continue
@@ -105,7 +105,7 @@ func run(pass *analysis.Pass) (any, error) {
 		arg := call.Args[b.Param]
 		if s := proxyTyped(pass, arg, flows.Handler(arg)); s != nil {
 			findings = append(findings, &finding{site: call, inner: arg, stream: s, timeout: b.Timeout,
-				helper: types.ExprString(call.Fun) + " (" + b.Where + ")", cur: cur})
+				through: types.ExprString(call.Fun) + " (" + b.Where + ")", cur: cur})
 		}
 	}
 	exported := make(map[types.Object]bool)
@@ -125,9 +125,9 @@ func run(pass *analysis.Pass) (any, error) {
 				continue // this caller wraps a handler that does not stream: keep its timeout
 			}
 			findings = append(findings, &finding{site: call, inner: arg, stream: s, timeout: w.timeout,
-				helper: w.fn.Name() + " (" + httpsym.Where(pass.Fset, w.call.Pos()) + ")",
-				via:    []analysis.RelatedInformation{{Pos: w.call.Pos(), Message: w.fn.Name() + " wraps its handler in http.TimeoutHandler here"}},
-				cur:    site})
+				through: w.fn.Name() + " (" + httpsym.Where(pass.Fset, w.call.Pos()) + ")",
+				via:     []analysis.RelatedInformation{{Pos: w.call.Pos(), Message: w.fn.Name() + " wraps its handler in http.TimeoutHandler here"}},
+				cur:     site})
 		}
 	}
 	fixes := suggest(pass, findings)
@@ -148,8 +148,8 @@ func run(pass *analysis.Pass) (any, error) {
 func message(f *finding) string {
 	name := types.ExprString(f.inner)
 	wrap := "http.TimeoutHandler"
-	if f.helper != "" {
-		wrap = f.helper + ", an http.TimeoutHandler,"
+	if f.through != "" {
+		wrap = f.through + ", an http.TimeoutHandler,"
 	}
 	remedy := fmt.Sprintf("serve %s without the TimeoutHandler and bound it by inactivity instead: a per-request deadline with http.ResponseController moved forward on progress (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)", name)
 	if f.stream.Dir&streamflow.Writes == 0 {
@@ -216,7 +216,7 @@ func suggest(pass *analysis.Pass, findings []*finding) map[*finding]analysis.Sug
 }
 
 func fixMessage(f *finding) string {
-	if f.helper != "" {
+	if f.through != "" {
 		return "serve " + types.ExprString(f.inner) + " without " + types.ExprString(f.site.Fun)
 	}
 	return "serve " + types.ExprString(f.inner) + " without http.TimeoutHandler"

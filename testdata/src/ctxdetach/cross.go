@@ -6,7 +6,7 @@ import (
 	"ctxdetach/detach"
 )
 
-func crossHelper(w http.ResponseWriter, r *http.Request) {
+func crossDetached(w http.ResponseWriter, r *http.Request) {
 	proxy.ServeHTTP(w, r.WithContext(detach.Detached())) // want `^detach.Detached\(\) \(which returns context.Background\(\)\) replaces the context of the request served to proxy \(httputil.ReverseProxy, proxy.go:15\)`
 }
 

@@ -97,7 +97,7 @@ func laterReassign(w http.ResponseWriter, r *http.Request) {
 }
 
 func upload(w http.ResponseWriter, r *http.Request) {
-	f, _ := os.Create("/tmp/upload")
+	f, _ := os.Create("upload.bin")
 	defer f.Close()
 	io.Copy(f, r.Body)
 }
@@ -107,7 +107,7 @@ func uploadDetached(w http.ResponseWriter, r *http.Request) {
 	upload(w, r.WithContext(context.Background()))
 }
 
-// maybe returns a live context on some paths: not a detached helper.
+// maybe returns a live context on some paths: not a detaching function.
 func maybe(r *http.Request) context.Context {
 	if r.Method == http.MethodGet {
 		return r.Context()

@@ -98,7 +98,7 @@ func fresh() context.Context { // want fresh:"returns context.Background\\(\\)"
 	return context.Background()
 }
 
-func viaHelper(w http.ResponseWriter, r *http.Request) {
+func viaFunc(w http.ResponseWriter, r *http.Request) {
 	proxy.ServeHTTP(w, r.WithContext(fresh())) // want `^fresh\(\) \(which returns context.Background\(\)\) replaces the context of the request served to proxy`
 }
 

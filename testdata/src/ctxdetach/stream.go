@@ -24,7 +24,7 @@ func events(w http.ResponseWriter, r *http.Request) {
 }
 
 func download(w http.ResponseWriter, r *http.Request) {
-	f, _ := os.Open("/dev/zero")
+	f, _ := os.Open("zero.bin")
 	defer f.Close()
 	io.Copy(w, f)
 }

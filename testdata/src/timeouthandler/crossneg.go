@@ -6,5 +6,5 @@ import (
 	"timeouthandler/thwrap"
 )
 
-// ok: the helper wraps a handler that does not stream
+// ok: the wrapper wraps a handler that does not stream
 var crossPlain = thwrap.WithTimeout(http.HandlerFunc(hello))

@@ -27,13 +27,13 @@ func events(w http.ResponseWriter, r *http.Request) {
 }
 
 func download(w http.ResponseWriter, r *http.Request) {
-	f, _ := os.Open("/var/backups/big.tar")
+	f, _ := os.Open("big.tar")
 	defer f.Close()
 	io.Copy(w, f)
 }
 
 func upload(w http.ResponseWriter, r *http.Request) {
-	f, _ := os.Create("/tmp/upload")
+	f, _ := os.Create("upload.bin")
 	defer f.Close()
 	io.Copy(f, r.Body)
 }
@@ -86,14 +86,14 @@ func reassigned() http.Handler {
 	return h
 }
 
-// withTimeout is a helper: h is unknown inside, its callers are checked.
+// withTimeout is a wrapper: h is unknown inside, its callers are checked.
 func withTimeout(h http.Handler) http.Handler { // want withTimeout:"wraps arg0 in http.TimeoutHandler \\(30s\\)"
 	return http.TimeoutHandler(h, 30*time.Second, "")
 }
 
 func hello(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello") }
 
-func helpers() *http.ServeMux {
+func wrappers() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/api", withTimeout(http.HandlerFunc(hello))) // ok: hello does not stream, it keeps its timeout
 	mux.Handle("/p/", withTimeout(proxy))                    // want `^withTimeout \(direct.go:\d+\), an http.TimeoutHandler, buffers the whole response of proxy \(httputil.ReverseProxy, direct.go:17\)`

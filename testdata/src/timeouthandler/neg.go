@@ -45,8 +45,8 @@ func negatives() *http.ServeMux {
 	return mux
 }
 
-// unusedHelper is never called: nothing says what it wraps.
-func unusedHelper(h http.Handler) http.Handler { // want unusedHelper:"wraps arg0 in http.TimeoutHandler \\(1s\\)"
+// unusedWrapper is never called: nothing says what it wraps.
+func unusedWrapper(h http.Handler) http.Handler { // want unusedWrapper:"wraps arg0 in http.TimeoutHandler \\(1s\\)"
 	return http.TimeoutHandler(h, time.Second, "") // ok: h is a parameter and no caller passes a stream
 }
 

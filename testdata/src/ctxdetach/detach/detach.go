@@ -1,4 +1,4 @@
-// Package detach holds helpers that detach a request's context, used by
+// Package detach holds functions that detach a request's context, used by
 // the ctxdetach testdata from another package.
 package detach
 

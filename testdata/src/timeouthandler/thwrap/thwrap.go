@@ -1,4 +1,4 @@
-// Package thwrap holds a helper that wraps handlers in
+// Package thwrap holds a function that wraps handlers in
 // http.TimeoutHandler, used by the timeouthandler testdata from another
 // package.
 package thwrap
