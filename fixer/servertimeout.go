@@ -149,8 +149,8 @@ func (f *File) removable(node ast.Node, value ast.Expr) bool {
 			return true
 		}
 		v, isVar := f.Info.Uses[id].(*types.Var)
-		if !isVar || v.IsField() || v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() {
-			return true
+		if !isVar || v.IsField() || v.Parent() == nil || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || f.isParam(v) {
+			return true // unused fields, globals and parameters still compile
 		}
 		if f.usesOutside(v, node) == 0 {
 			ok = false
@@ -158,6 +158,22 @@ func (f *File) removable(node ast.Node, value ast.Expr) bool {
 		return ok
 	})
 	return ok
+}
+
+// isParam reports whether v is declared as a function parameter.
+func (f *File) isParam(v *types.Var) bool {
+	found := false
+	ast.Inspect(f.Syntax, func(n ast.Node) bool {
+		ft, ok := n.(*ast.FuncType)
+		if !ok || found {
+			return !found
+		}
+		if ft.Params != nil && ft.Params.Pos() <= v.Pos() && v.Pos() < ft.Params.End() {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // usesOutside counts the uses of obj in the file outside node.

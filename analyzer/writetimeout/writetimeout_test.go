@@ -1,6 +1,8 @@
 package writetimeout_test
 
 import (
+	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -25,4 +27,39 @@ func TestBlog(t *testing.T) {
 // TestShapes covers the positive and negative shapes, with their fixes.
 func TestShapes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
+}
+
+// TestFixedCodeBuilds builds the testdata with every fix applied (the
+// .golden files in place of their sources): a fix must never break the build.
+func TestFixedCodeBuilds(t *testing.T) {
+	gopath := t.TempDir()
+	for _, pkg := range []string{"blog", "wt", "wtlib", "wtmux"} {
+		src := filepath.Join(testdata(t), "src", pkg)
+		dst := filepath.Join(gopath, "src", pkg)
+		if err := os.MkdirAll(dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, err := filepath.Glob(filepath.Join(src, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range files {
+			data, err := os.ReadFile(file + ".golden")
+			if os.IsNotExist(err) {
+				data, err = os.ReadFile(file)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, filepath.Base(file)), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cmd := exec.Command("go", "vet", "blog", "wt", "wtlib", "wtmux")
+	cmd.Dir = gopath
+	cmd.Env = append(os.Environ(), "GO111MODULE=off", "GOPATH="+gopath, "GOFLAGS=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fixed testdata does not build: %v\n%s", err, out)
+	}
 }
