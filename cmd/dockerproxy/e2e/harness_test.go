@@ -395,13 +395,23 @@ type proxyProc struct {
 // certificates from env.certs, plus extra flags.
 func startProxy(t *testing.T, d *daemon, extra ...string) *proxyProc {
 	t.Helper()
+	return startProxyWith(t, d, true, extra...)
+}
+
+// startProxyWith runs dockerproxy in front of d, with TLS and client
+// certificates or, on loopback, plain HTTP.
+func startProxyWith(t *testing.T, d *daemon, withTLS bool, extra ...string) *proxyProc {
+	t.Helper()
 	p := &proxyProc{addr: freeAddr(t), admin: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
-	args := append([]string{
+	args := []string{
 		"-listen", p.addr, "-admin-listen", p.admin,
 		"-upstream", "unix://" + d.sock,
-		"-tls-dir", env.certs,
 		"-log-level", "debug",
-	}, extra...)
+	}
+	if withTLS {
+		args = append(args, "-tls-dir", env.certs)
+	}
+	args = append(args, extra...)
 	p.cmd = exec.Command(env.proxyBin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
