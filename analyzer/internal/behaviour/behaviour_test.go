@@ -459,7 +459,7 @@ func TestTimeoutHandler(t *testing.T) {
 		res := g.get(t)
 		proxyLog, serverLog := g.logs()
 		t.Logf("client: status %d, %d bytes, err=%v, first byte after %v; proxy log %q; server log %q", res.status, res.n, res.err, res.first.Round(10*time.Millisecond), proxyLog, serverLog)
-		if res.status != http.StatusOK || res.err != nil || res.n != n*chunk || res.first > 100*time.Millisecond {
+		if res.status != http.StatusOK || res.err != nil || res.n != n*chunk || res.first > 500*time.Millisecond {
 			t.Errorf("client: status %d, %d bytes, err=%v, first after %v; want the whole body, the first bytes at once", res.status, res.n, res.err, res.first)
 		}
 	})
