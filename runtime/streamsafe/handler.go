@@ -165,7 +165,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.w = responseWriter{ResponseWriter: w, s: s}
 	ctx, cancel := context.WithCancelCause(&s.base)
 	s.cancel = cancel
-	s.stopParent = context.AfterFunc(r.Context(), s.parentDone)
+	wake := s.wake // one func value serves both callbacks below
+	s.stopParent = context.AfterFunc(r.Context(), wake)
 
 	// The server's ReadTimeout and WriteTimeout are absolute: they would cut
 	// the stream however healthy it is. Progress decides instead.
@@ -179,7 +180,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if d := s.nextCheck(0); d > 0 {
 		s.mu.Lock() // watch reads s.timer
-		s.timer = time.AfterFunc(d, s.watch)
+		s.timer = time.AfterFunc(d, wake)
 		s.mu.Unlock()
 	}
 
@@ -292,7 +293,16 @@ func (s *stream) ioEnd(n *atomic.Int32, err error, kind error) {
 	}
 }
 
-// parentDone runs when the server's request context ends while the handler
+// wake runs when the server's request context ends and on the request's
+// timer.
+func (s *stream) wake() {
+	if s.base.Context.Err() != nil {
+		s.parentDone()
+	}
+	s.watch()
+}
+
+// parentDone runs when the server's request context ended while the handler
 // runs: the client went away, or a write failed and is about to say so.
 func (s *stream) parentDone() {
 	s.gone.Store(true)
@@ -353,7 +363,7 @@ func (s *stream) nextCheck(now time.Duration) time.Duration {
 func (s *stream) watch() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.done || s.hijacked {
+	if s.done || s.hijacked || s.timer == nil {
 		return
 	}
 	now := time.Since(s.start)

@@ -1,0 +1,190 @@
+package streamsafe_test
+
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strconv"
+	"testing"
+
+	"github.com/streamvet/streamvet/runtime/streamsafe"
+)
+
+const writeSize = 32 << 10
+
+// writes answers ?n=N with N writes of 32 KiB.
+func writes(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.ParseInt(r.URL.Query().Get("n"), 10, 64)
+	w.Header().Set("Content-Length", strconv.FormatInt(n*writeSize, 10))
+	for range n {
+		if _, err := w.Write(chunk[:writeSize]); err != nil {
+			return
+		}
+	}
+}
+
+// drain reads body with a plain loop and returns how many bytes it read.
+func drain(b *testing.B, body io.Reader, buf []byte) int64 {
+	var n int64
+	for {
+		m, err := body.Read(buf)
+		n += int64(m)
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func get(b *testing.B, client *http.Client, url string, buf []byte) int64 {
+	resp, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatal(resp.Status)
+	}
+	return drain(b, resp.Body, buf)
+}
+
+func wrappers() []struct {
+	name string
+	wrap func(http.Handler) http.Handler
+} {
+	logger := slog.New(slog.DiscardHandler)
+	return []struct {
+		name string
+		wrap func(http.Handler) http.Handler
+	}{
+		{"plain", func(h http.Handler) http.Handler { return h }},
+		{"wrapped", func(h http.Handler) http.Handler { return streamsafe.Handler(h, streamsafe.Logger(logger)) }},
+	}
+}
+
+// BenchmarkWrite measures one 32 KiB write of a long response, over
+// loopback, with and without Handler.
+func BenchmarkWrite(b *testing.B) {
+	for _, w := range wrappers() {
+		b.Run(w.name, func(b *testing.B) {
+			srv := httptest.NewServer(w.wrap(http.HandlerFunc(writes)))
+			defer srv.Close()
+			buf := make([]byte, 256<<10)
+			b.SetBytes(writeSize)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if n := get(b, srv.Client(), srv.URL+"?n="+strconv.Itoa(b.N), buf); n != int64(b.N)*writeSize {
+				b.Fatalf("read %d bytes", n)
+			}
+		})
+	}
+}
+
+// BenchmarkRequest measures whole requests answered with one 32 KiB write,
+// to show the per-request cost of Handler (allocs/op includes the client's).
+func BenchmarkRequest(b *testing.B) {
+	for _, w := range wrappers() {
+		b.Run(w.name, func(b *testing.B) {
+			srv := httptest.NewServer(w.wrap(http.HandlerFunc(writes)))
+			defer srv.Close()
+			client := srv.Client()
+			buf := make([]byte, 256<<10)
+			b.SetBytes(writeSize)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				get(b, client, srv.URL+"?n=1", buf)
+			}
+		})
+	}
+}
+
+const proxyBody = 100 << 20
+
+// BenchmarkProxy moves 100 MB bodies through a reverse proxy over loopback:
+// stock httputil.ReverseProxy against NewReverseProxy, alone and under
+// Handler.
+func BenchmarkProxy(b *testing.B) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			buf := make([]byte, 256<<10)
+			var n int64
+			for {
+				m, err := r.Body.Read(buf)
+				n += int64(m)
+				if err != nil {
+					break
+				}
+			}
+			io.WriteString(w, strconv.FormatInt(n, 10))
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(proxyBody))
+		for left := proxyBody; left > 0; left -= len(chunk) {
+			if _, err := w.Write(chunk[:min(len(chunk), left)]); err != nil {
+				return
+			}
+		}
+	}))
+	defer up.Close()
+	target, _ := url.Parse(up.URL)
+	logger := slog.New(slog.DiscardHandler)
+	proxies := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"stock", &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			pr.SetXForwarded()
+		}}},
+		{"NewReverseProxy", streamsafe.NewReverseProxy(target, logger)},
+		{"NewReverseProxy+Handler", streamsafe.Handler(streamsafe.NewReverseProxy(target, logger), streamsafe.Logger(logger))},
+	}
+	for _, dir := range []string{"download", "upload"} {
+		for _, p := range proxies {
+			b.Run(dir+"/"+p.name, func(b *testing.B) {
+				srv := httptest.NewServer(p.h)
+				defer srv.Close()
+				client := srv.Client()
+				buf := make([]byte, 256<<10)
+				b.SetBytes(proxyBody)
+				b.ReportAllocs()
+				b.ResetTimer()
+				for b.Loop() {
+					if dir == "download" {
+						if n := get(b, client, srv.URL, buf); n != proxyBody {
+							b.Fatalf("read %d bytes", n)
+						}
+						continue
+					}
+					resp, err := client.Post(srv.URL, "application/x-tar", &repeat{left: proxyBody})
+					if err != nil {
+						b.Fatal(err)
+					}
+					got, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if string(got) != strconv.Itoa(proxyBody) {
+						b.Fatalf("upstream read %s bytes", got)
+					}
+				}
+			})
+		}
+	}
+}
+
+// repeat is a request body of left bytes served from memory.
+type repeat struct{ left int }
+
+func (r *repeat) Read(p []byte) (int, error) {
+	if r.left == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), r.left)], chunk)
+	r.left -= n
+	return n, nil
+}
