@@ -1,0 +1,618 @@
+package proxygoroutine
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
+	"github.com/streamvet/streamvet/fixer"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports streaming handlers served from a new goroutine.
+var Analyzer = &analysis.Analyzer{
+	Name:      "proxygoroutine",
+	Doc:       httpsym.ExtractDoc(doc, "proxygoroutine"),
+	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/proxygoroutine",
+	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
+	Run:       run,
+	FactTypes: []analysis.Fact{new(Serves)},
+}
+
+// Serves is the fact that a function that is not itself a handler serves
+// a stream on the goroutine that calls it, such as
+// func Forward(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request).
+type Serves struct {
+	Source string
+	Where  string
+	Proxy  bool
+}
+
+func (*Serves) AFact() {}
+
+func (f *Serves) String() string { return "serves " + f.Source }
+
+// served is what a goroutine serves: the stream and the call that serves it.
+type served struct {
+	stream *streamflow.Stream
+	call   *ast.CallExpr
+}
+
+type checker struct {
+	pass  *analysis.Pass
+	info  *types.Info
+	sym   *httpsym.Symbols
+	flows *streamflow.Result
+	decls map[*types.Func]*ast.FuncDecl
+	memo  map[*types.Func]*served
+	busy  map[*types.Func]bool
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	// Fast path: a package that does not import net/http serves nothing.
+	if !httpsym.Imports(pass.Pkg, "net/http") {
+		return nil, nil
+	}
+	sym := httpsym.Lookup(pass.Pkg)
+	if sym == nil {
+		return nil, nil // net/http did not type-check: nothing to match
+	}
+	insp := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
+	c := &checker{
+		pass:  pass,
+		info:  pass.TypesInfo,
+		sym:   sym,
+		flows: pass.ResultOf[streamflow.Analyzer].(*streamflow.Result),
+		decls: make(map[*types.Func]*ast.FuncDecl),
+		memo:  make(map[*types.Func]*served),
+		busy:  make(map[*types.Func]bool),
+	}
+	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
+		decl := cur.Node().(*ast.FuncDecl)
+		if fn, ok := c.info.Defs[decl.Name].(*types.Func); ok && decl.Body != nil {
+			c.decls[fn] = decl
+		}
+	}
+	c.exportFacts()
+	for cur := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
+		c.check(cur)
+	}
+	return nil, nil
+}
+
+// exportFacts publishes the helpers that serve a stream on their
+// caller's goroutine.
+func (c *checker) exportFacts() {
+	for fn := range c.decls {
+		if !fn.Exported() || c.sym.IsHandlerSig(fn.Signature()) {
+			continue // unreachable from elsewhere, or streamflow's Streams fact covers it
+		}
+		if sv := c.servesFunc(fn); sv != nil {
+			c.pass.ExportObjectFact(fn, &Serves{Source: sv.stream.Source, Where: sv.stream.Where, Proxy: sv.stream.Proxy})
+		}
+	}
+}
+
+// check reports the goroutine started at cur if it serves a stream.
+func (c *checker) check(cur inspector.Cursor) {
+	var (
+		fun    ast.Expr      // the function the goroutine runs
+		direct *ast.CallExpr // or the call it makes, for go f(x)
+		launch ast.Node      // what to report
+		how    string
+	)
+	switch n := cur.Node().(type) {
+	case *ast.GoStmt:
+		launch, how = n, "a go statement"
+		if lit, ok := ast.Unparen(n.Call.Fun).(*ast.FuncLit); ok && len(n.Call.Args) == 0 {
+			fun = lit
+		} else {
+			direct = n.Call
+		}
+	case *ast.CallExpr:
+		fn, _ := typeutil.Callee(c.info, n).(*types.Func)
+		switch {
+		case httpsym.IsMethod(fn, "sync", "WaitGroup", "Go") && len(n.Args) == 1:
+			fun, launch, how = n.Args[0], n, types.ExprString(n.Fun)
+		case httpsym.IsFunc(fn, "time", "AfterFunc") && len(n.Args) == 2:
+			fun, launch, how = n.Args[1], n, "time.AfterFunc"
+		default:
+			return // not a goroutine
+		}
+	}
+	if !c.onRequestPath(cur) {
+		return // no server context: ReverseProxy logs a failed copy instead of panicking
+	}
+	var sv *served
+	var lit *ast.FuncLit
+	switch {
+	case direct != nil:
+		sv = c.servesCall(direct)
+		if fn := typeutil.StaticCallee(c.info, direct); fn != nil && c.decls[fn.Origin()] != nil && c.defersRecover(c.decls[fn.Origin()].Body) {
+			return // the helper recovers itself; where the value goes is beyond this check
+		}
+	default:
+		switch f := ast.Unparen(fun).(type) {
+		case *ast.FuncLit:
+			lit = f
+			sv = c.servesBody(f.Body)
+		default:
+			if fn := c.funcOf(f); fn != nil {
+				sv = c.servesFunc(fn)
+			}
+		}
+	}
+	if sv == nil {
+		return // serves no stream: no abort panic to lose
+	}
+	recovers, handsBack := false, false
+	if lit != nil {
+		recovers, handsBack = c.recovery(cur, lit)
+	}
+	if handsBack {
+		return // the panic is re-panicked on the handler goroutine
+	}
+	s := sv.stream
+	what := types.ExprString(sv.call.Fun)
+	var msg string
+	if recovers {
+		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s) and recovers its panics without handing them back: an http.ErrAbortHandler panic never reaches net/http, so the client receives a truncated response that looks complete; send the recovered value to the handler goroutine and re-panic it there after waiting",
+			how, what, s.Describe())
+	} else {
+		cause := "when the stream aborts with http.ErrAbortHandler"
+		if s.Proxy {
+			cause = "when the ReverseProxy's copy fails it panics with http.ErrAbortHandler, and"
+		}
+		remedy := "serve it on the handler goroutine, or recover in the goroutine, send the value to the handler goroutine and re-panic it there after waiting"
+		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s): %s net/http recovers that panic only on the handler goroutine, so here it crashes the whole process; %s",
+			how, what, s.Describe(), cause, remedy)
+		if !s.Proxy {
+			msg = fmt.Sprintf("the goroutine started by %s serves %s (%s): %s, or any other panic, net/http does not recover it outside the handler goroutine and the whole process crashes; %s",
+				how, what, s.Describe(), cause, remedy)
+		}
+	}
+	d := analysis.Diagnostic{Pos: launch.Pos(), End: launch.End(), Message: msg}
+	if sv.call.Pos() < launch.Pos() || sv.call.Pos() >= launch.End() {
+		d.Related = append(d.Related, analysis.RelatedInformation{Pos: sv.call.Pos(), Message: "serves the stream"})
+	}
+	for _, hop := range s.Hops {
+		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+	}
+	if !recovers {
+		if fix, ok := c.inlineFix(cur, launch, fun, lit); ok {
+			d.SuggestedFixes = []analysis.SuggestedFix{fix}
+		}
+	}
+	httpsym.Report(c.pass, d)
+}
+
+// onRequestPath reports whether cur is inside a function that takes the
+// ResponseWriter or the request: a handler, or a helper of one.
+func (c *checker) onRequestPath(cur inspector.Cursor) bool {
+	for f := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		var sig *types.Signature
+		switch n := f.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := c.info.Defs[n.Name].(*types.Func); ok {
+				sig = fn.Signature()
+			}
+		case *ast.FuncLit:
+			sig, _ = c.info.TypeOf(n).(*types.Signature)
+		}
+		if sig == nil {
+			continue
+		}
+		for i := range sig.Params().Len() {
+			t := sig.Params().At(i).Type()
+			if c.sym.IsResponseWriter(t) || c.sym.IsRequest(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// servesCall reports the stream that call serves on the calling goroutine.
+func (c *checker) servesCall(call *ast.CallExpr) *served {
+	fn, _ := typeutil.Callee(c.info, call).(*types.Func)
+	if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
+		return nil // a conversion serves nothing
+	}
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fn != nil && fn.Name() == "ServeHTTP" &&
+		fn.Signature().Recv() != nil && c.sym.IsHandlerSig(fn.Signature()) {
+		s := c.flows.Handler(sel.X)
+		if httpsym.IsNamed(c.info.TypeOf(sel.X), "net/http/httputil", "ReverseProxy") && (s == nil || !s.Proxy) {
+			s = &streamflow.Stream{Dir: streamflow.Writes | streamflow.Reads, Source: "httputil.ReverseProxy", Proxy: true}
+		}
+		if s == nil {
+			return nil // the handler does not stream
+		}
+		return &served{stream: s, call: call}
+	}
+	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
+		return c.servesBody(lit.Body)
+	}
+	if sig, ok := c.info.TypeOf(call.Fun).(*types.Signature); ok && c.sym.IsHandlerSig(sig) {
+		if s := c.flows.Handler(call.Fun); s != nil {
+			return &served{stream: s, call: call}
+		}
+		return nil // the handler does not stream
+	}
+	if fn == nil {
+		return nil // a func value: unknown
+	}
+	if fn.Pkg() == c.pass.Pkg {
+		if sv := c.servesFunc(fn); sv != nil {
+			return &served{stream: sv.stream, call: call}
+		}
+		return nil
+	}
+	var f Serves
+	if fn.Pkg() != nil && c.pass.ImportObjectFact(fn.Origin(), &f) {
+		return &served{stream: &streamflow.Stream{Dir: streamflow.Writes, Source: f.Source, Where: f.Where, Proxy: f.Proxy}, call: call}
+	}
+	return nil
+}
+
+// servesFunc reports the stream the function fn serves when called.
+func (c *checker) servesFunc(fn *types.Func) *served {
+	fn = fn.Origin()
+	if c.sym.IsHandlerSig(fn.Signature()) {
+		if s := c.flows.Func(fn); s != nil {
+			return &served{stream: s, call: &ast.CallExpr{Fun: ast.NewIdent(fn.Name())}}
+		}
+		return nil
+	}
+	if sv, ok := c.memo[fn]; ok {
+		return sv
+	}
+	decl := c.decls[fn]
+	if decl == nil || c.busy[fn] {
+		if fn.Pkg() != c.pass.Pkg {
+			var f Serves
+			if fn.Pkg() != nil && c.pass.ImportObjectFact(fn, &f) {
+				return &served{stream: &streamflow.Stream{Dir: streamflow.Writes, Source: f.Source, Where: f.Where, Proxy: f.Proxy}, call: &ast.CallExpr{Fun: ast.NewIdent(fn.Name())}}
+			}
+		}
+		return nil // no body here, or recursion
+	}
+	c.busy[fn] = true
+	sv := c.servesBody(decl.Body)
+	delete(c.busy, fn)
+	c.memo[fn] = sv
+	return sv
+}
+
+// servesBody reports the first stream that body serves on its own
+// goroutine; goroutines it starts are checked on their own.
+func (c *checker) servesBody(body *ast.BlockStmt) *served {
+	var sv *served
+	ast.Inspect(body, func(n ast.Node) bool {
+		if sv != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.GoStmt:
+			return false // another goroutine, checked where it starts
+		case *ast.FuncLit:
+			return false // run later, if at all; calls of it are followed below
+		case *ast.CallExpr:
+			sv = c.servesCall(n)
+		}
+		return sv == nil
+	})
+	return sv
+}
+
+// defersRecover reports whether body defers a function that calls recover.
+func (c *checker) defersRecover(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		d, ok := n.(*ast.DeferStmt)
+		if !ok {
+			_, lit := n.(*ast.FuncLit)
+			return !found && !lit
+		}
+		if lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok && len(recovers(c.info, lit.Body)) > 0 {
+			found = true
+		}
+		if fn := typeutil.StaticCallee(c.info, d.Call); fn != nil {
+			if decl := c.decls[fn.Origin()]; decl != nil && len(recovers(c.info, decl.Body)) > 0 {
+				found = true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// recovers lists the recover calls body makes itself.
+func recovers(info *types.Info, body *ast.BlockStmt) []*ast.CallExpr {
+	var list []*ast.CallExpr
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if httpsym.IsBuiltin(info, n, "recover") {
+				list = append(list, n)
+			}
+		}
+		return true
+	})
+	return list
+}
+
+// recovery reports whether the goroutine lit recovers its panics, and
+// whether it hands the value back: the deferred recover sends it on a
+// channel or stores it in a captured variable, and the function that
+// started the goroutine panics with what it receives from there.
+func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, handsBack bool) {
+	sinks := make(map[types.Object]bool)
+	captured := func(obj types.Object) bool {
+		return obj != nil && (obj.Pos() < lit.Pos() || obj.Pos() >= lit.End())
+	}
+	for _, stmt := range lit.Body.List {
+		d, ok := stmt.(*ast.DeferStmt)
+		if !ok {
+			continue
+		}
+		var body *ast.BlockStmt
+		if dl, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok {
+			body = dl.Body
+		} else if fn := typeutil.StaticCallee(c.info, d.Call); fn != nil && c.decls[fn.Origin()] != nil {
+			if len(recovers(c.info, c.decls[fn.Origin()].Body)) > 0 {
+				return true, true // a recovery helper: where it sends the value is beyond this check
+			}
+		}
+		if body == nil {
+			continue
+		}
+		calls := recovers(c.info, body)
+		if len(calls) == 0 {
+			continue // recovers nothing
+		}
+		if panics(c.info, body) {
+			continue // re-panics on this goroutine: still nobody recovers it
+		}
+		recovers_ = true
+		vals := make(map[types.Object]bool)
+		isV := func(e ast.Expr) bool {
+			found := false
+			ast.Inspect(e, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.CallExpr:
+					for _, rc := range calls {
+						if n == rc {
+							found = true
+						}
+					}
+				case *ast.Ident:
+					found = found || vals[c.info.ObjectOf(n)]
+				}
+				return !found
+			})
+			return found
+		}
+		ast.Inspect(body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i, rhs := range n.Rhs {
+						id, ok := n.Lhs[i].(*ast.Ident)
+						if !ok || !isV(rhs) {
+							continue
+						}
+						obj := c.info.ObjectOf(id)
+						if captured(obj) {
+							sinks[obj] = true
+						} else if obj != nil {
+							vals[obj] = true
+						}
+					}
+				}
+			case *ast.SendStmt:
+				if isV(n.Value) {
+					if id, ok := ast.Unparen(n.Chan).(*ast.Ident); ok && captured(c.info.ObjectOf(id)) {
+						sinks[c.info.ObjectOf(id)] = true
+					}
+				}
+			}
+			return true
+		})
+	}
+	if len(sinks) == 0 {
+		return recovers_, false
+	}
+	// The starting function panics with a value that comes from a sink.
+	var outer ast.Node
+	for f := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		outer = f.Node()
+		break
+	}
+	if outer == nil {
+		return recovers_, false
+	}
+	mentions := func(e ast.Node) bool {
+		found := false
+		ast.Inspect(e, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && sinks[c.info.ObjectOf(id)] {
+				found = true
+			}
+			return !found
+		})
+		return found
+	}
+	for changed := true; changed; {
+		changed = false
+		ast.Inspect(outer, func(n ast.Node) bool {
+			if n == lit {
+				return false
+			}
+			if as, ok := n.(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0]) {
+				for _, l := range as.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+						if obj := c.info.ObjectOf(id); obj != nil && !sinks[obj] {
+							sinks[obj] = true
+							changed = true
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	ast.Inspect(outer, func(n ast.Node) bool {
+		if n == lit {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0]) {
+			handsBack = true
+		}
+		return !handsBack
+	})
+	return recovers_, handsBack
+}
+
+// inlineFix serves the goroutine's work on the handler goroutine when the
+// handler waits for it right after starting it.
+func (c *checker) inlineFix(cur inspector.Cursor, launch ast.Node, fun ast.Expr, lit *ast.FuncLit) (analysis.SuggestedFix, bool) {
+	stmt := cur
+	if _, ok := launch.(*ast.CallExpr); ok {
+		stmt = cur.Parent()
+		if es, ok := stmt.Node().(*ast.ExprStmt); !ok || es.X != launch {
+			return analysis.SuggestedFix{}, false // the result is used
+		}
+		if !httpsym.IsMethod(typeutil.Callee(c.info, launch.(*ast.CallExpr)), "sync", "WaitGroup", "Go") {
+			return analysis.SuggestedFix{}, false // time.AfterFunc delays the work: no wait follows it
+		}
+	}
+	next, ok := stmt.NextSibling()
+	if !ok {
+		return analysis.SuggestedFix{}, false
+	}
+	ch, ok := c.await(next.Node())
+	if !ok {
+		return analysis.SuggestedFix{}, false // not awaited right after: the handler goes on meanwhile
+	}
+	if lit == nil {
+		if g, ok := launch.(*ast.GoStmt); ok {
+			if l, ok := ast.Unparen(g.Call.Fun).(*ast.FuncLit); ok {
+				lit = l
+			}
+		}
+	}
+	if lit != nil && ch != nil && c.sendsOn(lit.Body, ch) {
+		return analysis.SuggestedFix{}, false // the goroutine signals by a send that would block the handler
+	}
+	f := c.file(launch)
+	if f == nil {
+		return analysis.SuggestedFix{}, false
+	}
+	return fixer.ServeInline(f, launch, fun)
+}
+
+// await reports whether stmt waits for a goroutine: wg.Wait(), <-ch or
+// v := <-ch; for a receive it returns the channel's variable.
+func (c *checker) await(stmt ast.Node) (types.Object, bool) {
+	var x ast.Expr
+	switch s := stmt.(type) {
+	case *ast.ExprStmt:
+		x = s.X
+	case *ast.AssignStmt:
+		if len(s.Rhs) != 1 {
+			return nil, false
+		}
+		x = s.Rhs[0]
+	default:
+		return nil, false
+	}
+	switch x := ast.Unparen(x).(type) {
+	case *ast.CallExpr:
+		if httpsym.MethodIs(c.info, x, "sync", "WaitGroup", "Wait") {
+			return nil, true
+		}
+	case *ast.UnaryExpr:
+		if x.Op == token.ARROW {
+			if id, ok := ast.Unparen(x.X).(*ast.Ident); ok {
+				if obj := c.info.ObjectOf(id); obj != nil {
+					return obj, true
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// sendsOn reports whether body sends on the channel variable ch.
+func (c *checker) sendsOn(body *ast.BlockStmt, ch types.Object) bool {
+	sends := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if s, ok := n.(*ast.SendStmt); ok {
+			if id, ok := ast.Unparen(s.Chan).(*ast.Ident); ok && c.info.ObjectOf(id) == ch {
+				sends = true
+			}
+		}
+		return !sends
+	})
+	return sends
+}
+
+func (c *checker) file(n ast.Node) *fixer.File {
+	for _, f := range c.pass.Files {
+		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
+			src, err := c.pass.ReadFile(c.pass.Fset.File(f.Pos()).Name())
+			if err != nil {
+				return nil
+			}
+			return &fixer.File{Fset: c.pass.Fset, Syntax: f, Info: c.info, Src: src}
+		}
+	}
+	return nil
+}
+
+// funcOf returns the function or method a func-valued expression names.
+func (c *checker) funcOf(e ast.Expr) *types.Func {
+	var obj types.Object
+	switch e := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		obj = c.info.Uses[e]
+	case *ast.SelectorExpr:
+		if sel := c.info.Selections[e]; sel != nil {
+			if sel.Kind() != types.MethodVal {
+				return nil // a field holding a func: unknown
+			}
+			obj = sel.Obj()
+		} else {
+			obj = c.info.Uses[e.Sel]
+		}
+	}
+	fn, _ := obj.(*types.Func)
+	return fn
+}
+
+// panics reports whether body calls panic itself.
+func panics(info *types.Info, body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			found = found || httpsym.IsBuiltin(info, n, "panic")
+		}
+		return !found
+	})
+	return found
+}

@@ -1,0 +1,28 @@
+// Package stream serves streams for other packages.
+package stream
+
+import (
+	"io"
+	"net/http"
+	"net/http/httputil"
+)
+
+// Logs follows a log file.
+func Logs(w http.ResponseWriter, r *http.Request) {
+	resp, err := http.Get("http://localhost:2375/logs?follow=1")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	io.Copy(w, resp.Body)
+}
+
+// Forward serves p for a handler.
+func Forward(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) { // want Forward:"serves httputil.ReverseProxy"
+	p.ServeHTTP(w, r)
+}
+
+// Hello does not stream.
+func Hello(w http.ResponseWriter, r *http.Request) {
+	io.WriteString(w, "hello")
+}
