@@ -38,10 +38,7 @@ func ParamOf(info *types.Info, c inspector.Cursor, e ast.Expr) (types.Object, in
 		}
 		switch n := fc.Node().(type) {
 		case *ast.FuncDecl:
-			if n.Recv != nil {
-				return nil, -1, nil // a method: its callers are not tracked
-			}
-			return info.Defs[n.Name], i, n
+			return info.Defs[n.Name], i, n // a function or a method, called statically
 		case *ast.FuncLit:
 			if v := assignedTo(info, fc); v != nil {
 				return v, i, n

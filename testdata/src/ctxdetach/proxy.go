@@ -119,3 +119,14 @@ func blogProxy(reverseProxy *httputil.ReverseProxy) http.Handler {
 		reverseProxy.ServeHTTP(w, origReq.WithContext(context.Background())) // want `served to reverseProxy \(httputil.ReverseProxy, proxy.go:117\).*WithoutCancel\(origReq.Context\(\)\)`
 	})
 }
+
+type node struct{}
+
+// middleware is a method: its static callers are checked.
+func (n *node) middleware(h http.Handler) http.Handler { // want middleware:"detaches arg0 with context.Background\\(\\)"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(context.Background())) // want `served to proxy \(through middleware\)`
+	})
+}
+
+var nodeProxy = (&node{}).middleware(proxy)

@@ -123,3 +123,6 @@ func impureMsg(mux *http.ServeMux) {
 	msg := fmt.Sprintf("%s timed out", "upstream")
 	mux.Handle("/impure/", http.TimeoutHandler(proxy, time.Minute, msg)) // want `buffers the whole response of proxy`
 }
+
+// A method wrapper, defined in neg.go, called with a stream.
+var gatedProxy = gate{}.bound(proxy) // want `^bound \(neg.go:\d+\), an http.TimeoutHandler, buffers the whole response of proxy`

@@ -52,12 +52,12 @@ func unusedWrapper(h http.Handler) http.Handler { // want unusedWrapper:"wraps a
 
 type gate struct{}
 
-// bound is a method: its callers are not tracked.
-func (gate) bound(h http.Handler) http.Handler {
-	return http.TimeoutHandler(h, time.Second, "") // ok: h is unknown
+// bound is a method wrapper: its callers are checked.
+func (gate) bound(h http.Handler) http.Handler { // want bound:"wraps arg0 in http.TimeoutHandler \\(1s\\)"
+	return http.TimeoutHandler(h, time.Second, "") // ok: h is a parameter
 }
 
-var gated = gate{}.bound(http.HandlerFunc(status))
+var gated = gate{}.bound(http.HandlerFunc(status)) // ok: status does not stream
 
 func fromField(s struct{ h http.Handler }) http.Handler {
 	return http.TimeoutHandler(s.h, time.Second, "") // ok: an unknown field of a parameter
