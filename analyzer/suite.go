@@ -4,7 +4,9 @@ package analyzer
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/streamvet/streamvet/analyzer/abortrecover"
 	"github.com/streamvet/streamvet/analyzer/ctxdetach"
+	"github.com/streamvet/streamvet/analyzer/proxygoroutine"
 	"github.com/streamvet/streamvet/analyzer/timeouthandler"
 	"github.com/streamvet/streamvet/analyzer/writetimeout"
 )
@@ -16,4 +18,6 @@ var Suite = []*analysis.Analyzer{
 	writetimeout.Analyzer,
 	ctxdetach.Analyzer,
 	timeouthandler.Analyzer,
+	abortrecover.Analyzer,
+	proxygoroutine.Analyzer,
 }
