@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -108,37 +109,82 @@ func TestLongStream(t *testing.T) {
 }
 
 // A stream that waits longer than the idle limit between writes is not cut:
-// the limit is about a peer not taking data, not about a quiet handler. Over
-// HTTP/2 a write deadline moved forward on each write would kill it.
+// the limit is about a peer not taking data, not about a quiet handler. The
+// baseline shows why Handler does not move a write deadline forward on each
+// write: over HTTP/2 that deadline is a timer that resets the stream while
+// the handler waits.
 func TestQuietStream(t *testing.T) {
 	checkLeaks(t)
 	const idle = 200 * time.Millisecond
-	for _, proto := range protocols {
-		t.Run(proto, func(t *testing.T) {
-			d := newDone()
-			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				io.WriteString(w, "first\n")
-				http.NewResponseController(w).Flush()
+	quiet := func(rolling bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			rc := http.NewResponseController(w)
+			for _, event := range []string{"first\n", "second\n"} {
+				if rolling {
+					rc.SetWriteDeadline(time.Now().Add(idle))
+				}
+				io.WriteString(w, event)
+				rc.Flush()
 				time.Sleep(3 * idle)
-				io.WriteString(w, "second\n")
-			}), streamsafe.IdleTimeout(idle), d.option())
-			srv, client := serve(t, proto, h, nil)
+			}
+		}
+	}
+	type test struct {
+		name, proto string
+		h           http.Handler
+		wantErr     bool
+	}
+	tests := []test{{"baseline rolling deadline", "HTTP/2", quiet(true), true}}
+	for _, proto := range protocols {
+		tests = append(tests, test{"Handler", proto, streamsafe.Handler(quiet(false), streamsafe.IdleTimeout(idle)), false})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+"/"+tt.proto, func(t *testing.T) {
+			srv, client := serve(t, tt.proto, tt.h, nil)
 			resp, err := client.Get(srv.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			if resp.ProtoMajor != int(proto[5]-'0') {
-				t.Fatalf("served over %s, want %s", resp.Proto, proto)
+			if resp.ProtoMajor != int(tt.proto[5]-'0') {
+				t.Fatalf("served over %s, want %s", resp.Proto, tt.proto)
 			}
 			b, err := io.ReadAll(resp.Body)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("baseline read %q to a clean end", b)
+				}
+				return
+			}
 			if err != nil || string(b) != "first\nsecond\n" {
 				t.Fatalf("got %q, %v", b, err)
 			}
-			if rec := d.wait(t); rec.Cause != nil {
-				t.Errorf("cause %v, want none", rec.Cause)
-			}
 		})
+	}
+}
+
+// The writer Handler passes on keeps the optional interfaces and unwraps to
+// the server's writer, so http.ResponseController reaches it.
+func TestWriterInterfaces(t *testing.T) {
+	checkLeaks(t)
+	got := make(chan string, 1)
+	h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, flusher := w.(http.Flusher)
+		_, hijacker := w.(http.Hijacker)
+		u, _ := w.(interface{ Unwrap() http.ResponseWriter })
+		deadline := http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		full := http.NewResponseController(w).EnableFullDuplex()
+		got <- fmt.Sprintf("flusher=%v hijacker=%v unwrap=%T deadline=%v fullduplex=%v",
+			flusher, hijacker, u.Unwrap(), deadline, full)
+	}))
+	srv, client := serve(t, "HTTP/1.1", h, nil)
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s, want := <-got, "flusher=true hijacker=true unwrap=*http.response deadline=<nil> fullduplex=<nil>"; s != want {
+		t.Errorf("got  %s\nwant %s", s, want)
 	}
 }
 
