@@ -468,6 +468,23 @@ func (p *proxyProc) metric(t *testing.T, prefix string) float64 {
 	return -1
 }
 
+// waitActive waits until the proxy has n requests of class in flight, and
+// still has after hold (so that a quick HEAD /_ping does not count).
+func (p *proxyProc) waitActive(t *testing.T, class string, n float64, hold time.Duration) {
+	t.Helper()
+	metric := fmt.Sprintf("dockerproxy_active_streams{class=%q}", class)
+	ok := waitFor(20*time.Second, func() bool {
+		if p.metric(t, metric) != n {
+			return false
+		}
+		time.Sleep(hold)
+		return p.metric(t, metric) == n
+	})
+	if !ok {
+		t.Fatalf("%s did not reach %v", metric, n)
+	}
+}
+
 // cli is a docker CLI configuration: DOCKER_HOST, TLS settings and a
 // private DOCKER_CONFIG.
 type cli struct {

@@ -34,7 +34,8 @@ func TestShutdown(t *testing.T) {
 			stopOut, err = c.run(t, "stop", "-t", "2", name)
 			stopped <- err
 		}()
-		time.Sleep(500 * time.Millisecond)
+		p.waitActive(t, "idle", 1, 0)                     // events
+		p.waitActive(t, "short", 1, 300*time.Millisecond) // docker stop -t 2
 		sent := time.Now()
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
 		if !waitFor(time.Second, func() bool { return !eventsUp() }) {
@@ -68,22 +69,52 @@ func TestShutdown(t *testing.T) {
 
 	t.Run("cut after grace", func(t *testing.T) {
 		direct.must(t, "start", name)
-		p := startProxy(t, env.daemon, "-grace", "1s")
+		const grace = 2 * time.Second
+		p := startProxy(t, env.daemon, "-grace", grace.String())
 		c := tlsCLI(t, p.addr)
 		stopped := make(chan error, 1)
 		go func() {
 			_, err := c.run(t, "stop", "-t", "20", name)
 			stopped <- err
 		}()
-		time.Sleep(500 * time.Millisecond)
+		p.waitActive(t, "short", 1, 300*time.Millisecond) // docker stop -t 20
+		// An upgraded session (attach) whose stdin stays open.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		session := c.cmd(ctx, "run", "-i", "--rm", "--network", "none", "busybox:local", "cat")
+		stdin, err := session.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer stdin.Close()
+		var sessOut syncBuffer
+		session.Stdout = &sessOut
+		if err := session.Start(); err != nil {
+			t.Fatal(err)
+		}
+		sessionDone := make(chan struct{})
+		go func() { _ = session.Wait(); close(sessionDone) }()
+		fmt.Fprintln(stdin, "before")
+		if !waitFor(10*time.Second, func() bool { return strings.Contains(sessOut.String(), "before") }) {
+			t.Fatalf("attach session did not echo")
+		}
+		p.waitActive(t, "upgrade", 1, 0)
 		sent := time.Now()
 		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		time.Sleep(grace / 2)
+		fmt.Fprintln(stdin, "during")
+		if !waitFor(grace/4, func() bool { return strings.Contains(sessOut.String(), "during") }) {
+			t.Errorf("attach session stopped working within the grace period")
+		}
 		select {
 		case <-p.done:
-		case <-time.After(4 * time.Second):
-			t.Fatal("proxy did not exit 4 s after SIGTERM with a 1 s grace period")
+		case <-time.After(grace + 3*time.Second):
+			t.Fatalf("proxy did not exit %v after SIGTERM with a %v grace period", grace+3*time.Second, grace)
 		}
 		took := time.Since(sent)
+		if took < grace-100*time.Millisecond {
+			t.Errorf("proxy exited %v after SIGTERM, before the %v grace period ended", took, grace)
+		}
 		if p.err != nil {
 			t.Errorf("proxy exit: %v, want status 0", p.err)
 		}
@@ -95,10 +126,15 @@ func TestShutdown(t *testing.T) {
 		case <-time.After(3 * time.Second):
 			t.Errorf("docker stop still waiting after the proxy exited")
 		}
+		select {
+		case <-sessionDone:
+		case <-time.After(3 * time.Second):
+			t.Errorf("attach session still open after the proxy exited")
+		}
 		if lines := logLines(p.log.String(), "request aborted", "/stop", "stopped_by=shutdown"); len(lines) != 1 {
 			t.Errorf("want one abort record for /stop with stopped_by=shutdown:\n%s", p.log.String())
 		}
-		t.Logf("exited %v after SIGTERM with grace 1s", took.Round(time.Millisecond))
+		t.Logf("exited %v after SIGTERM with grace %v; docker stop and the attach session were cut", took.Round(time.Millisecond), grace)
 	})
 }
 

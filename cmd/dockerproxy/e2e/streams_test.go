@@ -92,8 +92,8 @@ func TestIdleStreamsOutliveLimits(t *testing.T) {
 
 	events, eventsUp := startStream(t, c, "events", "--format", "{{.Action}} {{.Actor.Attributes.name}}", "--filter", "type=image")
 	logs, logsUp := startStream(t, c, "logs", "-f", name)
+	p.waitActive(t, "idle", 2, 200*time.Millisecond) // events and logs -f are connected
 	start := time.Now()
-	time.Sleep(300 * time.Millisecond) // let events subscribe
 
 	var tags []string
 	for i := 1; i <= 3; i++ {

@@ -225,6 +225,14 @@ func (h *Handler) CancelIdle(cause error) int {
 	return h.cancelWhere(cause, func(r *request) bool { return r.class == route.Idle })
 }
 
+// InFlight returns the number of requests in flight, upgraded connections
+// included (http.Server.Shutdown does not wait for those).
+func (h *Handler) InFlight() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.streams)
+}
+
 // CancelAll cuts every request still in flight with cause.
 func (h *Handler) CancelAll(cause error) int {
 	return h.cancelWhere(cause, func(*request) bool { return true })

@@ -83,6 +83,19 @@ func Run(ctx context.Context, c Config) error {
 	gctx, cancel := context.WithTimeout(context.Background(), c.Grace)
 	defer cancel()
 	err := srv.Shutdown(gctx)
+	if err == nil {
+		// Shutdown does not wait for hijacked connections (attach, exec):
+		// give them the rest of the grace period too.
+		tick := time.NewTicker(50 * time.Millisecond)
+		for c.Handler.InFlight() > 0 && gctx.Err() == nil {
+			select {
+			case <-gctx.Done():
+			case <-tick.C:
+			}
+		}
+		tick.Stop()
+		err = gctx.Err()
+	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		cut := c.Handler.CancelAll(proxy.ErrShutdown)
 		c.Logger.Warn("grace period over, cutting remaining requests", "requests_cut", cut)
