@@ -484,7 +484,7 @@ func (c *checker) report(f *finding) {
 		}
 		msg += fmt.Sprintf("; use context.WithoutCancel(%s.Context()) to keep the values, so a broken stream reaches the client as an error", req)
 	} else {
-		msg = fmt.Sprintf("%s replaces the context of the request served to %s (%s): the stream's context never ends, so when the client goes away or the server shuts down a stream that waits on it runs on; serve it with %s.Context() or a context derived from it", f.who, sv.handler, sv.stream.Describe(), req)
+		msg = fmt.Sprintf("%s replaces the context of the request served to %s (%s): the stream's context never ends, so a stream that waits on it runs on after the client has gone; serve it with %s.Context() or a context derived from it", f.who, sv.handler, sv.stream.Describe(), req)
 	}
 	d := analysis.Diagnostic{Pos: f.node.Pos(), End: f.node.End(), Message: msg}
 	for _, s := range f.served {

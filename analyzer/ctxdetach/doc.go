@@ -23,8 +23,8 @@
 // a truncated body that looks complete.
 //
 // For a streaming handler that is not a proxy, the fresh context never
-// ends: when the client goes away or the server shuts down, a stream that
-// waits on r.Context() runs on. (ReverseProxy itself falls back on
+// ends: when the client goes away, a stream that waits on r.Context()
+// runs on. (ReverseProxy itself falls back on
 // CloseNotify when the context has no Done channel, so its upstream
 // request is still canceled; a detached context with a deadline, such as
 // context.WithTimeout(context.Background(), d), loses that too.)

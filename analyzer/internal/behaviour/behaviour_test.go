@@ -453,6 +453,26 @@ func TestTimeoutHandler(t *testing.T) {
 			t.Errorf("client: status %d, %d bytes, first after %v; want the whole body, only once the stream has ended", res.status, res.n, res.first)
 		}
 	})
+	t.Run("anti-pattern/flush-hijack", func(t *testing.T) {
+		errs := make(chan error, 2)
+		front := httptest.NewServer(http.TimeoutHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rc := http.NewResponseController(w)
+			errs <- rc.Flush()
+			_, _, err := rc.Hijack()
+			errs <- err
+		}), time.Second, "timed out"))
+		defer front.Close()
+		resp, err := http.Get(front.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		flushErr, hijackErr := <-errs, <-errs
+		t.Logf("Flush: %v; Hijack: %v", flushErr, hijackErr)
+		if !errors.Is(flushErr, http.ErrNotSupported) || !errors.Is(hijackErr, http.ErrNotSupported) {
+			t.Errorf("Flush: %v, Hijack: %v; want http.ErrNotSupported from both", flushErr, hijackErr)
+		}
+	})
 	t.Run("fixed", func(t *testing.T) {
 		const n = 20
 		g := newRig(t, slow(n, 50*time.Millisecond), proxyAsIs, nil)

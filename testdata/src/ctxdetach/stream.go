@@ -30,7 +30,7 @@ func download(w http.ResponseWriter, r *http.Request) {
 }
 
 func sseDetached(w http.ResponseWriter, r *http.Request) {
-	events(w, r.WithContext(context.Background())) // want `^context.Background\(\) replaces the context of the request served to events \(a Flush loop, stream.go:\d+\): the stream's context never ends, so when the client goes away or the server shuts down a stream that waits on it runs on; serve it with r.Context\(\) or a context derived from it$`
+	events(w, r.WithContext(context.Background())) // want `^context.Background\(\) replaces the context of the request served to events \(a Flush loop, stream.go:\d+\): the stream's context never ends, so a stream that waits on it runs on after the client has gone; serve it with r.Context\(\) or a context derived from it$`
 }
 
 func downloadDetached(w http.ResponseWriter, r *http.Request) {
