@@ -1,0 +1,191 @@
+package proxy_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+)
+
+// daemon is a small HTTP server on a unix socket that records the headers
+// it receives and echoes upgraded connections, as dockerd's attach does.
+type daemon struct {
+	mu      sync.Mutex
+	headers []http.Header
+}
+
+func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	d.mu.Lock()
+	d.headers = append(d.headers, r.Header.Clone())
+	d.mu.Unlock()
+	if r.Header.Get("Upgrade") == "tcp" {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		brw.WriteString("HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n")
+		brw.Flush()
+		// Echo until the client half-closes, then half-close back.
+		io.Copy(conn, brw)
+		conn.(*net.UnixConn).CloseWrite()
+		return
+	}
+	w.Write([]byte("OK"))
+}
+
+func (d *daemon) seen() []http.Header {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.headers
+}
+
+func start(t *testing.T, opt proxy.Options) (*daemon, *httptest.Server) {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "d.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &daemon{}
+	srv := &http.Server{Handler: d}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	up, err := proxy.ParseUpstream("unix://" + sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.Upstream = up
+	opt.Limits = proxy.DefaultLimits
+	opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	ts := httptest.NewServer(proxy.New(opt))
+	t.Cleanup(ts.Close)
+	return d, ts
+}
+
+func do(t *testing.T, method, url string, h map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	for k, v := range h {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+func message(t *testing.T, body string) string {
+	t.Helper()
+	var m struct{ Message string }
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("body %q is not a Docker JSON error: %v", body, err)
+	}
+	return m.Message
+}
+
+func TestTokenIsCheckedAndNotForwarded(t *testing.T) {
+	const token = "0123456789abcdef0123456789abcdef"
+	d, ts := start(t, proxy.Options{Token: token})
+	code, body := do(t, "GET", ts.URL+"/v1.41/info", map[string]string{"Authorization": "Bearer nope"})
+	if code != 401 || !strings.Contains(message(t, body), "bearer token") {
+		t.Errorf("wrong token: %d %s", code, body)
+	}
+	if code, _ := do(t, "GET", ts.URL+"/v1.41/info", nil); code != 401 {
+		t.Errorf("no token: %d", code)
+	}
+	if n := len(d.seen()); n != 0 {
+		t.Fatalf("%d requests reached the daemon without the right token", n)
+	}
+	code, _ = do(t, "GET", ts.URL+"/v1.41/info", map[string]string{"Authorization": "Bearer " + token, "X-Registry-Auth": "e30"})
+	if code != 200 {
+		t.Fatalf("right token: %d", code)
+	}
+	h := d.seen()[0]
+	if h.Get("Authorization") != "" {
+		t.Errorf("the proxy's token reached the daemon")
+	}
+	if h.Get("X-Registry-Auth") != "e30" {
+		t.Errorf("X-Registry-Auth was not forwarded")
+	}
+}
+
+func TestPolicyAndPaths(t *testing.T) {
+	ro, _ := policy.Parse("read-only", nil)
+	d, ts := start(t, proxy.Options{Policy: ro})
+	code, body := do(t, "POST", ts.URL+"/v1.41/containers/create", nil)
+	if code != 403 || message(t, body) != "dockerproxy: POST /containers/create is not allowed by policy read-only" {
+		t.Errorf("denied: %d %s", code, body)
+	}
+	// Go's client would clean the path; send it raw.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("GET /v1.41/containers/x/../../secrets HTTP/1.1\r\nHost: x\r\n\r\n"))
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 400 {
+		t.Errorf("unclean path: %s", res.Status)
+	}
+	if n := len(d.seen()); n != 0 {
+		t.Errorf("%d denied requests reached the daemon", n)
+	}
+	if code, _ := do(t, "GET", ts.URL+"/v1.41/containers/json", nil); code != 200 {
+		t.Errorf("allowed GET: %d", code)
+	}
+}
+
+// TestUpgradeHalfClose: an upgraded connection carries bytes both ways and
+// forwards the client's half-close to the daemon and back.
+func TestUpgradeHalfClose(t *testing.T) {
+	_, ts := start(t, proxy.Options{})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(ts.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	conn.Write([]byte("POST /v1.41/containers/x/attach?stream=1&stdin=1 HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n"))
+	br := bufio.NewReader(conn)
+	res, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != 101 {
+		t.Fatalf("status %s", res.Status)
+	}
+	conn.Write([]byte("hello"))
+	conn.(*net.TCPConn).CloseWrite()
+	got, err := io.ReadAll(br)
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("echo after half-close: %q, %v", got, err)
+	}
+}
+
+func TestUpstreamDownIsJSON502(t *testing.T) {
+	up, _ := proxy.ParseUpstream("unix:///nonexistent/docker.sock")
+	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	defer ts.Close()
+	code, body := do(t, "GET", ts.URL+"/_ping", nil)
+	if code != 502 || !strings.Contains(message(t, body), "cannot reach the Docker daemon") {
+		t.Errorf("%d %s", code, body)
+	}
+}
