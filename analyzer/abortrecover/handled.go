@@ -2,6 +2,7 @@ package abortrecover
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 
@@ -24,18 +25,20 @@ type tracker struct {
 	call     *ast.CallExpr // the recover call, or nil for a parameter
 	vals     map[types.Object]bool
 	oks      map[types.Object]bool
+	flags    map[types.Object]bool    // bools set to true when the value is an abort
 	rePanics func(fn *types.Func) int // parameter a function re-panics, or -1
 }
 
 // judge decides whether body re-panics the value recovered by call (or
 // held in the parameter param when call is nil).
 func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *types.Var, rePanics func(*types.Func) int) verdict {
-	t := &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool), rePanics: rePanics}
+	t := &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool), flags: make(map[types.Object]bool), rePanics: rePanics}
 	if param != nil {
 		t.vals[param] = true
 	}
 	t.bind(body)
-	after := body.Pos()
+	t.flag(body)
+	after := body.Pos() // a panic counts when it ends after the recover
 	if call != nil {
 		after = call.End()
 	}
@@ -59,7 +62,7 @@ func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *typ
 			if t.isAbortTest(n) {
 				v.compared = true
 			}
-			if n.Pos() >= after && t.isPanic(n) && t.reached(stack) {
+			if n.End() > after && t.isPanic(n) && t.reached(stack) {
 				v.handled = true
 			}
 		case *ast.IfStmt:
@@ -192,7 +195,7 @@ func (t *tracker) abortTrue(cond ast.Expr) bool {
 	case *ast.CallExpr:
 		return t.isAbortTest(e)
 	case *ast.Ident:
-		return t.oks[t.info.ObjectOf(e)]
+		return t.oks[t.info.ObjectOf(e)] || t.flags[t.info.ObjectOf(e)]
 	case *ast.UnaryExpr:
 		return e.Op == token.NOT && t.abortFalse(e.X)
 	}
@@ -373,4 +376,46 @@ func (t *tracker) switchSubject(s *ast.TypeSwitchStmt) ast.Expr {
 		return ta.X
 	}
 	return nil
+}
+
+// flag collects the booleans set to true on a path an abort takes, as in
+//
+//	if v != nil { repanic = true }
+//	...
+//	if repanic { panic(v) }
+func (t *tracker) flag(body *ast.BlockStmt) {
+	for changed := true; changed; {
+		changed = false
+		var stack []ast.Node
+		ast.Inspect(body, func(n ast.Node) bool {
+			if n == nil {
+				stack = stack[:len(stack)-1]
+				return true
+			}
+			if _, ok := n.(*ast.FuncLit); ok {
+				return false
+			}
+			stack = append(stack, n)
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != len(as.Rhs) {
+				return true
+			}
+			for i, rhs := range as.Rhs {
+				id, ok := as.Lhs[i].(*ast.Ident)
+				if !ok {
+					continue
+				}
+				v := t.info.Types[rhs].Value
+				obj := t.info.ObjectOf(id)
+				if v == nil || v.Kind() != constant.Bool || !constant.BoolVal(v) || obj == nil || t.flags[obj] {
+					continue
+				}
+				if t.reached(stack) {
+					t.flags[obj] = true
+					changed = true
+				}
+			}
+			return true
+		})
+	}
 }

@@ -200,3 +200,25 @@ func either(w http.ResponseWriter, r *http.Request) {
 	}()
 	work(w, r)
 }
+
+type stream struct{ cause error }
+
+// finish ends a stream and re-panics every recovered value through a flag.
+func (s *stream) finish(v any) {
+	repanic := false
+	if v != nil {
+		repanic = true
+		if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			s.cause = err
+		}
+	}
+	if repanic {
+		panic(v)
+	}
+}
+
+func flagged(w http.ResponseWriter, r *http.Request) {
+	s := &stream{}
+	defer func() { s.finish(recover()) }() // ok: finish re-panics every value
+	work(w, r)
+}
