@@ -128,13 +128,17 @@ func (r Record) Reason() string {
 // wrapping a route is enough to let it stream.
 //
 // When a request ends early — a failed write (broken pipe, connection reset,
-// i/o timeout), a failed body read, the client going away, an upstream error
-// reported by NewReverseProxy, the idle limit or the hard cap — Handler
-// cancels the request context with that cause (see Cause), logs exactly one
-// record with method, path, status, bytes in and out, duration and cause,
-// calls OnDone, and panics with http.ErrAbortHandler so net/http aborts the
-// response. It does so even when h returned normally, because ending a
-// truncated response cleanly would tell the client it was complete.
+// i/o timeout), the client going away, an upstream error after the response
+// started (reported by NewReverseProxy), the idle limit or the hard cap —
+// Handler cancels the request context with that cause (see Cause), logs
+// exactly one record with method, path, status, bytes in and out, duration
+// and cause, calls OnDone, and panics with http.ErrAbortHandler so net/http
+// aborts the response. It does so even when h returned normally, because
+// ending a truncated response cleanly would tell the client it was complete.
+//
+// A request body that cannot be read, or an upstream error answered with 502,
+// is recorded and logged as a failed request but not aborted: the response
+// the handler gives is complete.
 //
 // Ordinary panics are passed on after OnDone; use Recover to log them.
 // The ResponseWriter given to h supports Flush, Hijack and Unwrap, so
@@ -277,17 +281,13 @@ func (s *stream) ioStart(n *atomic.Int32) {
 	s.last.Store(int64(time.Since(s.start)))
 }
 
-// ioEnd records the end of a read or write and turns its error, if any,
-// into the request's cause.
-func (s *stream) ioEnd(n *atomic.Int32, err error, kind error) {
+// ioEnd records the end of a read or write. Callers record a failure first,
+// so that a failed write reports its own error rather than "client gone".
+func (s *stream) ioEnd(n *atomic.Int32) {
 	n.Add(-1)
 	s.last.Store(int64(time.Since(s.start)))
-	if err != nil {
-		s.abort(fmt.Errorf("%w: %w", kind, err))
-		return
-	}
-	// parentDone skips the abort while I/O is in flight, so that a failed
-	// write reports its own error; if this one succeeded, report it here.
+	// parentDone skips the abort while I/O is in flight; if this one
+	// succeeded, report the client here.
 	if s.gone.Load() {
 		s.abort(ErrClientGone)
 	}
@@ -330,8 +330,8 @@ func (s *stream) abortLocked(cause error) {
 	s.cancel(s.cause)
 }
 
-// fail records cause for a request that still gets a complete response,
-// such as a 502 from the proxy.
+// fail records cause for a request that may still get a complete response:
+// a 502 from the proxy, or an answer to a body that could not be read.
 func (s *stream) fail(cause error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

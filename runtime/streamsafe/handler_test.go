@@ -1,11 +1,13 @@
 package streamsafe_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -214,15 +216,12 @@ func TestStalledReader(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer resp.Body.Close()
-			if _, err := io.CopyN(io.Discard, resp.Body, 1<<20); err != nil {
-				t.Fatal(err)
-			}
-			// Stop reading until the server gives up.
+			// Read nothing until the server gives up.
 			rec := d.wait(t)
 			if !errors.Is(rec.Cause, streamsafe.ErrIdleTimeout) || !errors.Is(rec.Cause, os.ErrDeadlineExceeded) {
 				t.Errorf("cause %v, want the idle limit", rec.Cause)
 			}
-			if !rec.Aborted || rec.Reason() != "idle" || rec.Duration < idle || rec.BytesOut < 1<<20 {
+			if !rec.Aborted || rec.Reason() != "idle" || rec.Duration < idle || rec.BytesOut == 0 {
 				t.Errorf("record %+v", rec)
 			}
 			s := <-got
@@ -398,5 +397,80 @@ func TestNewServer(t *testing.T) {
 	}
 	if srv.ReadTimeout != 0 || srv.WriteTimeout != 0 {
 		t.Errorf("absolute timeouts set: read %v, write %v", srv.ReadTimeout, srv.WriteTimeout)
+	}
+}
+
+// opaque hides the server's writer: no Unwrap, so http.ResponseController
+// can neither flush nor set deadlines through it.
+type opaque struct{ http.ResponseWriter }
+
+// When the cut cannot reach the connection because a writer further out
+// hides it, the handler still learns from its context, and the response is
+// aborted even though the handler returns normally.
+func TestCutWithoutDeadlines(t *testing.T) {
+	checkLeaks(t)
+	const limit = 200 * time.Millisecond
+	var l logs
+	d := newDone()
+	inner := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(chunk[:8<<10]) // past net/http's buffer: the response has started
+		for r.Context().Err() == nil {
+			io.WriteString(w, "tick\n")
+			http.NewResponseController(w).Flush() // not supported: must not count as a failure
+			time.Sleep(10 * time.Millisecond)
+		}
+	}), streamsafe.MaxDuration(limit), streamsafe.Logger(l.logger()), d.option())
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inner.ServeHTTP(opaque{w}, r)
+	})
+	srv, client := serve(t, "HTTP/1.1", h, nil)
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("client error %v, want unexpected EOF", err)
+	}
+	if rec := d.wait(t); !errors.Is(rec.Cause, streamsafe.ErrMaxDuration) || !rec.Aborted {
+		t.Errorf("record %+v", rec)
+	}
+	if m := l.only(t); m["reason"] != "max_duration" {
+		t.Errorf("log record %v", m)
+	}
+}
+
+// A body that cannot be read is recorded, but the handler's answer reaches
+// the client intact.
+func TestBadBody(t *testing.T) {
+	checkLeaks(t)
+	var l logs
+	d := newDone()
+	h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.Copy(io.Discard, r.Body); err != nil {
+			http.Error(w, "bad body", http.StatusBadRequest)
+		}
+	}), streamsafe.Logger(l.logger()), d.option())
+	srv, _ := serve(t, "HTTP/1.1", h, nil)
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "POST /load HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\nzz\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || err != nil || string(b) != "bad body\n" {
+		t.Errorf("got %s %q, %v", resp.Status, b, err)
+	}
+	rec := d.wait(t)
+	if !errors.Is(rec.Cause, streamsafe.ErrRead) || rec.Aborted || rec.Status != 400 || rec.BytesIn != 4 {
+		t.Errorf("record %+v", rec)
+	}
+	if m := l.only(t); m["msg"] != "request failed" || m["reason"] != "read" {
+		t.Errorf("log record %v", m)
 	}
 }

@@ -2,6 +2,8 @@ package streamsafe
 
 import (
 	"bufio"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -37,12 +39,11 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		n, err := w.ResponseWriter.Write(chunk)
 		total += n
 		s.bytesOut += int64(n)
-		if err == http.ErrBodyNotAllowed {
-			// A body on a 204 or 304 is a handler bug, not a broken connection.
-			s.ioEnd(&s.writes, nil, nil)
-		} else {
-			s.ioEnd(&s.writes, err, ErrWrite)
+		// A body on a 204 or 304 is a handler bug, not a broken connection.
+		if err != nil && err != http.ErrBodyNotAllowed {
+			s.abort(fmt.Errorf("%w: %w", ErrWrite, err))
 		}
+		s.ioEnd(&s.writes)
 		p = p[n:]
 		if err != nil || len(p) == 0 {
 			return total, err
@@ -60,7 +61,11 @@ func (w *responseWriter) FlushError() error {
 	}
 	s.ioStart(&s.writes)
 	err := s.rc.Flush()
-	s.ioEnd(&s.writes, err, ErrWrite)
+	// A writer further out that cannot flush is not a broken connection.
+	if err != nil && !errors.Is(err, http.ErrNotSupported) {
+		s.abort(fmt.Errorf("%w: %w", ErrWrite, err))
+	}
+	s.ioEnd(&s.writes)
 	return err
 }
 
@@ -92,10 +97,11 @@ func (b *body) Read(p []byte) (int, error) {
 	s.ioStart(&s.reads)
 	n, err := b.ReadCloser.Read(p)
 	s.bytesIn.Add(int64(n))
-	if err == io.EOF {
-		s.ioEnd(&s.reads, nil, nil)
-	} else {
-		s.ioEnd(&s.reads, err, ErrRead)
+	// The handler may still answer a body it could not read, say with a 400:
+	// record the cause, do not abort.
+	if err != nil && err != io.EOF {
+		s.fail(fmt.Errorf("%w: %w", ErrRead, err))
 	}
+	s.ioEnd(&s.reads)
 	return n, err
 }
