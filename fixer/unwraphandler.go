@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"slices"
 	"sort"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -126,6 +127,9 @@ func (f *File) unwrap(list []Unwrap, active []bool) ([]*analysis.SuggestedFix, [
 			var del []analysis.TextEdit
 			switch obj := obj.(type) {
 			case *types.PkgName:
+				if usedByConv(list, active, obj.Name()) {
+					continue // the fix's own conversion names the package
+				}
 				for _, imp := range f.Syntax.Imports {
 					if f.Info.PkgNameOf(imp) == obj {
 						del = f.DeleteImport(imp)
@@ -236,4 +240,14 @@ func (f *File) pure(e ast.Expr) bool {
 		return ok
 	})
 	return ok
+}
+
+// usedByConv reports whether an active unwrap converts with package name.
+func usedByConv(list []Unwrap, active []bool, name string) bool {
+	for i, u := range list {
+		if active[i] && strings.HasPrefix(u.Conv, name+".") {
+			return true
+		}
+	}
+	return false
 }
