@@ -41,9 +41,10 @@
 // Handler does not re-arm SetWriteDeadline as data flows. Over HTTP/2 a
 // stream's write deadline is a timer that resets the stream when it fires,
 // even while the handler is quietly waiting for data to send, so an idle
-// event stream would be killed. Instead Handler notes progress with two
-// atomic operations per read or write and one timer per request checks for a
-// read or write that has been stuck for the idle limit; only then does it set
-// the deadlines in the past, through http.ResponseController, to unblock it.
+// event stream would be killed. Instead Handler notes progress with a few
+// atomic operations and clock reads per read or write, and one timer per
+// request looks for a read or write that has been stuck for the idle limit;
+// only then does it set the deadlines in the past, through
+// http.ResponseController, to unblock it.
 // No deadline call is made per write.
 package streamsafe

@@ -197,8 +197,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(&s.w, r)
 }
 
-// stream is the state of one request under Handler. Everything lives in one
-// allocation.
+// stream is the state of one request under Handler; the writer, body and
+// context parent live in it to save allocations.
 type stream struct {
 	cfg    *config
 	rc     http.ResponseController // the writer Handler received
