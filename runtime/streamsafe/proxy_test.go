@@ -43,8 +43,10 @@ func dying(w http.ResponseWriter, r *http.Request) {
 	conn.Close()
 }
 
+var secretHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "X-Registry-Auth", "X-Registry-Config"}
+
 // An upstream that dies mid-stream gives the client an error, never a clean
-// end, and the log names the upstream error — once.
+// end, and the log names the upstream error — once, without credentials.
 func TestProxyUpstreamDies(t *testing.T) {
 	checkLeaks(t)
 	target := upstream(t, dying)
@@ -57,7 +59,11 @@ func TestProxyUpstreamDies(t *testing.T) {
 				h = streamsafe.Handler(h, streamsafe.Logger(l.logger()), d.option())
 			}
 			srv, client := serve(t, "HTTP/1.1", h, nil)
-			resp, err := client.Post(srv.URL+"/v1.41/images/big/push", "", nil)
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v1.41/images/big/push", nil)
+			for _, h := range secretHeaders {
+				req.Header.Set(h, "secret-"+h)
+			}
+			resp, err := client.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,6 +82,9 @@ func TestProxyUpstreamDies(t *testing.T) {
 				}
 			}
 			m := waitLog(t, &l)
+			if strings.Contains(l.String(), "secret-") {
+				t.Errorf("credentials logged:\n%s", l.String())
+			}
 			if m["reason"] != "upstream" || m["path"] != "/v1.41/images/big/push" ||
 				!strings.Contains(m["cause"].(string), "unexpected EOF") {
 				t.Errorf("log record %v", m)
