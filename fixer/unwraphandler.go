@@ -29,9 +29,11 @@ type Unwrap struct {
 // arguments dropped with each wrapper may leave imports and local
 // variables unused; the fixes delete them, computed over the whole list
 // so that applying every fix, as go vet -fix and golangci-lint --fix do,
-// leaves code that compiles. Each deletion belongs to the fixes whose
-// sites used the deleted name. A fix is nil when it would have to delete
-// a declaration with effects (a call), or one it cannot find.
+// leaves code that compiles. Each deletion belongs to the last fix whose
+// site used the deleted name, so that applying any fixes but that one
+// also compiles. A fix is nil when it would have to delete a declaration
+// with effects (a call), or one it cannot find; the others are then
+// planned again without it.
 func UnwrapHandlers(f *File, list []Unwrap) []*analysis.SuggestedFix {
 	active := make([]bool, len(list))
 	for i := range active {
@@ -124,6 +126,10 @@ func (f *File) unwrap(list []Unwrap, active []bool) ([]*analysis.SuggestedFix, [
 			if kept[obj] || done[obj] {
 				continue
 			}
+			// The deletion belongs to the last fix that drops the name:
+			// applied alone, the others leave a use behind; applied after
+			// them, or all together, it leaves none.
+			last := slices.Max(dropped[obj])
 			var del []analysis.TextEdit
 			switch obj := obj.(type) {
 			case *types.PkgName:
@@ -144,19 +150,17 @@ func (f *File) unwrap(list []Unwrap, active []bool) ([]*analysis.SuggestedFix, [
 					continue // an unused parameter compiles
 				}
 				if stmt == nil {
-					return nil, dropped[obj] // a declaration with effects, or not found
+					return nil, []int{last} // a declaration with effects, or not found
 				}
 				pos, end := f.lineRange(stmt.Pos(), stmt.End())
 				del = []analysis.TextEdit{{Pos: pos, End: end}}
-				spans = append(spans, span{stmt.Pos(), stmt.End(), dropped[obj]})
+				spans = append(spans, span{stmt.Pos(), stmt.End(), []int{last}})
 			default:
 				continue // unused constants, types and functions compile
 			}
 			done[obj] = true
 			changed = true
-			for _, i := range dropped[obj] {
-				edits[i] = append(edits[i], del...)
-			}
+			edits[last] = append(edits[last], del...)
 		}
 	}
 	fixes := make([]*analysis.SuggestedFix, len(list))
