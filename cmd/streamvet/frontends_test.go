@@ -119,6 +119,10 @@ type result struct {
 	stdout, stderr string
 }
 
+// crashed matches the start of a Go crash report (an analyzer is named
+// proxygoroutine, so a bare "goroutine " would match the usage text).
+var crashed = regexp.MustCompile(`(?m)^(panic: |goroutine \d+ \[)`)
+
 // run runs name with args in dir and returns its exit code and output.
 func run(t *testing.T, dir, name string, args ...string) result {
 	t.Helper()
@@ -133,7 +137,7 @@ func run(t *testing.T, dir, name string, args ...string) result {
 		t.Fatalf("%s %s: %v", name, strings.Join(args, " "), err)
 	}
 	r := result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
-	if strings.Contains(r.stderr, "panic:") || strings.Contains(r.stderr, "goroutine ") {
+	if crashed.MatchString(r.stderr) {
 		t.Fatalf("%s %s panicked:\n%s", name, strings.Join(args, " "), r.stderr)
 	}
 	return r
