@@ -60,30 +60,36 @@ func readWithPauses(body io.Reader, size int64, pause time.Duration) (int64, err
 // server's WriteTimeout and succeeds under Handler, with or without it.
 func TestLongStream(t *testing.T) {
 	checkLeaks(t)
-	const size = 200 << 20
 	const limit = time.Second
 	const pause = 400 * time.Millisecond // 3 pauses outlast limit; each is well under it
 	writeTimeout := func(s *http.Server) { s.WriteTimeout = limit; s.ReadTimeout = limit }
 
 	tests := []struct {
 		name      string
+		proto     string
+		size      int64
 		wrap      bool
 		configure func(*http.Server)
 		wantErr   bool
 	}{
-		{"baseline WriteTimeout", false, writeTimeout, true},
-		{"Handler", true, nil, false},
-		{"Handler on server with WriteTimeout", true, writeTimeout, false},
+		{"baseline WriteTimeout", "HTTP/1.1", 200 << 20, false, writeTimeout, true},
+		{"Handler", "HTTP/1.1", 200 << 20, true, nil, false},
+		{"Handler on server with WriteTimeout", "HTTP/1.1", 200 << 20, true, writeTimeout, false},
+		// Smaller over TLS to keep the test fast with -race; the pauses set
+		// the duration, not the size.
+		{"baseline WriteTimeout", "HTTP/2", 40 << 20, false, writeTimeout, true},
+		{"Handler on server with WriteTimeout", "HTTP/2", 40 << 20, true, writeTimeout, false},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.name+"/"+tt.proto, func(t *testing.T) {
+			size := tt.size
 			var h http.Handler = streamN(size)
 			d := newDone()
 			var l logs
 			if tt.wrap {
 				h = streamsafe.Handler(h, streamsafe.IdleTimeout(limit), streamsafe.Logger(l.logger()), d.option())
 			}
-			srv, client := serve(t, "HTTP/1.1", h, tt.configure)
+			srv, client := serve(t, tt.proto, h, tt.configure)
 			resp, err := client.Get(srv.URL)
 			if err != nil {
 				t.Fatal(err)
