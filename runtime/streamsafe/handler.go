@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -205,6 +206,7 @@ type stream struct {
 	base   valueOnly
 	w      responseWriter
 	body   body
+	chunk  io.LimitedReader // for responseWriter.ReadFrom
 	cancel context.CancelCauseFunc
 	start  time.Time
 	method string

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 )
 
 // responseWriter notes progress and failures of the response. It keeps
@@ -85,6 +86,71 @@ func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ReadFrom keeps net/http's sendfile path for regular files, as used by
+// http.ServeContent and io.Copy(w, file), a chunk at a time so that progress
+// is still seen. Other sources go through Write, so that a slow source is
+// not mistaken for a stalled client.
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	rf, ok := w.ResponseWriter.(io.ReaderFrom)
+	f, limit := regularFile(src)
+	if !ok || f == nil {
+		return io.Copy(writerOnly{w}, src)
+	}
+	s := w.s
+	if !s.wroteHeader {
+		s.wroteHeader = true
+		s.status = http.StatusOK
+	}
+	var total int64
+	var err error
+	for limit != 0 {
+		n := int64(maxChunk)
+		if limit > 0 {
+			n = min(n, limit)
+		}
+		s.chunk = io.LimitedReader{R: f, N: n}
+		s.ioStart(&s.writes)
+		var m int64
+		m, err = rf.ReadFrom(&s.chunk)
+		total += m
+		s.bytesOut += m
+		if limit > 0 {
+			limit -= m
+		}
+		if err != nil {
+			s.abort(fmt.Errorf("%w: %w", ErrWrite, err))
+		}
+		s.ioEnd(&s.writes)
+		if err != nil || m < n {
+			break
+		}
+	}
+	if lr, ok := src.(*io.LimitedReader); ok {
+		lr.N -= total
+	}
+	return total, err
+}
+
+// regularFile returns the regular file behind src and how much of it may be
+// read (-1 for all), or nil.
+func regularFile(src io.Reader) (*os.File, int64) {
+	limit := int64(-1)
+	if lr, ok := src.(*io.LimitedReader); ok {
+		src, limit = lr.R, max(lr.N, 0)
+	}
+	f, ok := src.(*os.File)
+	if !ok {
+		return nil, 0
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, 0
+	}
+	return f, limit
+}
+
+// writerOnly hides ReadFrom, so that io.Copy uses Write.
+type writerOnly struct{ io.Writer }
 
 // body notes progress and failures of the request body.
 type body struct {
