@@ -336,7 +336,7 @@ func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
 // streams reports how the handler expression h streams, when a detached
 // context costs something there.
 func (c *checker) streams(h ast.Expr) *streamflow.Stream {
-	s := proxyTyped(c.pass, h, c.flows.Handler(h))
+	s := c.flows.Handler(h)
 	if s == nil || s.Dir&streamflow.Writes == 0 && !s.Proxy {
 		return nil // no stream, or an upload only: its body read ends with the connection
 	}
@@ -549,16 +549,3 @@ func (c *checker) fileOf(pos token.Pos) *ast.File {
 	return nil
 }
 
-// proxyTyped takes any expression of type *httputil.ReverseProxy, such as
-// a parameter, as the proxy it is: from the standard library's body alone
-// streamflow sees only the forwarded request body.
-func proxyTyped(pass *analysis.Pass, e ast.Expr, s *streamflow.Stream) *streamflow.Stream {
-	if s != nil && s.Proxy || !httpsym.IsNamed(pass.TypesInfo.TypeOf(e), "net/http/httputil", "ReverseProxy") {
-		return s
-	}
-	pos := e.Pos()
-	if id, ok := ast.Unparen(e).(*ast.Ident); ok && pass.TypesInfo.Uses[id] != nil && pass.TypesInfo.Uses[id].Pkg() == pass.Pkg {
-		pos = pass.TypesInfo.Uses[id].Pos() // where the variable is declared
-	}
-	return &streamflow.Stream{Dir: streamflow.Writes | streamflow.Reads, Source: "httputil.ReverseProxy", Where: httpsym.Where(pass.Fset, pos), Proxy: true}
-}

@@ -372,8 +372,7 @@ func (a *state) index() {
 				}
 			}
 		case *ast.CompositeLit:
-			st, ok := typeOf(info, n).Underlying().(*types.Struct)
-			if !ok {
+			if _, ok := typeOf(info, n).Underlying().(*types.Struct); !ok {
 				continue
 			}
 			for _, elt := range n.Elts {
@@ -385,7 +384,6 @@ func (a *state) index() {
 					}
 				}
 			}
-			_ = st
 		case *ast.CallExpr:
 			a.indexRoute(n)
 		}
@@ -530,6 +528,11 @@ func (a *state) name(e ast.Expr, en *env) flow {
 			f = f.join(a.local(obj, en))
 			if f.empty() {
 				f.s = a.typeStream(obj.Type())
+				if f.s != nil && f.s.Where == "" {
+					c := *f.s
+					c.Where = a.where(obj.Pos()) // where the variable is declared
+					f.s = &c
+				}
 			}
 			return f
 		}
@@ -594,6 +597,11 @@ func (a *state) varStream(v *types.Var) *Stream {
 // typeStream reports whether every value of type t streams because its
 // ServeHTTP method does.
 func (a *state) typeStream(t types.Type) *Stream {
+	if httpsym.IsNamed(t, "net/http/httputil", "ReverseProxy") {
+		// Any ReverseProxy streams both ways; its own body, read as code,
+		// shows only the forwarded request.
+		return &Stream{Dir: Writes | Reads, Source: "httputil.ReverseProxy", Proxy: true}
+	}
 	fn := serveHTTP(t)
 	if fn == nil {
 		return nil
@@ -901,7 +909,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
 				}
 			}
-			if a.isRequestBody(call.Args[1]) {
+			if a.isRequestBody(call.Args[1]) && unbounded(info, call) {
 				own = union(own, &Stream{Dir: Reads, Source: "io." + fn.Name() + " from the request body", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "reads the whole request body"}}})
 			}
 		case httpsym.IsMethod(fn, "net/http", "Request", "MultipartReader", "ParseMultipartForm", "FormFile"):
@@ -1152,9 +1160,7 @@ func (a *state) defaultMux() *Stream {
 // middleware pass-through, streaming variables and fields, and default
 // mux registrations.
 func (a *state) exportFacts() {
-	info := a.pass.TypesInfo
-	for fn, decl := range a.decls {
-		_ = decl
+	for fn := range a.decls {
 		sum := a.funcFlow(fn)
 		s := sum.s
 		if fn.Name() == "ServeHTTP" || a.sym.IsHandlerSig(fn.Signature()) || a.takesWriter(fn.Signature()) {
@@ -1204,5 +1210,4 @@ func (a *state) exportFacts() {
 	if mux != nil {
 		a.pass.ExportPackageFact(&MuxStreams{Streams{Dir: mux.Dir, Source: mux.Source, Where: mux.Where, Proxy: mux.Proxy}})
 	}
-	_ = info
 }

@@ -86,7 +86,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if httpsym.IsFunc(fn, "net/http", "TimeoutHandler") && len(call.Args) == 3 {
 			inner := call.Args[0]
 			timeout := duration(info, call.Args[1])
-			if s := proxyTyped(pass, inner, flows.Handler(inner)); s != nil {
+			if s := flows.Handler(inner); s != nil {
 				findings = append(findings, &finding{site: call, inner: inner, stream: s, timeout: timeout, cur: cur})
 				continue
 			}
@@ -103,7 +103,7 @@ func run(pass *analysis.Pass) (any, error) {
 			continue
 		}
 		arg := call.Args[b.Param]
-		if s := proxyTyped(pass, arg, flows.Handler(arg)); s != nil {
+		if s := flows.Handler(arg); s != nil {
 			findings = append(findings, &finding{site: call, inner: arg, stream: s, timeout: b.Timeout,
 				through: types.ExprString(call.Fun) + " (" + b.Where + ")", cur: cur})
 		}
@@ -120,7 +120,7 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			arg := call.Args[w.param]
-			s := proxyTyped(pass, arg, flows.Handler(arg))
+			s := flows.Handler(arg)
 			if s == nil {
 				continue // this caller wraps a handler that does not stream: keep its timeout
 			}
@@ -282,16 +282,3 @@ func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
 	return nil
 }
 
-// proxyTyped takes any expression of type *httputil.ReverseProxy, such as
-// a parameter, as the proxy it is: from the standard library's body alone
-// streamflow sees only the forwarded request body.
-func proxyTyped(pass *analysis.Pass, e ast.Expr, s *streamflow.Stream) *streamflow.Stream {
-	if s != nil && s.Proxy || !httpsym.IsNamed(pass.TypesInfo.TypeOf(e), "net/http/httputil", "ReverseProxy") {
-		return s
-	}
-	pos := e.Pos()
-	if id, ok := ast.Unparen(e).(*ast.Ident); ok && pass.TypesInfo.Uses[id] != nil && pass.TypesInfo.Uses[id].Pkg() == pass.Pkg {
-		pos = pass.TypesInfo.Uses[id].Pos() // where the variable is declared
-	}
-	return &streamflow.Stream{Dir: streamflow.Writes | streamflow.Reads, Source: "httputil.ReverseProxy", Where: httpsym.Where(pass.Fset, pos), Proxy: true}
-}

@@ -17,9 +17,7 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
-// Imports reports whether pkg imports path, directly or indirectly through
-// its direct imports' import lists (one level is enough for the fast path:
-// a package that streams HTTP names net/http or a package that does).
+// Imports reports whether pkg imports path directly.
 func Imports(pkg *types.Package, path string) bool {
 	for _, imp := range pkg.Imports() {
 		if imp.Path() == path {

@@ -27,7 +27,7 @@ func waitGroup(w http.ResponseWriter, r *http.Request) {
 
 func goDirect(p *httputil.ReverseProxy, wg *sync.WaitGroup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		go p.ServeHTTP(w, r) // want `the goroutine started by a go statement serves p.ServeHTTP \(httputil.ReverseProxy\): when the ReverseProxy's copy fails`
+		go p.ServeHTTP(w, r) // want `the goroutine started by a go statement serves p.ServeHTTP \(httputil.ReverseProxy, \w+.go:\d+\): when the ReverseProxy's copy fails`
 		wg.Wait()
 	}
 }
@@ -112,7 +112,7 @@ func forward(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
 
 func viaHelper(w http.ResponseWriter, r *http.Request) {
 	done := make(chan bool)
-	go func() { // want `serves forward \(httputil.ReverseProxy\)`
+	go func() { // want `serves forward \(httputil.ReverseProxy, \w+.go:\d+\)`
 		forward(proxy, w, r)
 		close(done)
 	}()

@@ -16,7 +16,7 @@ func logs(w http.ResponseWriter, r *http.Request) {
 }
 
 func forward(w http.ResponseWriter, r *http.Request) {
-	go stream.Forward(proxy, w, r) // want `serves stream.Forward \(httputil.ReverseProxy\)`
+	go stream.Forward(proxy, w, r) // want `serves stream.Forward \(httputil.ReverseProxy, \w+.go:\d+\)`
 }
 
 func hello(w http.ResponseWriter, r *http.Request) {
