@@ -548,4 +548,3 @@ func (c *checker) fileOf(pos token.Pos) *ast.File {
 	}
 	return nil
 }
-

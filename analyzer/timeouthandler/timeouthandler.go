@@ -281,4 +281,3 @@ func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
 	}
 	return nil
 }
-
