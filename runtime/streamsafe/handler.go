@@ -263,7 +263,7 @@ func streamFrom(ctx context.Context) *stream {
 	return s
 }
 
-// Cause reports why the request behind ctx ended early, or nil. Under
+// Cause reports why the request behind ctx ended early or failed, or nil. Under
 // Handler it is the recorded cause; otherwise it is context.Cause(ctx) once
 // ctx is done.
 func Cause(ctx context.Context) error {

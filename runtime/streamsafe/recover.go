@@ -58,11 +58,18 @@ func (rh *recoverer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.String("panic", fmt.Sprint(v)),
 			slog.String("stack", string(debug.Stack())),
 		)
+		// Tell a Handler further out, so that its record names the panic
+		// but does not log it again.
+		s := streamFrom(r.Context())
+		cause := fmt.Errorf("%w: %v", ErrPanic, v)
 		if rw.wroteHeader {
-			if s := streamFrom(r.Context()); s != nil {
-				s.abort(fmt.Errorf("%w: %v", ErrPanic, v)) // logged just above
+			if s != nil {
+				s.abort(cause)
 			}
 			panic(http.ErrAbortHandler)
+		}
+		if s != nil {
+			s.fail(cause)
 		}
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}()

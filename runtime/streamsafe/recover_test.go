@@ -58,7 +58,7 @@ func TestRecoverPanic(t *testing.T) {
 				t.Errorf("client read error %v", err)
 			}
 			rec := d.wait(t)
-			if tt.wantStatus == http.StatusOK && rec.Reason() != "panic" {
+			if rec.Reason() != "panic" || rec.Status != tt.wantStatus || rec.Aborted != (tt.wantStatus == http.StatusOK) {
 				t.Errorf("record %+v, want reason panic", rec)
 			}
 			m := l.only(t)
