@@ -110,14 +110,13 @@ func RePanicAbort(f *File, cur inspector.Cursor) (analysis.SuggestedFix, bool) {
 			v := fresh("v", "rec")
 			ind := f.lineIndent(p.Pos())
 			edits = append(edits, analysis.TextEdit{Pos: p.Pos(), End: p.End(), NewText: []byte(v + " := " + f.text(call))},
-				analysis.TextEdit{Pos: f.lineEnd(p.End()), End: f.lineEnd(p.End()), NewText: []byte("\n" + ind + block(v, ind))})
+				f.insertLine(p.End(), ind, block(v, ind)))
 			break
 		}
 		if ifs, ok := parent.Parent().Node().(*ast.IfStmt); ok && ifs.Init == p {
 			if isNotNil(f.Info, ifs.Cond, id) {
 				ind := f.lineIndent(ifs.Pos()) + "\t"
-				at := f.lineEnd(ifs.Body.Lbrace)
-				edits = append(edits, analysis.TextEdit{Pos: at, End: at, NewText: []byte("\n" + ind + block(id.Name, ind))})
+				edits = append(edits, f.insertLine(ifs.Body.Lbrace+1, ind, block(id.Name, ind)))
 				break
 			}
 			// The body may not run for an abort: bind the value before the
@@ -134,8 +133,7 @@ func RePanicAbort(f *File, cur inspector.Cursor) (analysis.SuggestedFix, bool) {
 			return analysis.SuggestedFix{}, false
 		}
 		ind := f.lineIndent(p.Pos())
-		at := f.lineEnd(p.End())
-		edits = append(edits, analysis.TextEdit{Pos: at, End: at, NewText: []byte("\n" + ind + block(id.Name, ind))})
+		edits = append(edits, f.insertLine(p.End(), ind, block(id.Name, ind)))
 	case *ast.ExprStmt:
 		if !inList(parent) {
 			return analysis.SuggestedFix{}, false
@@ -143,7 +141,7 @@ func RePanicAbort(f *File, cur inspector.Cursor) (analysis.SuggestedFix, bool) {
 		v := fresh("v", "rec")
 		ind := f.lineIndent(p.Pos())
 		edits = append(edits, analysis.TextEdit{Pos: p.Pos(), End: p.End(), NewText: []byte(v + " := " + f.text(call))},
-			analysis.TextEdit{Pos: f.lineEnd(p.End()), End: f.lineEnd(p.End()), NewText: []byte("\n" + ind + block(v, ind))})
+			f.insertLine(p.End(), ind, block(v, ind)))
 	case *ast.BinaryExpr:
 		ifs, ok := parent.Parent().Node().(*ast.IfStmt)
 		if !ok || ifs.Cond != p || ifs.Init != nil || p.Op != token.NEQ || !f.Info.Types[p.X].IsNil() && !f.Info.Types[p.Y].IsNil() {
@@ -153,7 +151,7 @@ func RePanicAbort(f *File, cur inspector.Cursor) (analysis.SuggestedFix, bool) {
 		ind := f.lineIndent(ifs.Pos()) + "\t"
 		edits = append(edits,
 			analysis.TextEdit{Pos: p.Pos(), End: p.End(), NewText: []byte(v + " := " + f.text(call) + "; " + f.replaced(p, call, v))},
-			analysis.TextEdit{Pos: f.lineEnd(ifs.Body.Lbrace), End: f.lineEnd(ifs.Body.Lbrace), NewText: []byte("\n" + ind + block(v, ind))})
+			f.insertLine(ifs.Body.Lbrace+1, ind, block(v, ind)))
 	}
 	if edits == nil {
 		// Hoist the call out of the statement that holds it.
@@ -289,12 +287,28 @@ func usedOutside(fn, in ast.Node, name string) bool {
 
 // lineEnd returns the position of the end of the line holding pos, after
 // any trailing comment, so that a new line inserted there keeps comments
-// with the code they follow.
+// with the code they follow; when code follows pos on its line (a
+// one-line block), it returns pos itself.
 func (f *File) lineEnd(pos token.Pos) token.Pos {
 	off := f.offset(pos)
 	n := bytes.IndexByte(f.Src[off:], '\n')
 	if n < 0 {
 		n = len(f.Src) - off
 	}
+	if rest := bytes.TrimSpace(f.Src[off : off+n]); len(rest) > 0 && !bytes.HasPrefix(rest, []byte("//")) {
+		return pos
+	}
 	return pos + token.Pos(n)
+}
+
+// insertLine inserts text as a line of its own after pos: after the rest
+// of the line when only a comment follows, or right at pos, ending the
+// line, when code follows on the same line.
+func (f *File) insertLine(pos token.Pos, ind, text string) analysis.TextEdit {
+	at := f.lineEnd(pos)
+	text = "\n" + ind + text
+	if at == pos {
+		text += "\n" + ind
+	}
+	return analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)}
 }

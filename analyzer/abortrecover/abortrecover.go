@@ -148,6 +148,9 @@ func run(pass *analysis.Pass) (any, error) {
 	for _, u := range c.units {
 		for _, s := range u.sites {
 			s.verdict = judge(c.info, u.body, s.call, nil, c.rePanicParam)
+			if !s.handled && u.lit != nil && c.handedOff(u, s) {
+				s.handled = true
+			}
 		}
 	}
 	c.markRequests()
@@ -796,4 +799,95 @@ func (c *checker) file(n ast.Node) *fixer.File {
 		}
 	}
 	return nil
+}
+
+// handedOff reports whether the deferred literal u stores the value of the
+// recover s in a variable, or sends it on a channel, of an enclosing
+// function that then panics with it, as in
+//
+//	var p any
+//	func() {
+//		defer func() { p = recover() }()
+//		proxy.ServeHTTP(w, r)
+//	}()
+//	if p != nil {
+//		panic(p)
+//	}
+func (c *checker) handedOff(u *unit, s *site) bool {
+	t := &tracker{info: c.info, call: s.call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool)}
+	t.bind(u.body)
+	outside := func(obj types.Object) bool {
+		return obj != nil && obj.Pkg() == c.pass.Pkg && obj.Parent() != c.pass.Pkg.Scope() &&
+			(obj.Pos() < u.lit.Pos() || obj.Pos() >= u.lit.End())
+	}
+	mentions := func(e ast.Node, set map[types.Object]bool, orV bool) bool {
+		found := false
+		ast.Inspect(e, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.Ident:
+				found = found || set[c.info.ObjectOf(n)] || orV && t.isV(n)
+			case ast.Expr:
+				found = found || orV && t.isV(n)
+			}
+			return !found
+		})
+		return found
+	}
+	sinks := make(map[types.Object]bool)
+	ast.Inspect(u.body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			if len(n.Lhs) == len(n.Rhs) {
+				for i, rhs := range n.Rhs {
+					if id, ok := n.Lhs[i].(*ast.Ident); ok && outside(c.info.ObjectOf(id)) && mentions(rhs, nil, true) {
+						sinks[c.info.ObjectOf(id)] = true
+					}
+				}
+			}
+		case *ast.SendStmt:
+			if id, ok := ast.Unparen(n.Chan).(*ast.Ident); ok && outside(c.info.ObjectOf(id)) && mentions(n.Value, nil, true) {
+				sinks[c.info.ObjectOf(id)] = true
+			}
+		}
+		return true
+	})
+	if len(sinks) == 0 {
+		return false
+	}
+	top := u
+	for top.outer != nil {
+		top = top.outer
+	}
+	for changed := true; changed; {
+		changed = false
+		ast.Inspect(top.body, func(n ast.Node) bool {
+			if n == u.lit {
+				return false
+			}
+			if as, ok := n.(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0], sinks, false) {
+				for _, l := range as.Lhs {
+					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+						if obj := c.info.ObjectOf(id); obj != nil && !sinks[obj] {
+							sinks[obj] = true
+							changed = true
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	found := false
+	ast.Inspect(top.body, func(n ast.Node) bool {
+		if n == u.lit {
+			return false
+		}
+		if call, ok := n.(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0], sinks, false) {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

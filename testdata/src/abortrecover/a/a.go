@@ -202,3 +202,22 @@ func routes() {
 	http.Handle("/quiet", quietProxy(httputil.NewSingleHostReverseProxy(target)))
 	http.Handle("/s", &server{next: http.HandlerFunc(work)})
 }
+
+// The value is stored in a variable that nobody re-panics.
+func storedOnly(w http.ResponseWriter, r *http.Request) {
+	var p any
+	func() {
+		defer func() { p = recover() }() // want `recover in the function deferred by a function literal in storedOnly swallows`
+		work(w, r)
+	}()
+	if p != nil {
+		log.Print(p)
+	}
+}
+
+func oneLine(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil { log.Print(v) } // want `recover in the function deferred by handler oneLine swallows`
+	}()
+	work(w, r)
+}

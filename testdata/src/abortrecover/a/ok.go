@@ -222,3 +222,32 @@ func flagged(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.finish(recover()) }() // ok: finish re-panics every value
 	work(w, r)
 }
+
+func handsBack(w http.ResponseWriter, r *http.Request) {
+	var p any
+	func() {
+		defer func() { p = recover() }() // ok: the value is re-panicked below
+		work(w, r)
+	}()
+	if p != nil {
+		log.Print("handler failed")
+		panic(p)
+	}
+}
+
+func overChannel(w http.ResponseWriter, r *http.Request) {
+	panics := make(chan any, 1)
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				panics <- v // ok: re-panicked from the channel below
+			}
+		}()
+		work(w, r)
+	}()
+	select {
+	case v := <-panics:
+		panic(v)
+	default:
+	}
+}
