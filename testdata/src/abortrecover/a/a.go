@@ -214,10 +214,3 @@ func storedOnly(w http.ResponseWriter, r *http.Request) {
 		log.Print(p)
 	}
 }
-
-func oneLine(w http.ResponseWriter, r *http.Request) {
-	defer func() {
-		if v := recover(); v != nil { log.Print(v) } // want `recover in the function deferred by handler oneLine swallows`
-	}()
-	work(w, r)
-}
