@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -27,7 +28,7 @@ var Analyzer = &analysis.Analyzer{
 	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/proxygoroutine",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
-	FactTypes: []analysis.Fact{new(Serves)},
+	FactTypes: []analysis.Fact{new(Serves), new(Spawns)},
 }
 
 // Serves is the fact that a function that is not itself a handler serves
@@ -43,6 +44,27 @@ func (*Serves) AFact() {}
 
 func (f *Serves) String() string { return "serves " + f.Source }
 
+// Spawns is the fact that a function, typically middleware, serves its
+// handler parameters Params on a new goroutine that nobody recovers:
+// wrapping a stream in it is reported where it is wrapped.
+type Spawns struct {
+	Params []int
+	Where  string // the goroutine, as file.go:line
+}
+
+func (*Spawns) AFact() {}
+
+func (f *Spawns) String() string {
+	s := "serves"
+	for i, p := range f.Params {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf(" arg%d", p)
+	}
+	return s + " on a new goroutine"
+}
+
 // served is what a goroutine serves: the stream and the call that serves it.
 type served struct {
 	stream *streamflow.Stream
@@ -57,6 +79,9 @@ type checker struct {
 	decls map[*types.Func]*ast.FuncDecl
 	memo  map[*types.Func]*served
 	busy  map[*types.Func]bool
+	// spawns records, per function, the handler parameters it serves on
+	// a goroutine of its own, and where.
+	spawns map[*types.Func]*Spawns
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -77,6 +102,8 @@ func run(pass *analysis.Pass) (any, error) {
 		decls: make(map[*types.Func]*ast.FuncDecl),
 		memo:  make(map[*types.Func]*served),
 		busy:  make(map[*types.Func]bool),
+
+		spawns: make(map[*types.Func]*Spawns),
 	}
 	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
 		decl := cur.Node().(*ast.FuncDecl)
@@ -84,16 +111,22 @@ func run(pass *analysis.Pass) (any, error) {
 			c.decls[fn] = decl
 		}
 	}
-	c.exportFacts()
 	for cur := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
 		c.check(cur)
 	}
+	c.exportFacts()
+	c.checkWrapping(insp)
 	return nil, nil
 }
 
 // exportFacts publishes the helpers that serve a stream on their
 // caller's goroutine.
 func (c *checker) exportFacts() {
+	for fn, sp := range c.spawns {
+		if fn.Exported() {
+			c.pass.ExportObjectFact(fn, sp)
+		}
+	}
 	for fn := range c.decls {
 		if !fn.Exported() || c.sym.IsHandlerSig(fn.Signature()) {
 			continue // unreachable from elsewhere, or streamflow's Streams fact covers it
@@ -153,15 +186,18 @@ func (c *checker) check(cur inspector.Cursor) {
 			}
 		}
 	}
-	if sv == nil {
-		return // serves no stream: no abort panic to lose
-	}
 	recovers, handsBack := false, false
 	if lit != nil {
 		recovers, handsBack = c.recovery(cur, lit)
 	}
 	if handsBack {
 		return // the panic is re-panicked on the handler goroutine
+	}
+	if sv == nil {
+		if !recovers {
+			c.recordSpawn(cur, direct, lit)
+		}
+		return // serves no stream known here: no abort panic to lose
 	}
 	s := sv.stream
 	what := types.ExprString(sv.call.Fun)
@@ -615,4 +651,128 @@ func panics(info *types.Info, body *ast.BlockStmt) bool {
 		return !found
 	})
 	return found
+}
+
+// recordSpawn notes which handler parameters of the enclosing function
+// the goroutine started at cur serves: whether they stream is known only
+// where the function is called.
+func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *ast.FuncLit) {
+	var decl *ast.FuncDecl
+	for f := range cur.Enclosing((*ast.FuncDecl)(nil)) {
+		decl = f.Node().(*ast.FuncDecl)
+	}
+	if decl == nil {
+		return
+	}
+	fn, _ := c.info.Defs[decl.Name].(*types.Func)
+	if fn == nil {
+		return
+	}
+	params := fn.Signature().Params()
+	index := func(e ast.Expr) int {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok {
+			return -1
+		}
+		for i := range params.Len() {
+			if c.info.Uses[id] == params.At(i) && c.sym.IsHandler(params.At(i).Type()) {
+				return i
+			}
+		}
+		return -1
+	}
+	var found []int
+	visit := func(call *ast.CallExpr) {
+		fun, _ := typeutil.Callee(c.info, call).(*types.Func)
+		var h ast.Expr
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fun != nil && fun.Name() == "ServeHTTP" && c.sym.IsHandlerSig(fun.Signature()) {
+			h = sel.X
+		} else if sig, ok := c.info.TypeOf(call.Fun).(*types.Signature); ok && c.sym.IsHandlerSig(sig) {
+			h = call.Fun
+		}
+		if i := index(h); i >= 0 && !slices.Contains(found, i) {
+			found = append(found, i)
+		}
+	}
+	if direct != nil {
+		visit(direct)
+	} else if lit != nil {
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.GoStmt, *ast.FuncLit:
+				return false
+			case *ast.CallExpr:
+				visit(n)
+			}
+			return true
+		})
+	}
+	if len(found) == 0 {
+		return
+	}
+	sp := c.spawns[fn]
+	if sp == nil {
+		sp = &Spawns{Where: httpsym.Where(c.pass.Fset, cur.Node().Pos())}
+		c.spawns[fn] = sp
+	}
+	for _, i := range found {
+		if !slices.Contains(sp.Params, i) {
+			sp.Params = append(sp.Params, i)
+		}
+	}
+	slices.Sort(sp.Params)
+}
+
+// checkWrapping reports streams passed to functions that serve them on a
+// goroutine nobody recovers.
+func (c *checker) checkWrapping(insp *inspector.Inspector) {
+	for cur := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
+		call := cur.Node().(*ast.CallExpr)
+		fn := typeutil.StaticCallee(c.info, call)
+		if fn == nil {
+			continue // a func value: unknown
+		}
+		fn = fn.Origin()
+		sp := c.spawns[fn]
+		if fn.Pkg() != c.pass.Pkg {
+			var f Spawns
+			if fn.Pkg() == nil || !c.pass.ImportObjectFact(fn, &f) {
+				continue // serves no parameter on a goroutine
+			}
+			sp = &f
+		}
+		if sp == nil {
+			continue // serves no parameter on a goroutine
+		}
+		for _, i := range sp.Params {
+			if i >= len(call.Args) {
+				continue // variadic or ill-typed
+			}
+			arg := call.Args[i]
+			s := c.flows.Handler(arg)
+			if s == nil {
+				continue // does not stream: no abort panic to lose
+			}
+			name := fn.Name()
+			if fn.Pkg() != c.pass.Pkg {
+				name = fn.Pkg().Name() + "." + name
+			}
+			cause := "an abort (http.ErrAbortHandler) or any other panic"
+			if s.Proxy {
+				cause = "the http.ErrAbortHandler panic of a failed ReverseProxy copy"
+			}
+			param := fn.Signature().Params().At(i).Name()
+			d := analysis.Diagnostic{
+				Pos: call.Pos(),
+				End: call.End(),
+				Message: fmt.Sprintf("%s serves its argument %s on a new goroutine (%s): wrapping the streaming handler %s (%s) in it, %s is not recovered by net/http off the handler goroutine and crashes the whole process; serve %s on the handler goroutine in %s, or recover in the goroutine and re-panic the value on the handler goroutine after waiting",
+					name, param, sp.Where, types.ExprString(arg), s.Describe(), cause, param, name),
+			}
+			for _, hop := range s.Hops {
+				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+			}
+			httpsym.Report(c.pass, d)
+			break
+		}
+	}
 }

@@ -26,3 +26,15 @@ func Forward(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
 func Hello(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "hello")
 }
+
+// Async serves next on a goroutine of its own.
+func Async(next http.Handler) http.Handler { // want Async:"serves arg0 on a new goroutine"
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			next.ServeHTTP(w, r)
+		}()
+		<-done
+	})
+}

@@ -22,3 +22,11 @@ func forward(w http.ResponseWriter, r *http.Request) {
 func hello(w http.ResponseWriter, r *http.Request) {
 	go stream.Hello(w, r) // ok: does not stream
 }
+
+func routes() {
+	http.Handle("/logs", stream.Async(http.HandlerFunc(stream.Logs)))   // want `stream.Async serves its argument next on a new goroutine \(stream.go:\d+\): wrapping the streaming handler http.HandlerFunc\(stream.Logs\) \(io.Copy of resp.Body into the ResponseWriter, stream.go:17\) in it, an abort \(http.ErrAbortHandler\) or any other panic is not recovered`
+	http.Handle("/hello", stream.Async(http.HandlerFunc(stream.Hello))) // ok: Hello does not stream
+	http.HandleFunc("/l", logs)
+	http.HandleFunc("/f", forward)
+	http.HandleFunc("/h", hello)
+}
