@@ -373,7 +373,7 @@ func (c *checker) deferSwallows(d *ast.DeferStmt) (sites []*site, fact *Swallows
 func (c *checker) guards(u *unit) bool {
 	switch c.guardState[u] {
 	case 1, 2:
-		return false
+		return false // busy (recursion) or known not to
 	case 3:
 		return true
 	}
@@ -390,7 +390,7 @@ func (c *checker) guards(u *unit) bool {
 		}
 		fn := c.staticCallee(call)
 		if fn == nil {
-			continue
+			continue // a func value: unknown
 		}
 		if fn.Pkg() == c.pass.Pkg {
 			if d := c.decls[fn]; d != nil && c.guards(d) {
@@ -427,7 +427,7 @@ func (c *checker) middleware(fn *types.Func) Kind {
 	}
 	switch c.mws[fn] {
 	case 1, 2:
-		return 0
+		return 0 // busy (recursion) or known not to be middleware
 	case 3:
 		return Middleware
 	case 4:
@@ -524,7 +524,7 @@ func (c *checker) typeGuards(t types.Type) bool {
 	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
 	fn, _ := obj.(*types.Func)
 	if fn == nil {
-		return false
+		return false // no ServeHTTP: not a handler
 	}
 	if fn.Pkg() == c.pass.Pkg {
 		u := c.decls[fn.Origin()]
@@ -539,7 +539,7 @@ func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
-			return false
+			return false // a nested function is not run by this body
 		case *ast.ReturnStmt:
 			list = append(list, n)
 		}
@@ -584,7 +584,7 @@ func (c *checker) checkRequest(u *unit) {
 				Message: fmt.Sprintf("%s (%s) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in %s swallows aborts: %s; re-panic http.ErrAbortHandler in it, or recover here with a function that does",
 					qualified(fn), fact.Where, c.describe(u), c.consequence(u)),
 			}, u)
-			continue
+			continue // one finding per defer
 		}
 		for _, s := range sites {
 			where := "the function deferred by " + c.describe(u)

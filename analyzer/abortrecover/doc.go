@@ -35,8 +35,11 @@
 // functions they call. A recover handles the abort when the value is
 // re-panicked under a condition that holds for http.ErrAbortHandler: a
 // comparison with ==, errors.Is, a type switch case that matches errors,
-// or no condition at all (every recovered value is re-panicked). Calling
-// a function that re-panics its argument that way counts as well.
+// or no condition at all (every recovered value is re-panicked), also
+// through a boolean set on such a path (if v != nil { repanic = true }).
+// Calling a function that re-panics its argument that way counts as well,
+// and so does handing the value to the enclosing function, in a variable
+// or over a channel, when that function panics with it.
 //
 // Facts carry the finding across packages: deferring a recovery function
 // declared in another package, calling a function from another package

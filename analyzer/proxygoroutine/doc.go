@@ -28,6 +28,10 @@
 // elsewhere the request has no server context and ReverseProxy logs
 // instead of panicking.
 //
+// Middleware that serves its handler argument on such a goroutine cannot
+// know whether that handler streams; the check records it (as a fact, for
+// other packages) and reports the call that wraps a stream in it.
+//
 // A goroutine is fine when it recovers the panic and hands the value back
 // to the handler goroutine, which re-panics it after waiting (over a
 // channel or a captured variable). A goroutine that recovers and drops

@@ -247,7 +247,7 @@ func (c *checker) onRequestPath(cur inspector.Cursor) bool {
 			sig, _ = c.info.TypeOf(n).(*types.Signature)
 		}
 		if sig == nil {
-			continue
+			continue // ill-typed
 		}
 		for i := range sig.Params().Len() {
 			t := sig.Params().At(i).Type()
@@ -292,7 +292,7 @@ func (c *checker) servesCall(call *ast.CallExpr) *served {
 		if sv := c.servesFunc(fn); sv != nil {
 			return &served{stream: sv.stream, call: call}
 		}
-		return nil
+		return nil // the helper serves no stream
 	}
 	var f Serves
 	if fn.Pkg() != nil && c.pass.ImportObjectFact(fn.Origin(), &f) {
@@ -308,7 +308,7 @@ func (c *checker) servesFunc(fn *types.Func) *served {
 		if s := c.flows.Func(fn); s != nil {
 			return &served{stream: s, call: &ast.CallExpr{Fun: ast.NewIdent(fn.Name())}}
 		}
-		return nil
+		return nil // the handler does not stream
 	}
 	if sv, ok := c.memo[fn]; ok {
 		return sv
@@ -402,7 +402,7 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 	for _, stmt := range lit.Body.List {
 		d, ok := stmt.(*ast.DeferStmt)
 		if !ok {
-			continue
+			continue // only deferred functions recover
 		}
 		var body *ast.BlockStmt
 		if dl, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok {
@@ -413,7 +413,7 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 			}
 		}
 		if body == nil {
-			continue
+			continue // a func value or a helper without recover
 		}
 		calls := recovers(c.info, body)
 		if len(calls) == 0 {
@@ -536,7 +536,7 @@ func (c *checker) inlineFix(cur inspector.Cursor, launch ast.Node, fun ast.Expr,
 	}
 	next, ok := stmt.NextSibling()
 	if !ok {
-		return analysis.SuggestedFix{}, false
+		return analysis.SuggestedFix{}, false // the goroutine is the last statement: nothing waits for it
 	}
 	ch, ok := c.await(next.Node())
 	if !ok {
@@ -554,7 +554,7 @@ func (c *checker) inlineFix(cur inspector.Cursor, launch ast.Node, fun ast.Expr,
 	}
 	f := c.file(launch)
 	if f == nil {
-		return analysis.SuggestedFix{}, false
+		return analysis.SuggestedFix{}, false // source unavailable
 	}
 	return fixer.ServeInline(f, launch, fun)
 }
@@ -662,11 +662,11 @@ func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *a
 		decl = f.Node().(*ast.FuncDecl)
 	}
 	if decl == nil {
-		return
+		return // package-level: no parameters to serve
 	}
 	fn, _ := c.info.Defs[decl.Name].(*types.Func)
 	if fn == nil {
-		return
+		return // ill-typed
 	}
 	params := fn.Signature().Params()
 	index := func(e ast.Expr) int {
