@@ -49,8 +49,9 @@ type config struct {
 
 // IdleTimeout sets how long a read of the request body or a write of the
 // response may make no progress before the request is cut. A handler that
-// simply has nothing to send is not cut. Zero disables the limit. The
-// default is DefaultIdleTimeout.
+// simply has nothing to send is not cut. Progress is seen at least every
+// 128 KiB, so the limit also asks a peer to move 128 KiB per period.
+// Zero disables the limit. The default is DefaultIdleTimeout.
 func IdleTimeout(d time.Duration) Option {
 	return func(c *config) { c.idle = max(d, 0) }
 }
@@ -234,6 +235,7 @@ type stream struct {
 	hijacked bool
 	cause    error
 	aborted  bool
+	logged   bool // by a Handler further in
 }
 
 // valueOnly is the parent of the request context under Handler: it carries
@@ -406,7 +408,7 @@ func (s *stream) cutLocked(cause error) {
 func (s *stream) finish(v any) {
 	s.mu.Lock()
 	s.done = true
-	cause, aborted, hijacked := s.cause, s.aborted, s.hijacked
+	cause, aborted, hijacked, logged := s.cause, s.aborted, s.hijacked, s.logged
 	s.mu.Unlock()
 	if s.timer != nil {
 		s.timer.Stop()
@@ -446,7 +448,7 @@ func (s *stream) finish(v any) {
 		Hijacked: hijacked,
 	}
 	// Ordinary panics are logged, with their stack, by Recover or net/http.
-	if cause != nil && !errors.Is(cause, ErrPanic) {
+	if cause != nil && !errors.Is(cause, ErrPanic) && !logged {
 		s.log(rec)
 	}
 	if s.cfg.onDone != nil {
@@ -478,5 +480,5 @@ func (s *stream) log(rec Record) {
 		slog.String("reason", rec.Reason()),
 		slog.String("cause", rec.Cause.Error()),
 	)
-	markLogged(s.w.ResponseWriter)
+	markLogged(s.w.ResponseWriter, rec.Cause)
 }

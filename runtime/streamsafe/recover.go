@@ -112,17 +112,25 @@ func (w *recoverWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 
 func (w *recoverWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// markLogged tells a Recover further out that Handler logged the abort.
-func markLogged(w http.ResponseWriter) {
+// markLogged tells a Recover or another Handler further out that the
+// request's cause was logged already, so that it is logged once.
+func markLogged(w http.ResponseWriter, cause error) {
 	for {
 		switch t := w.(type) {
 		case *recoverWriter:
 			t.logged = true
-			return
-		case interface{ Unwrap() http.ResponseWriter }:
-			w = t.Unwrap()
-		default:
+		case *responseWriter:
+			t.s.mu.Lock()
+			if t.s.cause == nil {
+				t.s.cause = cause
+			}
+			t.s.logged = true
+			t.s.mu.Unlock()
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
 			return
 		}
+		w = u.Unwrap()
 	}
 }

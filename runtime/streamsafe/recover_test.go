@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
@@ -72,7 +73,8 @@ func TestRecoverPanic(t *testing.T) {
 
 // http.ErrAbortHandler, even wrapped, is passed on so net/http aborts the
 // response without logging a panic (serve fails the test if net/http logs),
-// and is logged exactly once whichever way round Handler and Recover are.
+// and is logged exactly once whichever way round Handler and Recover are,
+// and however many Handlers there are.
 func TestRecoverAbort(t *testing.T) {
 	checkLeaks(t)
 	tests := []struct {
@@ -88,6 +90,10 @@ func TestRecoverAbort(t *testing.T) {
 		}, "aborted"},
 		{"Handler(Recover)", func(h http.Handler, l *logs) http.Handler {
 			return streamsafe.Handler(streamsafe.Recover(h, l.logger()), streamsafe.Logger(l.logger()))
+		}, "aborted"},
+		{"Recover(Handler(Handler))", func(h http.Handler, l *logs) http.Handler {
+			inner := streamsafe.Handler(h, streamsafe.Logger(l.logger()), streamsafe.IdleTimeout(time.Second))
+			return streamsafe.Recover(streamsafe.Handler(inner, streamsafe.Logger(l.logger())), l.logger())
 		}, "aborted"},
 	}
 	for _, tt := range tests {
