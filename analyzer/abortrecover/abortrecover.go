@@ -258,8 +258,9 @@ func (c *checker) staticCallee(call *ast.CallExpr) *types.Func {
 }
 
 // markRequests finds the bodies that run on a request path: handlers,
-// ServeHTTP methods, functions that take the ResponseWriter or the
-// request, the literals inside them and the functions they call.
+// ServeHTTP methods, functions that take the ResponseWriter (a
+// *http.Request alone may be a client's), the literals inside them and
+// the functions they call.
 func (c *checker) markRequests() {
 	var work []*unit
 	mark := func(u *unit) {
@@ -269,7 +270,7 @@ func (c *checker) markRequests() {
 		}
 	}
 	for _, u := range c.units {
-		if c.sym.IsHandlerSig(u.sig) || u.fn != nil && c.takesRequest(u.sig) {
+		if c.sym.IsHandlerSig(u.sig) || u.fn != nil && c.takesWriter(u.sig) {
 			mark(u)
 		}
 	}
@@ -289,10 +290,10 @@ func (c *checker) markRequests() {
 	}
 }
 
-func (c *checker) takesRequest(sig *types.Signature) bool {
+func (c *checker) takesWriter(sig *types.Signature) bool {
 	for i := range sig.Params().Len() {
 		t := sig.Params().At(i).Type()
-		if c.sym.IsResponseWriter(t) || c.sym.IsRequest(t) {
+		if c.sym.IsResponseWriter(t) { // a *http.Request alone may be a client's
 			return true
 		}
 	}
@@ -612,11 +613,11 @@ func (c *checker) checkRequest(u *unit) {
 	}
 }
 
-// checkExported reports recovery functions that take the ResponseWriter
-// or the request, meant to be deferred by handlers elsewhere.
+// checkExported reports recovery functions that take the ResponseWriter,
+// meant to be deferred by handlers elsewhere.
 func (c *checker) checkExported() {
 	for _, u := range c.units {
-		if u.fn == nil || c.sym.IsHandlerSig(u.sig) || !c.takesRequest(u.sig) {
+		if u.fn == nil || c.sym.IsHandlerSig(u.sig) || !c.takesWriter(u.sig) {
 			continue // not a recovery function for handlers
 		}
 		if len(u.callers) > 0 {

@@ -31,8 +31,8 @@
 // The check looks at recovers in deferred functions on a request path:
 // handler functions, ServeHTTP methods, handler closures (including those
 // returned by middleware of the shape func(http.Handler) http.Handler),
-// functions that take the ResponseWriter or the *http.Request, and the
-// functions they call. A recover handles the abort when the value is
+// functions that take the ResponseWriter, and the functions they call (a
+// function that takes only a *http.Request may be a client's). A recover handles the abort when the value is
 // re-panicked under a condition that holds for http.ErrAbortHandler: a
 // comparison with ==, errors.Is, a type switch case that matches errors,
 // or no condition at all (every recovered value is re-panicked), also

@@ -24,7 +24,7 @@
 // through facts), and asks streamflow whether it streams: a ReverseProxy
 // by type or construction, or any streaming handler. Goroutines started
 // with go, sync.WaitGroup.Go and time.AfterFunc are covered, on request
-// paths only (functions that take the ResponseWriter or the request):
+// paths only (functions that take the ResponseWriter, and closures in them):
 // elsewhere the request has no server context and ReverseProxy logs
 // instead of panicking.
 //

@@ -234,7 +234,7 @@ func (c *checker) check(cur inspector.Cursor) {
 }
 
 // onRequestPath reports whether cur is inside a function that takes the
-// ResponseWriter or the request: a handler, or a helper of one.
+// ResponseWriter: a handler, or a function that serves for one.
 func (c *checker) onRequestPath(cur inspector.Cursor) bool {
 	for f := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 		var sig *types.Signature
@@ -251,7 +251,7 @@ func (c *checker) onRequestPath(cur inspector.Cursor) bool {
 		}
 		for i := range sig.Params().Len() {
 			t := sig.Params().At(i).Type()
-			if c.sym.IsResponseWriter(t) || c.sym.IsRequest(t) {
+			if c.sym.IsResponseWriter(t) { // a *http.Request alone may be a client's
 				return true
 			}
 		}
