@@ -501,6 +501,11 @@ func (c *checker) swallowingHandler(e ast.Expr) bool {
 		return c.swallowingHandler(e.X)
 	case *ast.CompositeLit:
 		return c.typeGuards(c.info.TypeOf(e))
+	case *ast.Ident, *ast.SelectorExpr:
+		// A variable of a concrete handler type: r := &recoveryHandler{...}.
+		if _, ok := c.info.Uses[identOf(e)].(*types.Var); ok {
+			return c.typeGuards(c.info.TypeOf(e))
+		}
 	case *ast.CallExpr:
 		if tv, ok := c.info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
 			return c.swallowingHandler(e.Args[0]) // http.HandlerFunc(func...)
@@ -891,4 +896,14 @@ func (c *checker) handedOff(u *unit, s *site) bool {
 		return !found
 	})
 	return found
+}
+
+func identOf(e ast.Expr) *ast.Ident {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e
+	case *ast.SelectorExpr:
+		return e.Sel
+	}
+	return nil
 }

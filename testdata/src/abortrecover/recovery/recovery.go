@@ -83,3 +83,40 @@ func Safe(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// RecoveryOption configures RecoveryHandler.
+type RecoveryOption func(*recoveryHandler)
+
+type recoveryHandler struct {
+	handler    http.Handler
+	printStack bool
+}
+
+// PrintStack makes RecoveryHandler log the stack.
+func PrintStack(on bool) RecoveryOption {
+	return func(h *recoveryHandler) { h.printStack = on }
+}
+
+// RecoveryHandler returns middleware that answers 500 to a panic, in the
+// shape of a popular toolkit's.
+func RecoveryHandler(opts ...RecoveryOption) func(h http.Handler) http.Handler { // want RecoveryHandler:"swallows aborts: middleware factory"
+	return func(h http.Handler) http.Handler {
+		r := &recoveryHandler{handler: h}
+		for _, option := range opts {
+			option(r)
+		}
+		return r
+	}
+}
+
+func (h recoveryHandler) ServeHTTP(w http.ResponseWriter, req *http.Request) { // want ServeHTTP:"swallows aborts: guard"
+	defer func() {
+		if err := recover(); err != nil { // want `recover in the function deferred by \(recovery.recoveryHandler\).ServeHTTP swallows`
+			w.WriteHeader(http.StatusInternalServerError)
+			if h.printStack {
+				log.Print(err)
+			}
+		}
+	}()
+	h.handler.ServeHTTP(w, req)
+}

@@ -38,12 +38,13 @@ func repanics(w http.ResponseWriter, r *http.Request) {
 func main() {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	mux := http.NewServeMux()
-	mux.Handle("/a", recovery.Middleware(proxy))                        // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy \(httputil.ReverseProxy, user.go:39\) in it swallows its aborts: the client receives a truncated response that looks complete \(around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off\); wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped`
-	mux.Handle("/b", recovery.Handler()(proxy))                         // want `the middleware of recovery.Handler recovers panics`
-	mux.Handle("/c", &recovery.Recovery{Next: proxy})                   // want `recovery.Recovery recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy`
-	mux.Handle("/d", recovery.Safe(proxy))                              // ok: re-panics aborts
-	mux.Handle("/e", recovery.Middleware(http.HandlerFunc(hello)))      // ok: hello does not stream, nothing aborts mid-response
-	mux.Handle("/f", &recovery.Recovery{Next: http.HandlerFunc(hello)}) // ok: does not stream
+	mux.Handle("/a", recovery.Middleware(proxy))                                 // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy \(httputil.ReverseProxy, user.go:39\) in it swallows its aborts: the client receives a truncated response that looks complete \(around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off\); wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped`
+	mux.Handle("/b", recovery.Handler()(proxy))                                  // want `the middleware of recovery.Handler recovers panics`
+	mux.Handle("/c", &recovery.Recovery{Next: proxy})                            // want `recovery.Recovery recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy`
+	mux.Handle("/d", recovery.Safe(proxy))                                       // ok: re-panics aborts
+	mux.Handle("/e", recovery.Middleware(http.HandlerFunc(hello)))               // ok: hello does not stream, nothing aborts mid-response
+	mux.Handle("/f", &recovery.Recovery{Next: http.HandlerFunc(hello)})          // ok: does not stream
+	mux.Handle("/j", recovery.RecoveryHandler(recovery.PrintStack(true))(proxy)) // want `the middleware of recovery.RecoveryHandler recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy`
 	mux.HandleFunc("/g", serve)
 	mux.HandleFunc("/h", guarded)
 	mux.HandleFunc("/i", repanics)
