@@ -20,7 +20,7 @@
 //	wg.Wait()
 //
 // The check follows what a goroutine serves through ServeHTTP calls,
-// handler functions, function literals and helpers (in other packages
+// handler functions, function literals and the functions they call (in other packages
 // through facts), and asks streamflow whether it streams: a ReverseProxy
 // by type or construction, or any streaming handler. Goroutines started
 // with go, sync.WaitGroup.Go and time.AfterFunc are covered, on request

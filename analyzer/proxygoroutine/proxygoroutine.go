@@ -119,7 +119,7 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// exportFacts publishes the helpers that serve a stream on their
+// exportFacts publishes the functions that serve a stream on their
 // caller's goroutine.
 func (c *checker) exportFacts() {
 	for fn, sp := range c.spawns {
@@ -173,7 +173,7 @@ func (c *checker) check(cur inspector.Cursor) {
 	case direct != nil:
 		sv = c.servesCall(direct)
 		if fn := typeutil.StaticCallee(c.info, direct); fn != nil && c.decls[fn.Origin()] != nil && c.defersRecover(c.decls[fn.Origin()].Body) {
-			return // the helper recovers itself; where the value goes is beyond this check
+			return // the callee recovers itself; where the value goes is beyond this check
 		}
 	default:
 		switch f := ast.Unparen(fun).(type) {
@@ -292,7 +292,7 @@ func (c *checker) servesCall(call *ast.CallExpr) *served {
 		if sv := c.servesFunc(fn); sv != nil {
 			return &served{stream: sv.stream, call: call}
 		}
-		return nil // the helper serves no stream
+		return nil // the callee serves no stream
 	}
 	var f Serves
 	if fn.Pkg() != nil && c.pass.ImportObjectFact(fn.Origin(), &f) {
@@ -409,11 +409,11 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 			body = dl.Body
 		} else if fn := typeutil.StaticCallee(c.info, d.Call); fn != nil && c.decls[fn.Origin()] != nil {
 			if len(recovers(c.info, c.decls[fn.Origin()].Body)) > 0 {
-				return true, true // a recovery helper: where it sends the value is beyond this check
+				return true, true // a recovery function: where it sends the value is beyond this check
 			}
 		}
 		if body == nil {
-			continue // a func value or a helper without recover
+			continue // a func value or a function without recover
 		}
 		calls := recovers(c.info, body)
 		if len(calls) == 0 {

@@ -43,7 +43,7 @@ func abort(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }
 
 // Comparing with ErrAbortHandler and then calling an abort function
 // instead of panic still swallows it.
-func abortHelper(w http.ResponseWriter, r *http.Request) {
+func abortInstead(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil { // want `compares the value with http.ErrAbortHandler but calls abort instead of re-panicking`
 			if v == http.ErrAbortHandler {
@@ -103,7 +103,7 @@ func deferred(w http.ResponseWriter, r *http.Request) {
 	work(w, r)
 }
 
-// A helper that takes the ResponseWriter is on the request path.
+// A function that takes the ResponseWriter is on the request path.
 func serve(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil { // want `recover in the function deferred by serve swallows .*around a ReverseProxy`

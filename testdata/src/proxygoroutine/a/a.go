@@ -110,7 +110,7 @@ func forward(p *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
 	p.ServeHTTP(w, r)
 }
 
-func viaHelper(w http.ResponseWriter, r *http.Request) {
+func viaForward(w http.ResponseWriter, r *http.Request) {
 	done := make(chan bool)
 	go func() { // want `serves forward \(httputil.ReverseProxy, \w+.go:\d+\)`
 		forward(proxy, w, r)
@@ -119,7 +119,7 @@ func viaHelper(w http.ResponseWriter, r *http.Request) {
 	<-done
 }
 
-func helperDirect(w http.ResponseWriter, r *http.Request) {
+func forwardDirect(w http.ResponseWriter, r *http.Request) {
 	go forward(proxy, w, r) // want `serves forward`
 }
 

@@ -115,9 +115,9 @@ func safeServe(w http.ResponseWriter, r *http.Request, panics chan<- any) {
 	proxy.ServeHTTP(w, r)
 }
 
-func viaSafeHelper(w http.ResponseWriter, r *http.Request) {
+func viaSafeServe(w http.ResponseWriter, r *http.Request) {
 	panics := make(chan any, 1)
-	go safeServe(w, r, panics) // ok: the helper recovers itself
+	go safeServe(w, r, panics) // ok: safeServe recovers itself
 	if v := <-panics; v != nil {
 		panic(v)
 	}
