@@ -47,6 +47,8 @@ func TestBench(t *testing.T) {
 	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl)
 	rl.Cur = rl.Max
 	_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	parts := os.Getenv("BENCH_PARTS") // comma-separated: transfer, ping, memory; empty: all
+	want := func(part string) bool { return parts == "" || slices.Contains(strings.Split(parts, ","), part) }
 	reps := 3
 	if v, err := strconv.Atoi(os.Getenv("BENCH_REPS")); err == nil && v > 0 {
 		reps = v
@@ -74,7 +76,7 @@ func TestBench(t *testing.T) {
 		pid: func() []int { return []int{dpt.cmd.Process.Pid} }})
 
 	plain := startPlainProxy(t, sock)
-	paths = append(paths, &benchPath{name: "httputil.ReverseProxy", host: "tcp://" + plain, client: tcpClient(), base: "http://" + plain})
+	paths = append(paths, &benchPath{name: "httputil.ReverseProxy", host: "tcp://" + plain.addr, client: tcpClient(), base: "http://" + plain.addr, pid: plain.pids})
 
 	if ng := startNginx(t, sock); ng != nil {
 		paths = append(paths, &benchPath{name: "nginx (buffering off)", host: "tcp://" + ng.addr, client: tcpClient(), base: "http://" + ng.addr, pid: ng.pids})
@@ -94,6 +96,19 @@ func TestBench(t *testing.T) {
 		return plainCLI(t, p.host)
 	}
 
+	if want("transfer") {
+		benchTransfer(t, paths, cliFor, reps)
+	}
+	if want("ping") {
+		benchPing(t, paths)
+	}
+	if want("memory") {
+		benchMemory(t, paths)
+	}
+}
+
+func benchTransfer(t *testing.T, paths []*benchPath, cliFor func(*benchPath) *cli, reps int) {
+	sock := env.daemon.sock
 	// One tar for every load.
 	tarFile := filepath.Join(t.TempDir(), "big.tar")
 	plainCLI(t, "unix://"+sock).must(t, "save", "-o", tarFile, bigImage)
@@ -132,8 +147,10 @@ func TestBench(t *testing.T) {
 	w.Flush()
 	fmt.Println("(vs direct = direct time / path time; 1.00 is as fast as the socket)")
 	fmt.Println()
+}
 
-	w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+func benchPing(t *testing.T, paths []*benchPath) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "HEAD /_ping\tp50 1 client\tp99 1 client\tp50 50 clients\tp99 50 clients\treq/s 50 clients\t\n")
 	for _, p := range paths {
 		l1, _ := pingLatency(t, p, 1, 2000)
@@ -142,8 +159,10 @@ func TestBench(t *testing.T) {
 	}
 	w.Flush()
 	fmt.Println()
+}
 
-	w = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+func benchMemory(t *testing.T, paths []*benchPath) {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "1,000 idle /events streams\tRSS before MiB\tRSS after MiB\tKiB per stream\t\n")
 	for _, p := range paths {
 		if p.pid == nil {
@@ -278,23 +297,38 @@ func eventsMemory(t *testing.T, p *benchPath, n int) (before, after int64, err e
 
 func runtimeGC() { time.Sleep(500 * time.Millisecond) }
 
-// startPlainProxy serves httputil.NewSingleHostReverseProxy to the socket
-// with no timeouts at all (the fastest correct baseline of the stock
-// library) and returns its address.
-func startPlainProxy(t *testing.T, sock string) string {
+const plainProxyEnv = "E2E_BENCH_PLAIN_PROXY" // "SOCKET ADDR"
+
+// init turns this test binary into the plain proxy when asked, so that it
+// runs in a process of its own like every other path.
+func init() {
+	v := os.Getenv(plainProxyEnv)
+	if v == "" {
+		return
+	}
+	sock, addr, _ := strings.Cut(v, " ")
 	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "docker"})
 	rp.Transport = &http.Transport{MaxIdleConnsPerHost: 100, DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}
 	rp.ErrorLog = log.New(io.Discard, "", 0)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	srv := &http.Server{Addr: addr, Handler: rp, ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.ListenAndServe())
+}
+
+// startPlainProxy runs httputil.NewSingleHostReverseProxy to the socket,
+// with no timeouts at all (the fastest correct use of the stock library),
+// in a process of its own.
+func startPlainProxy(t *testing.T, sock string) *extProxy {
+	t.Helper()
+	addr := freeAddr(t)
+	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String()
+	os.Setenv(plainProxyEnv, sock+" "+addr)
+	defer os.Unsetenv(plainProxyEnv)
+	return startExternal(t, addr, self)
 }
 
 type extProxy struct {
