@@ -19,7 +19,7 @@ import (
 func events(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "event 1\n")
 	http.NewResponseController(w).Flush()
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(800 * time.Millisecond)
 	io.WriteString(w, "event 2\n")
 }
 
@@ -48,8 +48,8 @@ func serveAndGet(srv *http.Server, h http.Handler) {
 // sees "unexpected EOF", and nothing is logged anywhere.
 func Example_before() {
 	srv := &http.Server{
-		ReadTimeout:  200 * time.Millisecond,
-		WriteTimeout: 200 * time.Millisecond,
+		ReadTimeout:  400 * time.Millisecond,
+		WriteTimeout: 400 * time.Millisecond,
 		ErrorLog:     log.New(io.Discard, "", 0),
 	}
 	serveAndGet(srv, http.HandlerFunc(events))
