@@ -147,7 +147,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
 	for _, u := range c.units {
 		for _, s := range u.sites {
-			s.verdict = judge(c.info, u.body, s.call, nil, c.rePanicParam)
+			s.verdict = judge(c.info, u.bodyCur(), s.call, nil, c.rePanicParam)
 			if !s.handled && u.lit != nil && c.handedOff(u, s) {
 				s.handled = true
 			}
@@ -300,6 +300,9 @@ func (c *checker) takesWriter(sig *types.Signature) bool {
 	return false
 }
 
+// bodyCur returns the cursor of u's body.
+func (u *unit) bodyCur() inspector.Cursor { return u.cur.Child(u.body) }
+
 // unhandled returns the recovers of u that drop an abort.
 func (u *unit) unhandled() []*site {
 	var list []*site
@@ -335,7 +338,7 @@ func (c *checker) rePanicParam(fn *types.Func) int {
 		if _, ok := p.Type().Underlying().(*types.Interface); !ok {
 			continue // cannot hold an abort
 		}
-		if judge(c.info, u.body, nil, p, c.rePanicParam).handled {
+		if judge(c.info, u.bodyCur(), nil, p, c.rePanicParam).handled {
 			c.rePanic[fn] = i
 			break
 		}
@@ -452,7 +455,7 @@ func (c *checker) middleware(fn *types.Func) Kind {
 
 func (c *checker) bodyMiddleware(u *unit) Kind {
 	if c.isMiddlewareSig(u.sig) {
-		for _, ret := range returns(u.body) {
+		for _, ret := range u.returns() {
 			for _, r := range ret.Results {
 				if c.swallowingHandler(r) {
 					return Middleware
@@ -463,7 +466,7 @@ func (c *checker) bodyMiddleware(u *unit) Kind {
 	}
 	if u.sig.Results().Len() == 1 {
 		if inner, ok := u.sig.Results().At(0).Type().Underlying().(*types.Signature); ok && c.isMiddlewareSig(inner) {
-			for _, ret := range returns(u.body) {
+			for _, ret := range u.returns() {
 				for _, r := range ret.Results {
 					if lit, ok := ast.Unparen(r).(*ast.FuncLit); ok {
 						if lu := c.byNode[lit]; lu != nil && c.bodyMiddleware(lu) == Middleware {
@@ -540,18 +543,27 @@ func (c *checker) typeGuards(t types.Type) bool {
 	return f != nil && f.Kind == Guard
 }
 
-func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
+// returns lists the return statements of u, not those of nested literals.
+func (u *unit) returns() []*ast.ReturnStmt {
 	var list []*ast.ReturnStmt
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false // a nested function is not run by this body
-		case *ast.ReturnStmt:
+	u.walk(func(k inspector.Cursor) bool {
+		if n, ok := k.Node().(*ast.ReturnStmt); ok {
 			list = append(list, n)
 		}
 		return true
 	})
 	return list
+}
+
+// walk visits the nodes of u's body in order, not descending into
+// function literals (run later, if at all) or where f returns false.
+func (u *unit) walk(f func(inspector.Cursor) bool) {
+	u.bodyCur().Inspect(nil, func(k inspector.Cursor) bool {
+		if _, lit := k.Node().(*ast.FuncLit); lit {
+			return false
+		}
+		return f(k)
+	})
 }
 
 // exportFacts publishes how the package's functions swallow aborts.
@@ -821,7 +833,7 @@ func (c *checker) file(n ast.Node) *fixer.File {
 //	}
 func (c *checker) handedOff(u *unit, s *site) bool {
 	t := &tracker{info: c.info, call: s.call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool)}
-	t.bind(u.body)
+	t.bind(u.bodyCur())
 	outside := func(obj types.Object) bool {
 		return obj != nil && obj.Pkg() == c.pass.Pkg && obj.Parent() != c.pass.Pkg.Scope() &&
 			(obj.Pos() < u.lit.Pos() || obj.Pos() >= u.lit.End())
@@ -840,10 +852,8 @@ func (c *checker) handedOff(u *unit, s *site) bool {
 		return found
 	}
 	sinks := make(map[types.Object]bool)
-	ast.Inspect(u.body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
+	u.walk(func(k inspector.Cursor) bool {
+		switch n := k.Node().(type) {
 		case *ast.AssignStmt:
 			if len(n.Lhs) == len(n.Rhs) {
 				for i, rhs := range n.Rhs {
@@ -862,39 +872,38 @@ func (c *checker) handedOff(u *unit, s *site) bool {
 	if len(sinks) == 0 {
 		return false
 	}
-	top := u
-	for top.outer != nil {
-		top = top.outer
+	// The enclosing functions, innermost first, up to the declaration.
+	var outers []*unit
+	for a := u.outer; a != nil; a = a.outer {
+		outers = append(outers, a)
 	}
 	for changed := true; changed; {
 		changed = false
-		ast.Inspect(top.body, func(n ast.Node) bool {
-			if n == u.lit {
-				return false
-			}
-			if as, ok := n.(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0], sinks, false) {
-				for _, l := range as.Lhs {
-					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
-						if obj := c.info.ObjectOf(id); obj != nil && !sinks[obj] {
-							sinks[obj] = true
-							changed = true
+		for _, a := range outers {
+			a.walk(func(k inspector.Cursor) bool {
+				if as, ok := k.Node().(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0], sinks, false) {
+					for _, l := range as.Lhs {
+						if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
+							if obj := c.info.ObjectOf(id); obj != nil && !sinks[obj] {
+								sinks[obj] = true
+								changed = true
+							}
 						}
 					}
 				}
-			}
-			return true
-		})
+				return true
+			})
+		}
 	}
 	found := false
-	ast.Inspect(top.body, func(n ast.Node) bool {
-		if n == u.lit {
-			return false
-		}
-		if call, ok := n.(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0], sinks, false) {
-			found = true
-		}
-		return !found
-	})
+	for _, a := range outers {
+		a.walk(func(k inspector.Cursor) bool {
+			if call, ok := k.Node().(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0], sinks, false) {
+				found = true
+			}
+			return !found
+		})
+	}
 	return found
 }
 

@@ -6,6 +6,8 @@ import (
 	"go/token"
 	"go/types"
 
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/types/typeutil"
 
 	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
@@ -29,31 +31,24 @@ type tracker struct {
 	rePanics func(fn *types.Func) int // parameter a function re-panics, or -1
 }
 
-// judge decides whether body re-panics the value recovered by call (or
-// held in the parameter param when call is nil).
-func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *types.Var, rePanics func(*types.Func) int) verdict {
+// judge decides whether the function body at cur re-panics the value
+// recovered by call (or held in the parameter param when call is nil).
+func judge(info *types.Info, cur inspector.Cursor, call *ast.CallExpr, param *types.Var, rePanics func(*types.Func) int) verdict {
 	t := &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool), flags: make(map[types.Object]bool), rePanics: rePanics}
 	if param != nil {
 		t.vals[param] = true
 	}
-	t.bind(body)
-	t.flag(body)
-	after := body.Pos() // a panic counts when it ends after the recover
+	t.bind(cur)
+	t.flag(cur)
+	after := cur.Node().Pos() // a panic counts when it ends after the recover
 	if call != nil {
 		after = call.End()
 	}
 	var v verdict
-	var stack []ast.Node
-	ast.Inspect(body, func(n ast.Node) bool {
-		if n == nil {
-			stack = stack[:len(stack)-1]
-			return true
-		}
-		if _, ok := n.(*ast.FuncLit); ok {
+	cur.Inspect(nil, func(c inspector.Cursor) bool {
+		switch n := c.Node().(type) {
+		case *ast.FuncLit:
 			return false // not run by this body, or not known to be
-		}
-		stack = append(stack, n)
-		switch n := n.(type) {
 		case *ast.BinaryExpr:
 			if t.isAbortTest(n) {
 				v.compared = true
@@ -62,18 +57,17 @@ func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *typ
 			if t.isAbortTest(n) {
 				v.compared = true
 			}
-			if n.End() > after && t.isPanic(n) && t.reached(stack) {
+			if n.End() > after && t.isPanic(n) && t.reached(c, cur) {
 				v.handled = true
 			}
 		case *ast.IfStmt:
-			if v.instead == "" && t.abortTrue(n.Cond) && t.mentionsAbort(n.Cond) && !t.panics(n.Body) {
+			body := c.ChildAt(edge.IfStmt_Body, -1)
+			if v.instead == "" && t.abortTrue(n.Cond) && t.mentionsAbort(n.Cond) && !t.panics(body) {
 				v.instead = "returns"
-				ast.Inspect(n.Body, func(m ast.Node) bool {
-					if c, ok := m.(*ast.CallExpr); ok && v.instead == "returns" {
-						v.instead = "calls " + types.ExprString(c.Fun)
-					}
-					return v.instead == "returns"
-				})
+				for call := range body.Preorder((*ast.CallExpr)(nil)) {
+					v.instead = "calls " + types.ExprString(call.Node().(*ast.CallExpr).Fun)
+					break
+				}
 			}
 		}
 		return true
@@ -82,7 +76,7 @@ func judge(info *types.Info, body *ast.BlockStmt, call *ast.CallExpr, param *typ
 }
 
 // bind collects the variables that hold the recovered value.
-func (t *tracker) bind(body *ast.BlockStmt) {
+func (t *tracker) bind(cur inspector.Cursor) {
 	for changed := true; changed; {
 		changed = false
 		add := func(m map[types.Object]bool, e ast.Expr) {
@@ -95,10 +89,10 @@ func (t *tracker) bind(body *ast.BlockStmt) {
 				changed = true
 			}
 		}
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
+		cur.Inspect(nil, func(c inspector.Cursor) bool {
+			switch n := c.Node().(type) {
 			case *ast.FuncLit:
-				return false
+				return false // not run by this body, or not known to be
 			case *ast.AssignStmt:
 				if len(n.Lhs) == len(n.Rhs) {
 					for i := range n.Lhs {
@@ -246,41 +240,48 @@ func (t *tracker) isPanic(call *ast.CallExpr) bool {
 	return false
 }
 
-// panics reports whether n contains a panic call.
-func (t *tracker) panics(n ast.Node) bool {
+// panics reports whether the code at cur calls panic.
+func (t *tracker) panics(cur inspector.Cursor) bool {
 	found := false
-	ast.Inspect(n, func(m ast.Node) bool {
-		if c, ok := m.(*ast.CallExpr); ok && t.isPanic(c) {
-			found = true
+	cur.Inspect(nil, func(c inspector.Cursor) bool {
+		switch n := c.Node().(type) {
+		case *ast.FuncLit:
+			return false // not run here, or not known to be
+		case *ast.CallExpr:
+			found = found || t.isPanic(n)
 		}
-		_, lit := m.(*ast.FuncLit)
-		return !found && !lit
+		return !found
 	})
 	return found
 }
 
-// reached reports whether the innermost node of stack runs when the
-// recovered value is an abort, judging by the conditions around it.
-func (t *tracker) reached(stack []ast.Node) bool {
-	for i := 0; i+1 < len(stack); i++ {
-		child := stack[i+1]
-		switch n := stack[i].(type) {
+// reached reports whether the node at c runs when the recovered value is
+// an abort, judging by the conditions between it and top.
+func (t *tracker) reached(c, top inspector.Cursor) bool {
+	for ; c != top && c.Parent().Valid() && c.Parent().Node() != nil; c = c.Parent() {
+		switch n := c.Parent().Node().(type) {
 		case *ast.IfStmt:
-			if child == n.Body && !t.abortTrue(n.Cond) {
-				return false
-			}
-			if child == n.Else && !t.abortFalse(n.Cond) {
-				return false
-			}
-		case *ast.SwitchStmt:
-			if child == n.Body && i+2 < len(stack) {
-				if cc, ok := stack[i+2].(*ast.CaseClause); ok && !t.caseTaken(n, cc) {
+			switch c.ParentEdgeKind() {
+			case edge.IfStmt_Body:
+				if !t.abortTrue(n.Cond) {
+					return false
+				}
+			case edge.IfStmt_Else:
+				if !t.abortFalse(n.Cond) {
 					return false
 				}
 			}
-		case *ast.TypeSwitchStmt:
-			if child == n.Body && i+2 < len(stack) {
-				if cc, ok := stack[i+2].(*ast.CaseClause); ok && !t.typeCaseTaken(n, cc) {
+		case *ast.CaseClause:
+			if c.ParentEdgeKind() != edge.CaseClause_Body {
+				continue // the case expressions themselves
+			}
+			switch sw := c.Parent().Parent().Parent().Node().(type) {
+			case *ast.SwitchStmt:
+				if !t.caseTaken(sw, n) {
+					return false
+				}
+			case *ast.TypeSwitchStmt:
+				if !t.typeCaseTaken(sw, n) {
 					return false
 				}
 			}
@@ -383,36 +384,31 @@ func (t *tracker) switchSubject(s *ast.TypeSwitchStmt) ast.Expr {
 //	if v != nil { repanic = true }
 //	...
 //	if repanic { panic(v) }
-func (t *tracker) flag(body *ast.BlockStmt) {
+func (t *tracker) flag(cur inspector.Cursor) {
 	for changed := true; changed; {
 		changed = false
-		var stack []ast.Node
-		ast.Inspect(body, func(n ast.Node) bool {
-			if n == nil {
-				stack = stack[:len(stack)-1]
-				return true
-			}
-			if _, ok := n.(*ast.FuncLit); ok {
-				return false
-			}
-			stack = append(stack, n)
-			as, ok := n.(*ast.AssignStmt)
-			if !ok || len(as.Lhs) != len(as.Rhs) {
-				return true
-			}
-			for i, rhs := range as.Rhs {
-				id, ok := as.Lhs[i].(*ast.Ident)
-				if !ok {
-					continue
+		cur.Inspect(nil, func(c inspector.Cursor) bool {
+			switch n := c.Node().(type) {
+			case *ast.FuncLit:
+				return false // not run by this body, or not known to be
+			case *ast.AssignStmt:
+				if len(n.Lhs) != len(n.Rhs) {
+					return true
 				}
-				v := t.info.Types[rhs].Value
-				obj := t.info.ObjectOf(id)
-				if v == nil || v.Kind() != constant.Bool || !constant.BoolVal(v) || obj == nil || t.flags[obj] {
-					continue
-				}
-				if t.reached(stack) {
-					t.flags[obj] = true
-					changed = true
+				for i, rhs := range n.Rhs {
+					id, ok := n.Lhs[i].(*ast.Ident)
+					if !ok {
+						continue
+					}
+					v := t.info.Types[rhs].Value
+					obj := t.info.ObjectOf(id)
+					if v == nil || v.Kind() != constant.Bool || !constant.BoolVal(v) || obj == nil || t.flags[obj] {
+						continue
+					}
+					if t.reached(c, cur) {
+						t.flags[obj] = true
+						changed = true
+					}
 				}
 			}
 			return true

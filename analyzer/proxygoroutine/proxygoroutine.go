@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
+	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/types/typeutil"
 
@@ -82,6 +83,8 @@ type checker struct {
 	// spawns records, per function, the handler parameters it serves on
 	// a goroutine of its own, and where.
 	spawns map[*types.Func]*Spawns
+	// bodies maps each function body to its cursor.
+	bodies map[*ast.BlockStmt]inspector.Cursor
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -104,11 +107,17 @@ func run(pass *analysis.Pass) (any, error) {
 		busy:  make(map[*types.Func]bool),
 
 		spawns: make(map[*types.Func]*Spawns),
+		bodies: make(map[*ast.BlockStmt]inspector.Cursor),
 	}
-	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil)) {
-		decl := cur.Node().(*ast.FuncDecl)
-		if fn, ok := c.info.Defs[decl.Name].(*types.Func); ok && decl.Body != nil {
-			c.decls[fn] = decl
+	for cur := range insp.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
+		switch n := cur.Node().(type) {
+		case *ast.FuncDecl:
+			if fn, ok := c.info.Defs[n.Name].(*types.Func); ok && n.Body != nil {
+				c.decls[fn] = n
+				c.bodies[n.Body] = cur.ChildAt(edge.FuncDecl_Body, -1)
+			}
+		case *ast.FuncLit:
+			c.bodies[n.Body] = cur.ChildAt(edge.FuncLit_Body, -1)
 		}
 	}
 	for cur := range insp.Root().Preorder((*ast.GoStmt)(nil), (*ast.CallExpr)(nil)) {
@@ -334,15 +343,10 @@ func (c *checker) servesFunc(fn *types.Func) *served {
 // goroutine; goroutines it starts are checked on their own.
 func (c *checker) servesBody(body *ast.BlockStmt) *served {
 	var sv *served
-	ast.Inspect(body, func(n ast.Node) bool {
-		if sv != nil {
-			return false
-		}
-		switch n := n.(type) {
+	c.walk(body, func(k inspector.Cursor) bool {
+		switch n := k.Node().(type) {
 		case *ast.GoStmt:
 			return false // another goroutine, checked where it starts
-		case *ast.FuncLit:
-			return false // run later, if at all; calls of it are followed below
 		case *ast.CallExpr:
 			sv = c.servesCall(n)
 		}
@@ -354,17 +358,16 @@ func (c *checker) servesBody(body *ast.BlockStmt) *served {
 // defersRecover reports whether body defers a function that calls recover.
 func (c *checker) defersRecover(body *ast.BlockStmt) bool {
 	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		d, ok := n.(*ast.DeferStmt)
+	c.walk(body, func(k inspector.Cursor) bool {
+		d, ok := k.Node().(*ast.DeferStmt)
 		if !ok {
-			_, lit := n.(*ast.FuncLit)
-			return !found && !lit
+			return !found
 		}
-		if lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok && len(recovers(c.info, lit.Body)) > 0 {
+		if lit, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok && len(c.recovers(lit.Body)) > 0 {
 			found = true
 		}
 		if fn := typeutil.StaticCallee(c.info, d.Call); fn != nil {
-			if decl := c.decls[fn.Origin()]; decl != nil && len(recovers(c.info, decl.Body)) > 0 {
+			if decl := c.decls[fn.Origin()]; decl != nil && len(c.recovers(decl.Body)) > 0 {
 				found = true
 			}
 		}
@@ -374,16 +377,11 @@ func (c *checker) defersRecover(body *ast.BlockStmt) bool {
 }
 
 // recovers lists the recover calls body makes itself.
-func recovers(info *types.Info, body *ast.BlockStmt) []*ast.CallExpr {
+func (c *checker) recovers(body *ast.BlockStmt) []*ast.CallExpr {
 	var list []*ast.CallExpr
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.CallExpr:
-			if httpsym.IsBuiltin(info, n, "recover") {
-				list = append(list, n)
-			}
+	c.walk(body, func(k inspector.Cursor) bool {
+		if n, ok := k.Node().(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, n, "recover") {
+			list = append(list, n)
 		}
 		return true
 	})
@@ -408,18 +406,18 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 		if dl, ok := ast.Unparen(d.Call.Fun).(*ast.FuncLit); ok {
 			body = dl.Body
 		} else if fn := typeutil.StaticCallee(c.info, d.Call); fn != nil && c.decls[fn.Origin()] != nil {
-			if len(recovers(c.info, c.decls[fn.Origin()].Body)) > 0 {
+			if len(c.recovers(c.decls[fn.Origin()].Body)) > 0 {
 				return true, true // a recovery function: where it sends the value is beyond this check
 			}
 		}
 		if body == nil {
 			continue // a func value or a function without recover
 		}
-		calls := recovers(c.info, body)
+		calls := c.recovers(body)
 		if len(calls) == 0 {
 			continue // recovers nothing
 		}
-		if panics(c.info, body) {
+		if c.panics(body) {
 			continue // re-panics on this goroutine: still nobody recovers it
 		}
 		recovers_ = true
@@ -441,8 +439,8 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 			})
 			return found
 		}
-		ast.Inspect(body, func(n ast.Node) bool {
-			switch n := n.(type) {
+		c.walk(body, func(k inspector.Cursor) bool {
+			switch n := k.Node().(type) {
 			case *ast.AssignStmt:
 				if len(n.Lhs) == len(n.Rhs) {
 					for i, rhs := range n.Rhs {
@@ -472,14 +470,20 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 		return recovers_, false
 	}
 	// The starting function panics with a value that comes from a sink.
-	var outer ast.Node
+	var outerBody *ast.BlockStmt
 	for f := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
-		outer = f.Node()
+		switch n := f.Node().(type) {
+		case *ast.FuncDecl:
+			outerBody = n.Body
+		case *ast.FuncLit:
+			outerBody = n.Body
+		}
 		break
 	}
-	if outer == nil {
-		return recovers_, false
+	if outerBody == nil {
+		return recovers_, false // package level: no handler goroutine to hand back to
 	}
+
 	mentions := func(e ast.Node) bool {
 		found := false
 		ast.Inspect(e, func(n ast.Node) bool {
@@ -492,11 +496,8 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 	}
 	for changed := true; changed; {
 		changed = false
-		ast.Inspect(outer, func(n ast.Node) bool {
-			if n == lit {
-				return false
-			}
-			if as, ok := n.(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0]) {
+		c.walk(outerBody, func(k inspector.Cursor) bool {
+			if as, ok := k.Node().(*ast.AssignStmt); ok && len(as.Rhs) == 1 && mentions(as.Rhs[0]) {
 				for _, l := range as.Lhs {
 					if id, ok := l.(*ast.Ident); ok && id.Name != "_" {
 						if obj := c.info.ObjectOf(id); obj != nil && !sinks[obj] {
@@ -509,11 +510,8 @@ func (c *checker) recovery(cur inspector.Cursor, lit *ast.FuncLit) (recovers_, h
 			return true
 		})
 	}
-	ast.Inspect(outer, func(n ast.Node) bool {
-		if n == lit {
-			return false
-		}
-		if call, ok := n.(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0]) {
+	c.walk(outerBody, func(k inspector.Cursor) bool {
+		if call, ok := k.Node().(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, call, "panic") && len(call.Args) == 1 && mentions(call.Args[0]) {
 			handsBack = true
 		}
 		return !handsBack
@@ -594,8 +592,8 @@ func (c *checker) await(stmt ast.Node) (types.Object, bool) {
 // sendsOn reports whether body sends on the channel variable ch.
 func (c *checker) sendsOn(body *ast.BlockStmt, ch types.Object) bool {
 	sends := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		if s, ok := n.(*ast.SendStmt); ok {
+	c.walk(body, func(k inspector.Cursor) bool {
+		if s, ok := k.Node().(*ast.SendStmt); ok {
 			if id, ok := ast.Unparen(s.Chan).(*ast.Ident); ok && c.info.ObjectOf(id) == ch {
 				sends = true
 			}
@@ -639,14 +637,11 @@ func (c *checker) funcOf(e ast.Expr) *types.Func {
 }
 
 // panics reports whether body calls panic itself.
-func panics(info *types.Info, body *ast.BlockStmt) bool {
+func (c *checker) panics(body *ast.BlockStmt) bool {
 	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.CallExpr:
-			found = found || httpsym.IsBuiltin(info, n, "panic")
+	c.walk(body, func(k inspector.Cursor) bool {
+		if n, ok := k.Node().(*ast.CallExpr); ok && httpsym.IsBuiltin(c.info, n, "panic") {
+			found = true
 		}
 		return !found
 	})
@@ -697,10 +692,10 @@ func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *a
 	if direct != nil {
 		visit(direct)
 	} else if lit != nil {
-		ast.Inspect(lit.Body, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.GoStmt, *ast.FuncLit:
-				return false
+		c.walk(lit.Body, func(k inspector.Cursor) bool {
+			switch n := k.Node().(type) {
+			case *ast.GoStmt:
+				return false // another goroutine
 			case *ast.CallExpr:
 				visit(n)
 			}
@@ -775,4 +770,19 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			break
 		}
 	}
+}
+
+// walk visits the nodes of the function body b in order, not descending
+// into function literals (run later, if at all) or where f returns false.
+func (c *checker) walk(b *ast.BlockStmt, f func(inspector.Cursor) bool) {
+	cur, ok := c.bodies[b]
+	if !ok {
+		return // not a function body of this package
+	}
+	cur.Inspect(nil, func(k inspector.Cursor) bool {
+		if _, lit := k.Node().(*ast.FuncLit); lit {
+			return false
+		}
+		return f(k)
+	})
 }

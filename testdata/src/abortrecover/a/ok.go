@@ -261,3 +261,16 @@ func fetch(req *http.Request) (*http.Response, error) {
 	}()
 	return http.DefaultClient.Do(req)
 }
+
+func handsBackInClosure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p any
+		func() {
+			defer func() { p = recover() }() // ok: re-panicked by the handler closure below
+			next.ServeHTTP(w, r)
+		}()
+		if p != nil {
+			panic(p)
+		}
+	})
+}
