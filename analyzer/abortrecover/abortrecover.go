@@ -729,6 +729,9 @@ func (c *checker) describe(u *unit) string {
 	case u.fn != nil:
 		return u.fn.Name()
 	case c.sym.IsHandlerSig(u.sig):
+		if o := u.outer; o != nil && o.lit != nil && o.outer != nil && c.isMiddlewareSig(o.sig) {
+			return "the handler closure of the middleware returned by " + c.describe(o.outer)
+		}
 		if u.outer != nil {
 			return "the handler closure in " + c.describe(u.outer)
 		}

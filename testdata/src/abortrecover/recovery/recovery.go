@@ -43,7 +43,7 @@ func Handler() func(http.Handler) http.Handler { // want Handler:"swallows abort
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
-				if recover() != nil { // want `recover in the function deferred by the handler closure in a function literal in Handler swallows`
+				if recover() != nil { // want `recover in the function deferred by the handler closure of the middleware returned by Handler swallows`
 					w.WriteHeader(http.StatusInternalServerError)
 				}
 			}()
