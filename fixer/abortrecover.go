@@ -288,26 +288,26 @@ func usedOutside(fn, in ast.Node, name string) bool {
 // lineEnd returns the position of the end of the line holding pos, after
 // any trailing comment, so that a new line inserted there keeps comments
 // with the code they follow; when code follows pos on its line (a
-// one-line block), it returns pos itself.
-func (f *File) lineEnd(pos token.Pos) token.Pos {
+// one-line block), it returns pos itself and true.
+func (f *File) lineEnd(pos token.Pos) (token.Pos, bool) {
 	off := f.offset(pos)
 	n := bytes.IndexByte(f.Src[off:], '\n')
 	if n < 0 {
 		n = len(f.Src) - off
 	}
 	if rest := bytes.TrimSpace(f.Src[off : off+n]); len(rest) > 0 && !bytes.HasPrefix(rest, []byte("//")) {
-		return pos
+		return pos, true
 	}
-	return pos + token.Pos(n)
+	return pos + token.Pos(n), false
 }
 
 // insertLine inserts text as a line of its own after pos: after the rest
 // of the line when only a comment follows, or right at pos, ending the
 // line, when code follows on the same line.
 func (f *File) insertLine(pos token.Pos, ind, text string) analysis.TextEdit {
-	at := f.lineEnd(pos)
+	at, code := f.lineEnd(pos)
 	text = "\n" + ind + text
-	if at == pos {
+	if code {
 		text += "\n" + ind
 	}
 	return analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)}
