@@ -24,5 +24,5 @@ func shadow(w http.ResponseWriter, r *http.Request) {
 			log.Print(v, err, ok)
 		}
 	}()
-	fmt.Fprintln(w, v)
+	quiet(func() { fmt.Fprintln(w, v) })
 }
