@@ -103,6 +103,11 @@ func Run(ctx context.Context, c Config) error {
 	cancelBase(proxy.ErrShutdown)
 	closed := tracked.closeAll() // hijacked connections, and any left over
 	_ = srv.Close()
+	// Let the cut handlers return and log their abort records before the
+	// process exits.
+	for wait := time.Now().Add(2 * time.Second); c.Handler.InFlight() > 0 && time.Now().Before(wait); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if admin != nil {
 		_ = admin.Close()
 	}
