@@ -288,7 +288,7 @@ func (c *checker) servesCall(call *ast.CallExpr) *served {
 	if lit, ok := ast.Unparen(call.Fun).(*ast.FuncLit); ok {
 		return c.servesBody(lit.Body)
 	}
-	if sig, ok := c.info.TypeOf(call.Fun).(*types.Signature); ok && c.sym.IsHandlerSig(sig) {
+	if sig := c.sigOf(call.Fun); sig != nil && c.sym.IsHandlerSig(sig) {
 		if s := c.flows.Handler(call.Fun); s != nil {
 			return &served{stream: s, call: call}
 		}
@@ -682,7 +682,7 @@ func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *a
 		var h ast.Expr
 		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fun != nil && fun.Name() == "ServeHTTP" && c.sym.IsHandlerSig(fun.Signature()) {
 			h = sel.X
-		} else if sig, ok := c.info.TypeOf(call.Fun).(*types.Signature); ok && c.sym.IsHandlerSig(sig) {
+		} else if sig := c.sigOf(call.Fun); sig != nil && c.sym.IsHandlerSig(sig) {
 			h = call.Fun
 		}
 		if i := index(h); i >= 0 && !slices.Contains(found, i) {
@@ -785,4 +785,15 @@ func (c *checker) walk(b *ast.BlockStmt, f func(inspector.Cursor) bool) {
 		}
 		return f(k)
 	})
+}
+
+// sigOf returns the signature of a func-valued expression, through named
+// func types such as http.HandlerFunc, or nil for a type or a non-func.
+func (c *checker) sigOf(e ast.Expr) *types.Signature {
+	tv, ok := c.info.Types[e]
+	if !ok || tv.IsType() || tv.Type == nil {
+		return nil
+	}
+	sig, _ := tv.Type.Underlying().(*types.Signature)
+	return sig
 }

@@ -176,3 +176,12 @@ func routes() {
 	http.Handle("/async", async(proxy))                   // want `async serves its argument next on a new goroutine \(a.go:\d+\): wrapping the streaming handler proxy \(httputil.ReverseProxy, a.go:16\) in it, the http.ErrAbortHandler panic of a failed ReverseProxy copy is not recovered by net/http off the handler goroutine and crashes the whole process; serve next on the handler goroutine in async`
 	http.Handle("/hello", async(http.HandlerFunc(hello))) // ok: hello does not stream
 }
+
+// asyncFunc serves a handler func on a goroutine.
+func asyncFunc(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		go h(w, r)
+	}
+}
+
+var _ = asyncFunc(events) // want `asyncFunc serves its argument h on a new goroutine \(a.go:\d+\): wrapping the streaming handler events \(a Flush loop, a.go:\d+\) in it, an abort \(http.ErrAbortHandler\) or any other panic is not recovered`

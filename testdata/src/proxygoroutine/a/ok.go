@@ -149,3 +149,5 @@ func noRequest() {
 	})
 	wg.Wait()
 }
+
+var _ = asyncFunc(hello) // ok: hello does not stream
