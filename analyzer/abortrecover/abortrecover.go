@@ -675,6 +675,9 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			}
 		}
 		if mw == "" {
+			if call, ok := cur.Node().(*ast.CallExpr); ok {
+				c.checkUse(call)
+			}
 			continue // not recovery middleware from another package
 		}
 		for _, arg := range args {
@@ -698,6 +701,52 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			break
 		}
 	}
+}
+
+// checkUse reports a router method such as r.Use(mw) that installs
+// recovery middleware from another package, passed as a function value
+// or built by a factory, on a router that routes to a stream.
+func (c *checker) checkUse(call *ast.CallExpr) {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || c.info.Selections[sel] == nil || c.info.Selections[sel].Kind() != types.MethodVal {
+		return // not a method call
+	}
+	if t := c.info.TypeOf(sel.X); t == nil || !c.sym.IsHandler(t) {
+		return // not called on a router
+	}
+	var mw string
+	for _, arg := range call.Args {
+		switch a := ast.Unparen(arg).(type) {
+		case *ast.Ident, *ast.SelectorExpr:
+			if fn, ok := c.info.Uses[identOf(a)].(*types.Func); ok && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
+				mw = qualified(fn)
+			}
+		case *ast.CallExpr:
+			if fn := c.staticCallee(a); fn != nil && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Factory {
+				mw = "the middleware of " + qualified(fn)
+			}
+		}
+		if mw != "" {
+			break
+		}
+	}
+	if mw == "" {
+		return // installs no recovery middleware from another package
+	}
+	s := c.flows.Handler(sel.X)
+	if s == nil {
+		return // the router serves no stream: nothing aborts mid-response
+	}
+	d := analysis.Diagnostic{
+		Pos: call.Pos(),
+		End: call.End(),
+		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows that stream's aborts: the client receives a truncated response that looks complete%s; install recovery middleware that re-panics http.ErrAbortHandler instead",
+			mw, types.ExprString(sel.X), s.Describe(), proxyNote(s)),
+	}
+	for _, hop := range s.Hops {
+		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+	}
+	httpsym.Report(c.pass, d)
 }
 
 func proxyNote(s *streamflow.Stream) string {

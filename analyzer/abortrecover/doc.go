@@ -43,9 +43,11 @@
 //
 // Facts carry the finding across packages: deferring a recovery function
 // declared in another package, calling a function from another package
-// that guards its body with such a recover, and wrapping a streaming
-// handler in recovery middleware from a dependency are reported where the
-// code that can change is: the defer, the call, the wrapping.
+// that guards its body with such a recover, wrapping a streaming handler
+// in recovery middleware from a dependency, and installing such
+// middleware on a router that routes to a stream (r.Use(mw)) are
+// reported where the code that can change is: the defer, the call, the
+// wrapping.
 //
 // Not reported: recovers in goroutines (net/http never sees their
 // panics; see proxygoroutine), in code that does not serve requests, a

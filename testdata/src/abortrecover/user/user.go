@@ -50,3 +50,36 @@ func main() {
 	mux.HandleFunc("/i", repanics)
 	http.ListenAndServe(":8080", mux)
 }
+
+// router is a router with middleware, in the shape of popular ones.
+type router struct {
+	mux *http.ServeMux
+	mws []func(http.Handler) http.Handler
+}
+
+func (rt *router) Use(mws ...func(http.Handler) http.Handler) { rt.mws = append(rt.mws, mws...) }
+
+func (rt *router) Handle(pattern string, h http.Handler) { rt.mux.Handle(pattern, h) }
+
+func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var h http.Handler = rt.mux
+	for _, mw := range rt.mws {
+		h = mw(h)
+	}
+	h.ServeHTTP(w, r)
+}
+
+func routers() {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	rt := &router{mux: http.NewServeMux()}
+	rt.Handle("/v1/", proxy)
+	rt.Use(recovery.Middleware)        // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so installing it on rt, which routes to a stream \(httputil.ReverseProxy, user.go:\d+\), swallows that stream's aborts`
+	rt.Use(recovery.RecoveryHandler()) // want `the middleware of recovery.RecoveryHandler recovers panics`
+	rt.Use(recovery.Safe)              // ok: re-panics aborts
+
+	plain := &router{mux: http.NewServeMux()}
+	plain.Handle("/", http.HandlerFunc(hello))
+	plain.Use(recovery.Middleware) // ok: routes to no stream
+	http.ListenAndServe(":8081", rt)
+	http.ListenAndServe(":8082", plain)
+}
