@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -593,6 +594,9 @@ func (c *checker) exportFacts() {
 // checkRequest reports the recovers that drop aborts on the request path
 // of u.
 func (c *checker) checkRequest(u *unit) {
+	if !c.mayAbort(u) {
+		return // nothing the recover protects can panic with http.ErrAbortHandler
+	}
 	for _, d := range u.defers {
 		sites, fact, fn := c.deferSwallows(d)
 		if fact != nil {
@@ -628,6 +632,53 @@ func (c *checker) checkRequest(u *unit) {
 			}, u)
 		}
 	}
+}
+
+// mayAbort reports whether the code of u can panic with
+// http.ErrAbortHandler: it delegates to a handler, serves a proxy, calls
+// code of this program or a function value, or panics itself. Writing the
+// response, encoding, formatting and logging never raise an abort.
+func (c *checker) mayAbort(u *unit) bool {
+	for _, lit := range u.lits {
+		if !lit.deferred && !lit.spawned {
+			return true // a closure that may be called here: assume the worst
+		}
+	}
+	for _, call := range u.calls {
+		if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
+			continue // a conversion
+		}
+		switch fn := typeutil.Callee(c.info, call).(type) {
+		case *types.Builtin:
+			if fn.Name() == "panic" {
+				return true
+			}
+		case *types.Func:
+			if fn.Name() == "ServeHTTP" || fn.Pkg() == nil || !neverAborts(fn.Pkg().Path()) {
+				return true
+			}
+		default:
+			return true // a func value: unknown
+		}
+	}
+	return false
+}
+
+// neverAborts reports whether the standard library package path calls no
+// handler, so nothing in it panics with http.ErrAbortHandler (net/http's
+// only way to do so is ServeHTTP, checked apart).
+func neverAborts(path string) bool {
+	switch path {
+	case "net/http", "fmt", "io", "os", "log", "log/slog", "strings", "strconv", "bytes",
+		"errors", "time", "sync", "sync/atomic", "context", "sort", "slices", "maps", "testing":
+		return true
+	}
+	for _, prefix := range []string{"encoding/", "math", "unicode", "crypto/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkExported reports recovery functions that take the ResponseWriter,

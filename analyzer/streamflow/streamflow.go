@@ -7,6 +7,7 @@ import (
 	"go/types"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -180,7 +181,7 @@ func (*Passes) AFact() {}
 func (f *Passes) String() string {
 	var parts []string
 	for _, p := range f.Params {
-		parts = append(parts, "arg"+string(rune('0'+p)))
+		parts = append(parts, "arg"+strconv.Itoa(p))
 	}
 	parts = append(parts, f.Fields...)
 	return "passes " + strings.Join(parts, ",")
@@ -868,7 +869,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		}
 		fn, _ := httpsym.Callee(info, call).(*types.Func)
 		switch {
-		case fn != nil && fn.Name() == "ServeHTTP" && len(call.Args) == 2:
+		case fn != nil && fn.Name() == "ServeHTTP" && fn.Signature().Recv() != nil && a.sym.IsHandlerSig(fn.Signature()):
 			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
 				f = f.join(a.eval(sel.X, en).via(call.Pos(), "delegates to "+types.ExprString(sel.X)))
 			}

@@ -274,3 +274,15 @@ func handsBackInClosure(next http.Handler) http.Handler {
 		}
 	})
 }
+
+// Only response writes are protected: none of them can panic with
+// http.ErrAbortHandler.
+func writeHeaderGuard(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil { // ok: nothing it protects can abort
+			log.Print(v)
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}()
+	w.WriteHeader(0)
+}

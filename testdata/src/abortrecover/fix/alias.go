@@ -13,7 +13,7 @@ func aliased(w nethttp.ResponseWriter, r *nethttp.Request) {
 			log.Print(v)
 		}
 	}()
-	fmt.Fprintln(w, r.URL)
+	render(w, fmt.Sprint(r.URL))
 }
 
 // A local errors hides the package: no fix is offered here.
@@ -25,5 +25,5 @@ func localErrors(w nethttp.ResponseWriter, r *nethttp.Request) {
 			log.Print(errors)
 		}
 	}()
-	fmt.Fprintln(w, r.URL)
+	render(w, fmt.Sprint(r.URL))
 }

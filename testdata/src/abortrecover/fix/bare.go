@@ -14,7 +14,7 @@ func bare(w http.ResponseWriter, r *http.Request) {
 			log.Print(v)
 		}
 	}()
-	fmt.Fprintln(w, r.URL)
+	render(w, fmt.Sprint(r.URL))
 }
 
 func bareStmt(w http.ResponseWriter, r *http.Request) {
@@ -23,5 +23,5 @@ func bareStmt(w http.ResponseWriter, r *http.Request) {
 		v := recover()
 		log.Print(v)
 	}()
-	fmt.Fprintln(w, r.URL)
+	render(w, fmt.Sprint(r.URL))
 }
