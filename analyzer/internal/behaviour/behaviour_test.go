@@ -182,6 +182,7 @@ func recovery(rethrow bool) func(p *httputil.ReverseProxy) http.Handler {
 	return func(p *httputil.ReverseProxy) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
+				//streamvet:ignore the anti-pattern whose cost this test measures
 				if rec := recover(); rec != nil {
 					if err, ok := rec.(error); ok && errors.Is(err, http.ErrAbortHandler) {
 						if rethrow {
@@ -374,6 +375,7 @@ func inGoroutine(fixed bool) func(p *httputil.ReverseProxy) http.Handler {
 				return
 			}
 			done := make(chan struct{})
+			//streamvet:ignore the anti-pattern whose cost this test measures
 			go func() {
 				defer close(done)
 				p.ServeHTTP(w, r)
@@ -425,6 +427,7 @@ func TestProxyInGoroutine(t *testing.T) {
 
 func timeout(d time.Duration) func(p *httputil.ReverseProxy) http.Handler {
 	return func(p *httputil.ReverseProxy) http.Handler {
+		//streamvet:ignore the anti-pattern whose cost this test measures
 		return http.TimeoutHandler(p, d, "timed out")
 	}
 }

@@ -25,6 +25,7 @@ func TestBaselineWriteTimeoutCutsPush(t *testing.T) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", env.daemon.sock)
 	}}
 	rp.ErrorLog = log.New(&plog, "", 0)
+	//streamvet:ignore the blog's failure, reproduced as the baseline
 	srv := &http.Server{Handler: rp, WriteTimeout: 3 * time.Second, ErrorLog: log.New(&plog, "", 0)}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -421,3 +421,9 @@ func helperServer(rl *relay) *http.Server {
 		WriteTimeout:      2 * time.Hour, // want `WriteTimeout \(2h0m0s\) cuts streaming responses of the handler literal \(io.Copy of resp.Body into the ResponseWriter, positive.go:\d+\).*\(the deadline cleared at positive.go:\d+ does not count: it runs on some paths only\)`
 	}
 }
+
+// A directive without a reason silences nothing.
+func silencedWithoutReason() *http.Server {
+	//streamvet:ignore
+	return &http.Server{Handler: httputil.NewSingleHostReverseProxy(target), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Second} // want `WriteTimeout \(1s\) cuts`
+}
