@@ -298,7 +298,7 @@ func (c *checker) funcReturns(fn *types.Func) *origin {
 	c.busy[fn] = true
 	defer delete(c.busy, fn)
 	var o *origin
-	for _, ret := range returns(decl.Body) {
+	for _, ret := range httpsym.Returns(decl.Body) {
 		var r *origin
 		switch {
 		case len(ret.Results) == res.Len():
@@ -316,21 +316,6 @@ func (c *checker) funcReturns(fn *types.Func) *origin {
 	}
 	c.funcs[fn] = o
 	return o
-}
-
-// returns lists the return statements of a body, not of nested literals.
-func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
-	var list []*ast.ReturnStmt
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			list = append(list, n)
-		}
-		return true
-	})
-	return list
 }
 
 // streams reports how the handler expression h streams, when a detached

@@ -802,7 +802,7 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 	if a.sym.IsHandlerSig(sig) || a.takesWriter(sig) {
 		*f = a.body(decl.Body, en)
 	} else if a.returnsHandler(sig) {
-		for _, ret := range returns(decl.Body) {
+		for _, ret := range httpsym.Returns(decl.Body) {
 			for _, r := range ret.Results {
 				if a.sym.IsHandler(typeOf(a.pass.TypesInfo, r)) {
 					*f = f.join(a.eval(r, en))
@@ -822,22 +822,6 @@ func (a *state) returnsHandler(sig *types.Signature) bool {
 		}
 	}
 	return false
-}
-
-// returns lists the return statements of a function body, not those of
-// nested function literals.
-func returns(body *ast.BlockStmt) []*ast.ReturnStmt {
-	var list []*ast.ReturnStmt
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			list = append(list, n)
-		}
-		return true
-	})
-	return list
 }
 
 // body evaluates the body of a handler function: what it delegates to,

@@ -273,3 +273,19 @@ func ExtractDoc(src, name string) string {
 	text = strings.TrimPrefix(text, name+": ")
 	return text
 }
+
+// Returns lists the return statements of a function body, not those of
+// nested function literals.
+func Returns(body *ast.BlockStmt) []*ast.ReturnStmt {
+	var list []*ast.ReturnStmt
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			list = append(list, n)
+		}
+		return true
+	})
+	return list
+}
