@@ -78,8 +78,13 @@ func Run(ctx context.Context, c Config) error {
 	case <-ctx.Done():
 	}
 	start := time.Now()
-	n := c.Handler.CancelIdle(proxy.ErrShutdown)
-	c.Logger.Info("shutting down", "grace", c.Grace, "idle_streams_cut", n)
+	c.Logger.Info("shutting down", "grace", c.Grace)
+	// Shutdown closes the listeners first, then runs this: no idle stream
+	// can start after the cut.
+	srv.RegisterOnShutdown(func() {
+		n := c.Handler.CancelIdle(proxy.ErrShutdown)
+		c.Logger.Info("idle streams cut", "count", n)
+	})
 	gctx, cancel := context.WithTimeout(context.Background(), c.Grace)
 	defer cancel()
 	err := srv.Shutdown(gctx)
