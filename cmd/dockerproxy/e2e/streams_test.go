@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -126,6 +127,56 @@ func TestIdleStreamsOutliveLimits(t *testing.T) {
 	t.Logf("events and logs -f connected for %v with 1 s limits; events:\n%s", elapsed.Round(time.Millisecond), events.String())
 	if lines := logLines(p.log.String(), "request aborted"); len(lines) > 0 {
 		t.Errorf("proxy aborted requests:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+// TestStatsStream: docker stats streams once a second through the proxy
+// with every limit at 1 s, for longer than twice the limit.
+func TestStatsStream(t *testing.T) {
+	need(t)
+	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	c := tlsCLI(t, p.addr)
+	direct := plainCLI(t, "unix://"+env.daemon.sock)
+	name := fmt.Sprintf("stats%d", time.Now().UnixNano())
+	direct.must(t, "run", "-d", "--network", "none", "--name", name, "busybox:local", "sleep", "300")
+	defer direct.run(t, "rm", "-f", name)
+	stats, up := startStream(t, c, "stats", "--format", "sample {{.Name}} {{.MemUsage}}", name)
+	p.waitActive(t, "idle", 1, 0)
+	time.Sleep(3500 * time.Millisecond)
+	if !up() {
+		t.Fatalf("docker stats ended")
+	}
+	if n := strings.Count(stats.String(), "sample "+name); n < 3 {
+		t.Errorf("docker stats delivered %d samples in 3.5 s:\n%s", n, stats.String())
+	}
+}
+
+// TestCopyAndExport: docker cp both ways (archive PUT and GET) and docker
+// export through the proxy.
+func TestCopyAndExport(t *testing.T) {
+	need(t)
+	p := startProxy(t, env.daemon, "-idle-bulk", "3s")
+	c := tlsCLI(t, p.addr)
+	name := fmt.Sprintf("cp%d", time.Now().UnixNano())
+	c.must(t, "create", "--network", "none", "--name", name, "busybox:local", "true")
+	defer c.run(t, "rm", "-f", name)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.bin")
+	if err := writeRandom(src, 20<<20); err != nil {
+		t.Fatal(err)
+	}
+	c.must(t, "cp", src, name+":/in.bin")
+	dst := filepath.Join(dir, "out.bin")
+	c.must(t, "cp", name+":/in.bin", dst)
+	a, _ := os.ReadFile(src)
+	b, _ := os.ReadFile(dst)
+	if !bytes.Equal(a, b) {
+		t.Errorf("docker cp round trip changed the file (%d -> %d bytes)", len(a), len(b))
+	}
+	tarFile := filepath.Join(dir, "export.tar")
+	c.must(t, "export", "-o", tarFile, name)
+	if fi, err := os.Stat(tarFile); err != nil || fi.Size() < 20<<20 {
+		t.Errorf("export: %v", err)
 	}
 }
 
