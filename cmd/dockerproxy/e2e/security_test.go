@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -234,4 +235,57 @@ func TestRefuseOpenListener(t *testing.T) {
 		t.Fatal(err)
 	}
 	ln.Close()
+}
+
+// TestCertificateReload: after the files are replaced by a new CA's set
+// and the proxy gets SIGHUP, clients of the old CA are refused and clients
+// of the new one served, without a restart.
+func TestCertificateReload(t *testing.T) {
+	need(t)
+	live := t.TempDir()
+	for _, f := range []string{"ca.pem", "server-cert.pem", "server-key.pem"} {
+		b, err := os.ReadFile(filepath.Join(env.certs, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(live, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := startProxy(t, env.daemon, "-tls-dir", live)
+	old := tlsCLI(t, p.addr)
+	old.must(t, "version")
+
+	fresh := filepath.Join(t.TempDir(), "new")
+	if out, err := exec.Command(env.proxyBin, "gen-certs", "-dir", fresh).CombinedOutput(); err != nil {
+		t.Fatalf("gen-certs: %v %s", err, out)
+	}
+	for _, f := range []string{"ca.pem", "server-cert.pem", "server-key.pem"} {
+		b, _ := os.ReadFile(filepath.Join(fresh, f))
+		if err := os.WriteFile(filepath.Join(live, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(p.log.String(), "certificates reloaded") }) {
+		t.Fatalf("no reload logged:\n%s", p.log.String())
+	}
+	if out, err := old.run(t, "version"); err == nil {
+		t.Errorf("client of the old CA still served after reload: %s", out)
+	}
+	nc := tlsCLI(t, p.addr)
+	for i, e := range nc.env {
+		if strings.HasPrefix(e, "DOCKER_CERT_PATH=") {
+			nc.env[i] = "DOCKER_CERT_PATH=" + fresh
+		}
+	}
+	nc.must(t, "version")
+
+	// A broken file set is refused and the working one kept.
+	os.WriteFile(filepath.Join(live, "server-key.pem"), []byte("garbage"), 0o600)
+	_ = p.cmd.Process.Signal(syscall.SIGHUP)
+	if !waitFor(5*time.Second, func() bool { return strings.Contains(p.log.String(), "certificate reload failed") }) {
+		t.Fatalf("no failed reload logged:\n%s", p.log.String())
+	}
+	nc.must(t, "version")
 }

@@ -12,7 +12,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
@@ -49,9 +52,15 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	var tlsCfg *tls.Config
 	if c.TLSCert != "" {
-		if tlsCfg, err = certs.ServerConfig(c.TLSCert, c.TLSKey, c.TLSClientCA); err != nil {
+		reloader, err := certs.NewReloader(c.TLSCert, c.TLSKey, c.TLSClientCA)
+		if err != nil {
 			return err
 		}
+		tlsCfg = reloader.Config()
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHUP(ctx, hup, reloader, log)
 	}
 	m := metrics.New()
 	h := proxy.New(proxy.Options{Upstream: up, Policy: c.Policy, Token: c.Token, Limits: c.Limits, Logger: log, Metrics: m})
@@ -76,6 +85,22 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		"idle_short", c.Limits.Short, "idle_progress", c.Limits.Progress,
 		"idle_bulk", c.Limits.Bulk, "idle_stream", c.Limits.Idle)
 	return server.Run(ctx, sc)
+}
+
+// reloadOnHUP reloads the certificates, key and client CA on SIGHUP.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := r.Reload(); err != nil {
+				log.Error("certificate reload failed; keeping the current ones", "error", err)
+				continue
+			}
+			log.Info("certificates reloaded")
+		}
+	}
 }
 
 func adminMux(up *proxy.Upstream, m *metrics.Metrics) http.Handler {
