@@ -107,8 +107,7 @@ func New(opt Options) *Handler {
 
 // newReverseProxy is streamsafe's proxy with Docker specifics: the proxy's
 // bearer token is not forwarded, errors carry a JSON message the docker
-// CLI prints, upgrades keep the raw connection, and the daemon connection
-// pool fits many concurrent streams.
+// CLI prints, and the daemon connection pool fits many concurrent streams.
 func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	rp := streamsafe.NewReverseProxy(up.URL, log)
 	rewrite := rp.Rewrite
@@ -119,15 +118,6 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	errorHandler := rp.ErrorHandler
 	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		errorHandler(&jsonErrorWriter{ResponseWriter: w, msg: "dockerproxy: cannot reach the Docker daemon: " + err.Error()}, r, err)
-	}
-	// streamsafe's ModifyResponse wraps every upstream body, including a
-	// 101's, which must stay the raw connection for the upgrade.
-	modify := rp.ModifyResponse
-	rp.ModifyResponse = func(res *http.Response) error {
-		if res.StatusCode == http.StatusSwitchingProtocols {
-			return nil
-		}
-		return modify(res)
 	}
 	// streamsafe's 64 KiB connection buffers stay: 256 KiB bought no
 	// throughput (reads larger than the buffer bypass it), and 4 KiB for
