@@ -31,7 +31,10 @@
 //
 // The suggested fix removes the absolute timeout and keeps the server
 // bounded with ReadHeaderTimeout and IdleTimeout, reusing the removed
-// value. Where a bound per stream is wanted, set it per request with
-// http.NewResponseController(w).SetWriteDeadline, moved forward as data
-// flows (the streamsafe package does this in one line).
+// value. Where a bound per stream is wanted, cut a stream that makes no
+// progress for a while, per request: streamsafe.Handler in
+// github.com/streamvet/streamvet/runtime/streamsafe does it in one line.
+// (Moving http.ResponseController's write deadline forward on each write is
+// not enough over HTTP/2, where that deadline is a timer that resets a
+// stream that is merely quiet.)
 package writetimeout

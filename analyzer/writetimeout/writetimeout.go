@@ -230,11 +230,11 @@ func message(info *types.Info, f fixer.Setting, handler string, s, whole *stream
 	if f.Name == "WriteTimeout" {
 		what = "streaming responses"
 		cut = "a response that lasts longer is cut mid-stream"
-		remedy = "remove WriteTimeout and bound the stream by inactivity instead (ReadHeaderTimeout, IdleTimeout, and http.ResponseController.SetWriteDeadline moved forward as data flows)"
+		remedy = "remove WriteTimeout, keep ReadHeaderTimeout and IdleTimeout, and bound the stream by inactivity per request (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)"
 	} else {
 		what = "streamed request bodies"
 		cut = "an upload that lasts longer is cut mid-body"
-		remedy = "replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity (http.ResponseController.SetReadDeadline moved forward as data flows)"
+		remedy = "replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity per request (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)"
 	}
 	switch {
 	case s.Proxy:
