@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -45,6 +46,9 @@ linters:
         description: net/http streaming bugs
         settings: SETTINGS
 `
+
+// crashed matches the start of a Go crash report.
+var crashed = regexp.MustCompile(`(?m)^(panic: |goroutine \d+ \[)`)
 
 // issue is the part of golangci-lint's JSON output the test reads.
 type issue struct {
@@ -85,7 +89,7 @@ func TestGolangciLint(t *testing.T) {
 		if _, ok := errors.AsType[*exec.ExitError](err); err != nil && !ok {
 			t.Fatalf("%s %v: %v", name, args, err)
 		}
-		if strings.Contains(stderr.String(), "panic:") {
+		if crashed.MatchString(stderr.String()) {
 			t.Fatalf("%s %v panicked:\n%s", name, args, stderr.String())
 		}
 		return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
