@@ -10,6 +10,8 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/streamvet/streamvet/analyzer"
+	"github.com/streamvet/streamvet/analyzer/abortrecover"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
 	"github.com/streamvet/streamvet/plugin"
 )
 
@@ -112,8 +114,8 @@ func TestFunctionSettings(t *testing.T) {
 		"net/http.StripPrefix",
 		"io.Copy",
 	}
-	// A suite whose required analyzer declares the flags, as streamflow
-	// and abortrecover are to do.
+	// A suite whose required analyzer declares one flag and whose check
+	// declares the other, as streamflow and abortrecover do.
 	flows := &analysis.Analyzer{Name: "flows", Doc: "flows", Run: func(*analysis.Pass) (any, error) { return nil, nil }}
 	var handlers, recovery string
 	flows.Flags.StringVar(&handlers, plugin.HandlersFlag, "", "streaming handlers")
@@ -139,5 +141,25 @@ func TestFunctionSettings(t *testing.T) {
 	_, err = plugin.Configure(plugin.Settings{StreamingHandlers: good[:1]}, []*analysis.Analyzer{plain})
 	if err == nil || !strings.Contains(err.Error(), "setting streaming-handlers is valid, but no analyzer of this streamvet version takes it yet") {
 		t.Errorf("error %v", err)
+	}
+}
+
+// TestSettingsReachChecks checks that the function settings reach the real
+// checks: streamflow's -handlers and abortrecover's -recovery.
+func TestSettingsReachChecks(t *testing.T) {
+	defer streamflow.Handlers.Set("")
+	defer abortrecover.Recovery.Set("")
+	_, err := plugin.Configure(plugin.Settings{
+		StreamingHandlers:  []string{"example.com/sse.NewBroker", "example.com/sse.(*Broker).Stream"},
+		RecoveryMiddleware: []string{"github.com/gin-gonic/gin.Recovery"},
+	}, analyzer.Suite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := streamflow.Handlers.String(), "example.com/sse.NewBroker,example.com/sse.(*Broker).Stream"; got != want {
+		t.Errorf("streamflow -handlers = %q, want %q", got, want)
+	}
+	if got, want := abortrecover.Recovery.String(), "github.com/gin-gonic/gin.Recovery"; got != want {
+		t.Errorf("abortrecover -recovery = %q, want %q", got, want)
 	}
 }

@@ -20,6 +20,18 @@ import (
 //go:embed doc.go
 var doc string
 
+// Recovery names recovery middleware, recoverers and middleware factories
+// that swallow http.ErrAbortHandler although their code does not show it
+// (code the analysis cannot see).
+var Recovery = new(httpsym.FuncList)
+
+func init() {
+	// The setting belongs to streamflow; go vet passes flags only to the
+	// checks it runs, so each check exposes it.
+	Analyzer.Flags.Var(streamflow.Handlers, "handlers", streamflow.HandlersUsage)
+	Analyzer.Flags.Var(Recovery, "recovery", "comma-separated recovery middleware, by import path (example.com/mw.Recoverer), that swallows http.ErrAbortHandler")
+}
+
 // Analyzer reports recovers on a request path that swallow
 // http.ErrAbortHandler.
 var Analyzer = &analysis.Analyzer{
@@ -413,11 +425,28 @@ func (c *checker) guards(u *unit) bool {
 }
 
 func (c *checker) fact(fn *types.Func) *Swallows {
+	if Recovery.Has(fn) {
+		return &Swallows{Kind: c.configuredKind(fn.Signature()), Where: "named by -recovery"}
+	}
 	var f Swallows
 	if fn.Pkg() != nil && fn.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(fn, &f) {
 		return &f
 	}
 	return nil
+}
+
+// configuredKind tells what a function named by -recovery is from its
+// signature: middleware, a factory of middleware, or a recoverer to defer.
+func (c *checker) configuredKind(sig *types.Signature) Kind {
+	if c.isMiddlewareSig(sig) {
+		return Middleware
+	}
+	if sig.Results().Len() == 1 {
+		if inner, ok := sig.Results().At(0).Type().Underlying().(*types.Signature); ok && c.isMiddlewareSig(inner) {
+			return Factory
+		}
+	}
+	return Recoverer
 }
 
 // middleware reports whether fn takes a handler and returns one that

@@ -31,6 +31,22 @@ var Analyzer = &analysis.Analyzer{
 	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams)},
 }
 
+// Handlers names functions and methods that return, or are, a streaming
+// handler although their code does not show it (an API whose source the
+// analysis cannot see, or streams it cannot recognize). Every check that
+// requires streamflow exposes it as its -handlers flag.
+var Handlers = new(httpsym.FuncList)
+
+// HandlersUsage documents the -handlers flag.
+const HandlersUsage = "comma-separated functions and methods, by import path (example.com/pkg.NewRouter, example.com/pkg.(*T).Stream), that return or are a streaming handler"
+
+func init() { Analyzer.Flags.Var(Handlers, "handlers", HandlersUsage) }
+
+// configured is the stream of a function named in Handlers.
+func configured(fn *types.Func) *Stream {
+	return &Stream{Dir: Writes | Reads, Source: fn.FullName() + ", named by -handlers"}
+}
+
 // Dir says which way a handler streams.
 type Dir uint8
 
@@ -732,6 +748,8 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 				f.s = a.typeStream(res.At(0).Type())
 			}
 		}
+	} else if Handlers.Has(fn) {
+		f.s = configured(fn)
 	} else {
 		var sf Streams
 		if a.pass.ImportObjectFact(fn, &sf) {
@@ -771,6 +789,11 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 		return f
 	}
 	f := &flow{}
+	if Handlers.Has(fn) {
+		f.s = configured(fn)
+		a.funcs[fn] = f
+		return f
+	}
 	if fn.Pkg() != a.pass.Pkg {
 		var sf Streams
 		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &sf) {
