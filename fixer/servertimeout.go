@@ -24,6 +24,21 @@ type File struct {
 	Src    []byte // the file's content, as pass.ReadFile returns it
 }
 
+// Open returns the file of pass that holds pos, with its source, or nil
+// when there is none or its source cannot be read (then no fix is offered).
+func Open(pass *analysis.Pass, pos token.Pos) *File {
+	for _, f := range pass.Files {
+		if f.FileStart <= pos && pos <= f.FileEnd {
+			src, err := pass.ReadFile(pass.Fset.File(f.Pos()).Name())
+			if err != nil {
+				return nil
+			}
+			return &File{Fset: pass.Fset, Syntax: f, Info: pass.TypesInfo, Src: src}
+		}
+	}
+	return nil
+}
+
 func (f *File) offset(pos token.Pos) int { return f.Fset.Position(pos).Offset }
 
 func (f *File) text(n ast.Node) string {

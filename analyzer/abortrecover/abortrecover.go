@@ -938,18 +938,7 @@ func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.
 
 func (c *checker) report(d analysis.Diagnostic, u *unit) { httpsym.Report(c.pass, d) }
 
-func (c *checker) file(n ast.Node) *fixer.File {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
-			src, err := c.pass.ReadFile(c.pass.Fset.File(f.Pos()).Name())
-			if err != nil {
-				return nil
-			}
-			return &fixer.File{Fset: c.pass.Fset, Syntax: f, Info: c.info, Src: src}
-		}
-	}
-	return nil
-}
+func (c *checker) file(n ast.Node) *fixer.File { return fixer.Open(c.pass, n.Pos()) }
 
 // handedOff reports whether the deferred literal u stores the value of the
 // recover s in a variable, or sends it on a channel, of an enclosing

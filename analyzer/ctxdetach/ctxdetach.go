@@ -520,15 +520,15 @@ func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	if v := info.FileVersions[file]; v != "" && version.Compare(v, "go1.21") < 0 {
 		return analysis.SuggestedFix{}, false // context.WithoutCancel is new in Go 1.21
 	}
-	src, err := c.pass.ReadFile(c.pass.Fset.File(file.Pos()).Name())
-	if err != nil {
+	ff := fixer.Open(c.pass, file.Pos())
+	if ff == nil {
 		return analysis.SuggestedFix{}, false
 	}
 	at := f.o.call
 	if f.o.fixAt != nil {
 		at = f.o.fixAt
 	}
-	return fixer.KeepRequestValues(&fixer.File{Fset: c.pass.Fset, Syntax: file, Info: info, Src: src}, at, id.Name)
+	return fixer.KeepRequestValues(ff, at, id.Name)
 }
 
 func (c *checker) fileOf(pos token.Pos) *ast.File {

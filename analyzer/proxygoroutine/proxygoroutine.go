@@ -609,18 +609,7 @@ func (c *checker) sendsOn(body *ast.BlockStmt, ch types.Object) bool {
 	return sends
 }
 
-func (c *checker) file(n ast.Node) *fixer.File {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= n.Pos() && n.Pos() <= f.FileEnd {
-			src, err := c.pass.ReadFile(c.pass.Fset.File(f.Pos()).Name())
-			if err != nil {
-				return nil
-			}
-			return &fixer.File{Fset: c.pass.Fset, Syntax: f, Info: c.info, Src: src}
-		}
-	}
-	return nil
-}
+func (c *checker) file(n ast.Node) *fixer.File { return fixer.Open(c.pass, n.Pos()) }
 
 // funcOf returns the function or method a func-valued expression names.
 func (c *checker) funcOf(e ast.Expr) *types.Func {

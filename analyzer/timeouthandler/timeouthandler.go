@@ -192,9 +192,9 @@ func suggest(pass *analysis.Pass, findings []*finding) map[*finding]analysis.Sug
 		byFile[file] = append(byFile[file], f)
 	}
 	for _, file := range files {
-		src, err := pass.ReadFile(pass.Fset.File(file.Pos()).Name())
-		if err != nil {
-			continue
+		ff := fixer.Open(pass, file.Pos())
+		if ff == nil {
+			continue // the source cannot be read: no fix
 		}
 		var list []fixer.Unwrap
 		var kept []*finding
@@ -211,7 +211,7 @@ func suggest(pass *analysis.Pass, findings []*finding) map[*finding]analysis.Sug
 			list = append(list, u)
 			kept = append(kept, f)
 		}
-		fx := fixer.UnwrapHandlers(&fixer.File{Fset: pass.Fset, Syntax: file, Info: info, Src: src}, list)
+		fx := fixer.UnwrapHandlers(ff, list)
 		for i, fix := range fx {
 			if fix != nil {
 				fixes[kept[i]] = *fix

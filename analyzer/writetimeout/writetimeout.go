@@ -165,11 +165,7 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	if _, ok := s.settings["IdleTimeout"]; !ok && !readKept {
 		need = append(need, fixer.IdleTimeout)
 	}
-	src, err := pass.ReadFile(pass.Fset.File(s.file.Pos()).Name())
-	var file *fixer.File
-	if err == nil {
-		file = &fixer.File{Fset: pass.Fset, Syntax: s.file, Info: info, Src: src}
-	}
+	file := fixer.Open(pass, s.file.Pos())
 	for _, f := range findings {
 		// Share the replacements out so that applying every fix adds each
 		// once: ReadTimeout becomes ReadHeaderTimeout, WriteTimeout the rest.
