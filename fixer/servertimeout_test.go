@@ -1,0 +1,138 @@
+package fixer_test
+
+import (
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/streamvet/streamvet/fixer"
+)
+
+// load parses and type-checks one file.
+func load(t *testing.T, src string) *fixer.File {
+	t.Helper()
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "server.go", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}, Implicits: map[ast.Node]types.Object{}}
+	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
+	if _, err := conf.Check("p", fset, []*ast.File{f}, info); err != nil {
+		t.Fatal(err)
+	}
+	return &fixer.File{Fset: fset, Syntax: f, Info: info, Src: []byte(src)}
+}
+
+// setting finds the key name in the file's first composite literal.
+func setting(t *testing.T, f *fixer.File, name string) fixer.Setting {
+	t.Helper()
+	var s *fixer.Setting
+	ast.Inspect(f.Syntax, func(n ast.Node) bool {
+		if kv, ok := n.(*ast.KeyValueExpr); ok && s == nil {
+			if id, ok := kv.Key.(*ast.Ident); ok && id.Name == name {
+				s = &fixer.Setting{Name: name, Node: kv, Value: kv.Value}
+			}
+		}
+		return s == nil
+	})
+	if s == nil {
+		t.Fatalf("no %s in the file", name)
+	}
+	return *s
+}
+
+// apply applies a fix's edits to the source.
+func apply(f *fixer.File, fix analysis.SuggestedFix) string {
+	edits := slices.Clone(fix.TextEdits)
+	slices.SortFunc(edits, func(a, b analysis.TextEdit) int { return int(b.Pos - a.Pos) })
+	out := string(f.Src)
+	for _, e := range edits {
+		start, end := f.Fset.Position(e.Pos).Offset, f.Fset.Position(e.End).Offset
+		out = out[:start] + string(e.NewText) + out[end:]
+	}
+	return out
+}
+
+func TestRemoveDropsUnusedImport(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+var srv = &http.Server{
+	ReadHeaderTimeout: 5,
+	IdleTimeout:       6,
+	WriteTimeout:      10 * time.Second,
+}
+`)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	if strings.Contains(got, "WriteTimeout") || strings.Contains(got, `"time"`) {
+		t.Errorf("WriteTimeout or its now unused import left behind:\n%s", got)
+	}
+	if !strings.Contains(got, "IdleTimeout:       6,\n}") {
+		t.Errorf("the line was not removed whole:\n%s", got)
+	}
+}
+
+func TestReplaceReusesValue(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+var srv = &http.Server{
+	WriteTimeout: 10 * time.Second,
+}
+`)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout})
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	for _, want := range []string{
+		"\t// " + fixer.ReadHeaderTimeout.Why + "\n\tReadHeaderTimeout: 10 * time.Second,\n",
+		"\t// " + fixer.IdleTimeout.Why + "\n\tIdleTimeout: 10 * time.Second,\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if fix.Message != "replace WriteTimeout with ReadHeaderTimeout and IdleTimeout" {
+		t.Errorf("message %q", fix.Message)
+	}
+}
+
+func TestNoFixWhenLocalLosesItsLastUse(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"os"
+	"time"
+)
+
+func server() *http.Server {
+	d, _ := time.ParseDuration(os.Getenv("WRITE_TIMEOUT"))
+	return &http.Server{ReadHeaderTimeout: 1, IdleTimeout: 1, WriteTimeout: d}
+}
+`)
+	if _, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil); ok {
+		t.Error("offered a fix that leaves d declared and not used")
+	}
+}
