@@ -26,9 +26,7 @@ var doc string
 var Recovery = new(httpsym.FuncList)
 
 func init() {
-	// The setting belongs to streamflow; go vet passes flags only to the
-	// checks it runs, so each check exposes it.
-	Analyzer.Flags.Var(streamflow.Handlers, "handlers", streamflow.HandlersUsage)
+	streamflow.ExposeHandlers(Analyzer)
 	Analyzer.Flags.Var(Recovery, "recovery", "comma-separated recovery middleware, by import path (example.com/mw.Recoverer), that swallows http.ErrAbortHandler")
 }
 

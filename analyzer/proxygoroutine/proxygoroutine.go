@@ -22,11 +22,7 @@ import (
 //go:embed doc.go
 var doc string
 
-func init() {
-	// The setting belongs to streamflow; go vet passes flags only to the
-	// checks it runs, so each check exposes it.
-	Analyzer.Flags.Var(streamflow.Handlers, "handlers", streamflow.HandlersUsage)
-}
+func init() { streamflow.ExposeHandlers(Analyzer) }
 
 // Analyzer reports streaming handlers served from a new goroutine.
 var Analyzer = &analysis.Analyzer{

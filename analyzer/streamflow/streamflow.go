@@ -40,7 +40,12 @@ var Handlers = new(httpsym.FuncList)
 // HandlersUsage documents the -handlers flag.
 const HandlersUsage = "comma-separated functions and methods, by import path (example.com/pkg.NewRouter, example.com/pkg.(*T).Stream), that return or are a streaming handler"
 
-func init() { Analyzer.Flags.Var(Handlers, "handlers", HandlersUsage) }
+func init() { ExposeHandlers(Analyzer) }
+
+// ExposeHandlers gives a check that requires streamflow the -handlers flag:
+// go vet passes flags only to the checks it runs, not to their
+// requirements.
+func ExposeHandlers(a *analysis.Analyzer) { a.Flags.Var(Handlers, "handlers", HandlersUsage) }
 
 // configured is the stream of a function named in Handlers.
 func configured(fn *types.Func) *Stream {
