@@ -430,11 +430,14 @@ func (s *stream) finish(v any) {
 	s.cancel(cause)
 
 	status := s.status
-	if status == 0 && !aborted && v == nil {
-		status = http.StatusOK // what net/http sends for a handler that wrote nothing
-	}
-	if hijacked && status == 0 {
+	switch {
+	case status != 0:
+	case hijacked:
+		// The handler wrote its 101 (or whatever it sent) on the
+		// hijacked connection, as ReverseProxy does for upgrades.
 		status = http.StatusSwitchingProtocols
+	case !aborted && v == nil:
+		status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
 	rec := Record{
 		Method:   s.method,

@@ -21,8 +21,11 @@ import (
 // "unix:///var/run/docker.sock". The proxy
 //   - uses Rewrite with SetURL and SetXForwarded (never the deprecated
 //     Director);
-//   - flushes every write (FlushInterval -1), so progress streams such as
-//     Docker's JSON messages and text/event-stream reach the client at once;
+//   - flushes every write of a response of unknown length or of type
+//     text/event-stream (ReverseProxy does so with FlushInterval 0), so
+//     progress streams such as Docker's JSON messages reach the client at
+//     once; FlushInterval stays 0 because -1 also starts a goroutine per
+//     response to flush the headers, which costs short requests latency;
 //   - copies through a shared pool of large buffers;
 //   - has its own Transport: no environment proxy, no transparent gzip, and
 //     for unix targets a dialer to the socket;
@@ -64,7 +67,7 @@ func NewReverseProxy(target *url.URL, logger *slog.Logger) *httputil.ReverseProx
 			pr.SetXForwarded()
 		},
 		Transport:      transport,
-		FlushInterval:  -1,
+		FlushInterval:  0, // see above
 		BufferPool:     bufferPool{},
 		ErrorHandler:   p.errorHandler,
 		ModifyResponse: p.modifyResponse,

@@ -219,8 +219,8 @@ func TestProxyUpgrade(t *testing.T) {
 	}
 	conn.Close()
 	rec := d.wait(t)
-	if !rec.Hijacked || rec.Cause != nil {
-		t.Errorf("record %+v, want hijacked and no cause", rec)
+	if !rec.Hijacked || rec.Cause != nil || rec.Status != http.StatusSwitchingProtocols {
+		t.Errorf("record %+v, want hijacked, status 101 and no cause", rec)
 	}
 	if s := l.String(); s != "" {
 		t.Errorf("logged:\n%s", s)

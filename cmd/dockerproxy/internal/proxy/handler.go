@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httputil"
 	"path"
@@ -125,6 +126,9 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	tr := rp.Transport.(*http.Transport)
 	tr.MaxIdleConnsPerHost = 256
 	up.Transport = tr
+	rp.Transport = newInlineTransport(tr, func(ctx context.Context) (net.Conn, error) {
+		return tr.DialContext(ctx, "tcp", up.URL.Host)
+	})
 	return rp
 }
 

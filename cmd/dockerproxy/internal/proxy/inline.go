@@ -1,0 +1,224 @@
+package proxy
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// inlineTransport sends GET, HEAD and OPTIONS requests without a body over
+// its own pool of keep-alive connections on the caller's goroutine, and
+// every other request through next.
+//
+// http.Transport hands each request to a writer goroutine and each
+// response back from a reader goroutine. Between processes on a small
+// machine each hand-off can wake another thread, which is most of the
+// latency a proxy adds to a short request such as HEAD /_ping; and every
+// connection keeps both goroutines and their buffers while a stream such
+// as GET /events stays open for hours. Here a request is written and its
+// response read where ReverseProxy runs, and a cancelled request context
+// unblocks the connection by moving its deadline into the past.
+//
+// Only requests that can be replayed take this path, so a pooled
+// connection the daemon closed while idle is retried once on a new one.
+// Request bodies and upgrades (attach, exec, BuildKit) stay with
+// http.Transport, which writes the body while it reads the response.
+type inlineTransport struct {
+	next http.RoundTripper
+	dial func(ctx context.Context) (net.Conn, error)
+
+	mu   sync.Mutex
+	idle []*inlineConn // most recently used last
+}
+
+const (
+	inlineMaxIdle     = 64
+	inlineIdleTimeout = 90 * time.Second // as http.DefaultTransport
+	inlineReadBuffer  = 16 << 10         // larger reads bypass it
+)
+
+// longAgo is a deadline in the past: it fails pending reads and writes.
+var longAgo = time.Unix(1, 0)
+
+type inlineConn struct {
+	conn     net.Conn
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	lastUsed time.Time
+}
+
+func newInlineTransport(next http.RoundTripper, dial func(ctx context.Context) (net.Conn, error)) *inlineTransport {
+	return &inlineTransport{next: next, dial: dial}
+}
+
+func takesInlinePath(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		return false
+	}
+	return (r.Body == nil || r.Body == http.NoBody) && r.ContentLength <= 0 &&
+		r.Header.Get("Upgrade") == "" && len(r.TransferEncoding) == 0
+}
+
+func (t *inlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !takesInlinePath(req) {
+		return t.next.RoundTrip(req)
+	}
+	ctx := req.Context()
+	for {
+		c, reused := t.get()
+		if c == nil {
+			conn, err := t.dial(ctx)
+			if err != nil {
+				return nil, err
+			}
+			c = &inlineConn{conn: conn, br: bufio.NewReaderSize(conn, inlineReadBuffer), bw: bufio.NewWriterSize(conn, 4<<10)}
+		}
+		res, err := t.roundTrip(c, req)
+		if err == nil {
+			return res, nil
+		}
+		// A connection that sat in the pool may have been closed by the
+		// daemon; nothing of the response arrived, so send it again.
+		if reused && ctx.Err() == nil && errors.Is(err, errStale) {
+			continue
+		}
+		return nil, err
+	}
+}
+
+// errStale marks a reused connection that failed before any response byte.
+var errStale = errors.New("dockerproxy: pooled daemon connection closed")
+
+func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	stop := context.AfterFunc(ctx, func() { c.conn.SetDeadline(longAgo) })
+	fail := func(err error) (*http.Response, error) {
+		stop()
+		c.conn.Close()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		return nil, err
+	}
+	if err := req.Write(c.bw); err != nil {
+		return fail(errors.Join(errStale, err))
+	}
+	if err := c.bw.Flush(); err != nil {
+		return fail(errors.Join(errStale, err))
+	}
+	if _, err := c.br.Peek(1); err != nil {
+		return fail(errors.Join(errStale, err))
+	}
+	var res *http.Response
+	for {
+		var err error
+		if res, err = http.ReadResponse(c.br, req); err != nil {
+			return fail(err)
+		}
+		// 1xx interim responses (other than a switch, which needs an
+		// upgrade request) precede the real one.
+		if res.StatusCode >= 200 || res.StatusCode == http.StatusSwitchingProtocols {
+			break
+		}
+	}
+	if res.StatusCode == http.StatusSwitchingProtocols {
+		return fail(errors.New("daemon switched protocols without an upgrade request"))
+	}
+	b := &inlineBody{body: res.Body, c: c, t: t, stop: stop, reuse: !res.Close}
+	res.Body = b
+	if req.Method == http.MethodHead || res.ContentLength == 0 {
+		b.finish(true) // nothing to read: the connection is free now
+	}
+	return res, nil
+}
+
+// get returns the most recently used idle connection, dropping those idle
+// for too long.
+func (t *inlineTransport) get() (*inlineConn, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for n := len(t.idle); n > 0; n = len(t.idle) {
+		c := t.idle[n-1]
+		t.idle = t.idle[:n-1]
+		if time.Since(c.lastUsed) < inlineIdleTimeout {
+			return c, true
+		}
+		c.conn.Close()
+	}
+	return nil, false
+}
+
+func (t *inlineTransport) put(c *inlineConn) {
+	c.lastUsed = time.Now()
+	t.mu.Lock()
+	if len(t.idle) < inlineMaxIdle {
+		t.idle = append(t.idle, c)
+		c = nil
+	}
+	t.mu.Unlock()
+	if c != nil {
+		c.conn.Close()
+	}
+}
+
+// CloseIdleConnections closes the pooled connections of both paths.
+func (t *inlineTransport) CloseIdleConnections() {
+	t.mu.Lock()
+	idle := t.idle
+	t.idle = nil
+	t.mu.Unlock()
+	for _, c := range idle {
+		c.conn.Close()
+	}
+	if ci, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}
+
+// inlineBody returns its connection to the pool when the response was read
+// to the end, and closes it otherwise.
+type inlineBody struct {
+	body  io.ReadCloser
+	c     *inlineConn
+	t     *inlineTransport
+	stop  func() bool
+	reuse bool
+	done  atomic.Bool
+}
+
+func (b *inlineBody) Read(p []byte) (int, error) {
+	if b.done.Load() {
+		return 0, io.EOF
+	}
+	n, err := b.body.Read(p)
+	if err != nil {
+		b.finish(err == io.EOF)
+	}
+	return n, err
+}
+
+// Close may run while a Read is blocked: closing the connection ends it.
+func (b *inlineBody) Close() error {
+	b.finish(false)
+	return nil
+}
+
+func (b *inlineBody) finish(complete bool) {
+	if b.done.Swap(true) {
+		return
+	}
+	// stop reports false when the context already moved the deadline.
+	if b.stop() && complete && b.reuse {
+		b.t.put(b.c)
+		return
+	}
+	b.c.conn.Close()
+}
