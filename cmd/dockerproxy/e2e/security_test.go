@@ -55,6 +55,9 @@ func TestNoClientCertRefused(t *testing.T) {
 		t.Fatal("TLS client without certificate got an answer")
 	}
 	t.Logf("CLI: %s; bare TLS client: %v", strings.TrimSpace(out), err)
+	if !waitFor(5*time.Second, func() bool { return len(logLines(p.log.String(), "TLS handshake failed")) >= 2 }) {
+		t.Errorf("the proxy did not log both refused handshakes:\n%s", p.log.String())
+	}
 
 	// With the certificate, the same endpoint works.
 	tlsCLI(t, p.addr).must(t, "version")

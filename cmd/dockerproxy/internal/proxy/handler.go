@@ -97,7 +97,15 @@ func New(opt Options) *Handler {
 	log := slog.New(&contextHandler{opt.Logger.Handler()})
 	h := &Handler{opt: opt, log: log, streams: map[*request]struct{}{}, classes: map[route.Class]http.Handler{}}
 	rp := newReverseProxy(opt.Upstream, log)
+	// An idle stream holds its copy buffer for as long as it stays open,
+	// hours for docker events; its messages are small.
+	idleRP := *rp
+	idleRP.BufferPool = smallBuffers{}
 	for _, c := range route.Classes {
+		rp := rp
+		if c == route.Idle {
+			rp = &idleRP
+		}
 		h.classes[c] = streamsafe.Handler(rp,
 			streamsafe.IdleTimeout(h.limitFor(c)),
 			streamsafe.Logger(log),
@@ -298,3 +306,20 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 }
 
 func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// smallBufferSize is the copy buffer of idle-class streams.
+const smallBufferSize = 8 << 10
+
+var smallBufferArrays = sync.Pool{New: func() any { return new([smallBufferSize]byte) }}
+
+// smallBuffers is an httputil.BufferPool of array pointers, so that Put
+// does not allocate.
+type smallBuffers struct{}
+
+func (smallBuffers) Get() []byte { return smallBufferArrays.Get().(*[smallBufferSize]byte)[:] }
+
+func (smallBuffers) Put(b []byte) {
+	if len(b) == smallBufferSize {
+		smallBufferArrays.Put((*[smallBufferSize]byte)(b))
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
 // inlineTransport sends GET, HEAD and OPTIONS requests without a body over
@@ -40,7 +42,7 @@ type inlineTransport struct {
 const (
 	inlineMaxIdle     = 64
 	inlineIdleTimeout = 90 * time.Second // as http.DefaultTransport
-	inlineReadBuffer  = 16 << 10         // larger reads bypass it
+	inlineReadBuffer  = 4 << 10          // larger reads bypass it
 )
 
 // longAgo is a deadline in the past: it fails pending reads and writes.
@@ -49,8 +51,23 @@ var longAgo = time.Unix(1, 0)
 type inlineConn struct {
 	conn     net.Conn
 	br       *bufio.Reader
-	bw       *bufio.Writer
 	lastUsed time.Time
+}
+
+// requestWriters buffer a request's headers only while they are written:
+// a connection kept open by a stream does not hold one.
+var requestWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4<<10) }}
+
+func writeRequest(conn net.Conn, req *http.Request) error {
+	bw := requestWriters.Get().(*bufio.Writer)
+	bw.Reset(conn)
+	err := req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	requestWriters.Put(bw)
+	return err
 }
 
 func newInlineTransport(next http.RoundTripper, dial func(ctx context.Context) (net.Conn, error)) *inlineTransport {
@@ -58,6 +75,10 @@ func newInlineTransport(next http.RoundTripper, dial func(ctx context.Context) (
 }
 
 func takesInlinePath(r *http.Request) bool {
+	// Bulk and progress responses keep http.Transport's large read buffer.
+	if req, ok := r.Context().Value(requestKey{}).(*request); ok && req.class != route.Short && req.class != route.Idle {
+		return false
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 	default:
@@ -79,7 +100,7 @@ func (t *inlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			if err != nil {
 				return nil, err
 			}
-			c = &inlineConn{conn: conn, br: bufio.NewReaderSize(conn, inlineReadBuffer), bw: bufio.NewWriterSize(conn, 4<<10)}
+			c = &inlineConn{conn: conn, br: bufio.NewReaderSize(conn, inlineReadBuffer)}
 		}
 		res, err := t.roundTrip(c, req)
 		if err == nil {
@@ -108,10 +129,7 @@ func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Res
 		}
 		return nil, err
 	}
-	if err := req.Write(c.bw); err != nil {
-		return fail(errors.Join(errStale, err))
-	}
-	if err := c.bw.Flush(); err != nil {
+	if err := writeRequest(c.conn, req); err != nil {
 		return fail(errors.Join(errStale, err))
 	}
 	if _, err := c.br.Peek(1); err != nil {

@@ -50,7 +50,9 @@ func Run(ctx context.Context, c Config) error {
 	tracked := &trackingListener{Listener: c.Listener, conns: map[net.Conn]struct{}{}}
 	var ln net.Listener = tracked
 	if c.TLS != nil {
-		ln = tls.NewListener(tracked, c.TLS)
+		hl := newHandshakeListener(tracked, c.TLS, c.ReadHeaderTimeout, c.Logger)
+		defer hl.Close()
+		ln = hl
 	}
 	base, cancelBase := context.WithCancelCause(context.Background())
 	defer cancelBase(nil)
@@ -175,4 +177,80 @@ func (c *trackedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported
+}
+
+// handshakeListener completes each TLS handshake on a goroutine of its
+// own and hands the server only established connections. The handshake
+// grows its goroutine's stack to tens of KiB; done on the connection's
+// serving goroutine, that stack would stay with a stream such as docker
+// events for as long as it is open.
+type handshakeListener struct {
+	net.Listener
+	config  *tls.Config
+	timeout time.Duration
+	log     *slog.Logger
+
+	conns     chan net.Conn
+	acceptErr chan error
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+func newHandshakeListener(ln net.Listener, config *tls.Config, timeout time.Duration, log *slog.Logger) *handshakeListener {
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	l := &handshakeListener{Listener: ln, config: config, timeout: timeout, log: log,
+		conns: make(chan net.Conn), acceptErr: make(chan error, 1), done: make(chan struct{})}
+	go l.acceptLoop()
+	return l
+}
+
+func (l *handshakeListener) acceptLoop() {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				time.Sleep(5 * time.Millisecond)
+				continue
+			}
+			l.acceptErr <- err
+			return
+		}
+		go l.handshake(c)
+	}
+}
+
+func (l *handshakeListener) handshake(c net.Conn) {
+	tc := tls.Server(c, l.config)
+	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(ctx); err != nil {
+		l.log.Debug("TLS handshake failed", "remote", c.RemoteAddr().String(), "error", err)
+		_ = c.Close()
+		return
+	}
+	select {
+	case l.conns <- tc:
+	case <-l.done:
+		_ = tc.Close()
+	}
+}
+
+func (l *handshakeListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case err := <-l.acceptErr:
+		l.acceptErr <- err // every later Accept fails too
+		return nil, err
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (l *handshakeListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
