@@ -40,6 +40,9 @@ type benchPath struct {
 	client *http.Client // for /_ping and /events
 	base   string       // URL base for client
 	pid    func() []int // processes whose memory counts, nil: not measured
+	// like is the direct path with the same transport security, which
+	// ratios also compare against (nil: none besides the unix socket).
+	like *benchPath
 }
 
 func TestBench(t *testing.T) {
@@ -68,6 +71,10 @@ func TestBench(t *testing.T) {
 	}
 
 	paths := []*benchPath{{name: "direct (unix socket)", host: "unix://" + sock, client: unixClient, base: "http://docker"}}
+	// dockerd's own TLS listener is what a remote client uses without a
+	// proxy: the fair baseline for the mTLS rows.
+	direct := &benchPath{name: "direct (dockerd mTLS)", host: "tcp://" + env.daemon.tlsAddr, tls: true, client: tlsClient(), base: "https://" + env.daemon.tlsAddr}
+	paths = append(paths, direct)
 
 	dp := startProxyWith(t, env.daemon, false, "-log-level", "info")
 	paths = append(paths, &benchPath{name: "dockerproxy (http)", host: "tcp://" + dp.addr, client: tcpClient(), base: "http://" + dp.addr,
@@ -79,8 +86,10 @@ func TestBench(t *testing.T) {
 	plain := startPlainProxy(t, sock)
 	paths = append(paths, &benchPath{name: "httputil.ReverseProxy", host: "tcp://" + plain.addr, client: tcpClient(), base: "http://" + plain.addr, pid: plain.pids})
 
-	if ng := startNginx(t, sock); ng != nil {
+	if ng := startNginx(t, sock, false); ng != nil {
 		paths = append(paths, &benchPath{name: "nginx (buffering off)", host: "tcp://" + ng.addr, client: tcpClient(), base: "http://" + ng.addr, pid: ng.pids})
+		ngt := startNginx(t, sock, true)
+		paths = append(paths, &benchPath{name: "nginx (mTLS)", host: "tcp://" + ngt.addr, tls: true, client: tlsClient(), base: "https://" + ngt.addr, pid: ngt.pids})
 	} else {
 		t.Log("nginx not installed; apt-get install -y nginx")
 	}
@@ -95,6 +104,12 @@ func TestBench(t *testing.T) {
 			return tlsCLI(t, strings.TrimPrefix(p.host, "tcp://"))
 		}
 		return plainCLI(t, p.host)
+	}
+
+	for _, p := range paths[2:] {
+		if p.tls {
+			p.like = direct
+		}
 	}
 
 	if want("transfer") {
@@ -138,27 +153,49 @@ func benchTransfer(t *testing.T, paths []*benchPath, cliFor func(*benchPath) *cl
 	}
 
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "400 MB, median of %d\tsave s\tvs direct\tload s\tvs direct\tpush s\tvs direct\t\n", reps)
+	fmt.Fprintf(w, "400 MB, median of %d\tsave s\tvs unix\tvs TLS\tload s\tvs unix\tvs TLS\tpush s\tvs unix\tvs TLS\t\n", reps)
 	d := results[paths[0]]
 	for _, p := range paths {
 		r := results[p]
-		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t\n", p.name,
-			med(r.save), med(d.save)/med(r.save), med(r.load), med(d.load)/med(r.load), med(r.push), med(d.push)/med(r.push))
+		vsTLS := func(pick func(*result) []time.Duration) string {
+			if p.like == nil {
+				return ""
+			}
+			return fmt.Sprintf("%.2f", med(pick(results[p.like]))/med(pick(r)))
+		}
+		save := func(r *result) []time.Duration { return r.save }
+		load := func(r *result) []time.Duration { return r.load }
+		push := func(r *result) []time.Duration { return r.push }
+		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t\n", p.name,
+			med(r.save), med(d.save)/med(r.save), vsTLS(save),
+			med(r.load), med(d.load)/med(r.load), vsTLS(load),
+			med(r.push), med(d.push)/med(r.push), vsTLS(push))
 	}
 	w.Flush()
-	fmt.Println("(vs direct = direct time / path time; 1.00 is as fast as the socket)")
+	fmt.Println("(vs unix = time over dockerd's unix socket / time over the path; vs TLS = the same against dockerd's own mTLS listener)")
 	fmt.Println()
 }
 
 func benchPing(t *testing.T, paths []*benchPath) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "HEAD /_ping\tp50 1 client\tp99 1 client\tp50 50 clients\tp99 50 clients\treq/s 50 clients\t\n")
+	fmt.Fprintf(w, "HEAD /_ping\tp50 1 client\tadded\tp99 1 client\tp50 50 clients\tp99 50 clients\treq/s 50 clients\t\n")
+	p50 := map[*benchPath]time.Duration{}
 	for _, p := range paths {
 		l1, _ := pingLatency(t, p, 1, 2000)
 		l50, rps := pingLatency(t, p, 50, 200)
-		fmt.Fprintf(w, "%s\t%v\t%v\t%v\t%v\t%.0f\t\n", p.name, pct(l1, 50), pct(l1, 99), pct(l50, 50), pct(l50, 99), rps)
+		p50[p] = pct(l1, 50)
+		base := paths[0]
+		if p.like != nil {
+			base = p.like
+		}
+		added := "-"
+		if p != base && p != paths[1] {
+			added = (p50[p] - p50[base]).String()
+		}
+		fmt.Fprintf(w, "%s\t%v\t%s\t%v\t%v\t%v\t%.0f\t\n", p.name, p50[p], added, pct(l1, 99), pct(l50, 50), pct(l50, 99), rps)
 	}
 	w.Flush()
+	fmt.Println("(added = p50 minus the p50 of the direct path with the same transport security)")
 	fmt.Println()
 }
 
@@ -397,7 +434,9 @@ func groupPids(pgid int) []int {
 	return pids
 }
 
-func startNginx(t *testing.T, sock string) *extProxy {
+// startNginx runs nginx in front of sock, with TLS and client
+// certificates from env.certs when withTLS is set.
+func startNginx(t *testing.T, sock string, withTLS bool) *extProxy {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -405,6 +444,14 @@ func startNginx(t *testing.T, sock string) *extProxy {
 	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
+	tlsDirectives := ""
+	if withTLS {
+		tlsDirectives = fmt.Sprintf(` ssl;
+    ssl_certificate %[1]s/server-cert.pem;
+    ssl_certificate_key %[1]s/server-key.pem;
+    ssl_client_certificate %[1]s/ca.pem;
+    ssl_verify_client on`, env.certs)
+	}
 	conf := fmt.Sprintf(`user root;
 worker_processes auto;
 worker_rlimit_nofile 65536;
@@ -422,7 +469,7 @@ http {
   upstream docker { server unix:%[2]s; keepalive 64; }
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   server {
-    listen %[3]s;
+    listen %[3]s%[4]s;
     client_max_body_size 0;
     proxy_buffering off;
     proxy_request_buffering off;
@@ -436,7 +483,7 @@ http {
     }
   }
 }
-`, dir, sock, addr)
+`, dir, sock, addr, tlsDirectives)
 	if err := os.WriteFile(filepath.Join(dir, "nginx.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
 	}

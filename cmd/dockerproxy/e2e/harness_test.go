@@ -154,7 +154,10 @@ type daemon struct {
 	name string
 	dir  string
 	sock string
-	cmd  *exec.Cmd
+	// tlsAddr is dockerd's own TLS listener (client certificates from
+	// env.certs): the direct path a remote client would otherwise use.
+	tlsAddr string
+	cmd     *exec.Cmd
 	log  *syncBuffer
 	done chan struct{}
 }
@@ -169,8 +172,18 @@ func startDaemon(name string) (*daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	d.tlsAddr = ln.Addr().String()
+	ln.Close()
 	d.cmd = exec.Command("dockerd",
 		"--host", "unix://"+d.sock,
+		"--host", "tcp://"+d.tlsAddr, "--tlsverify",
+		"--tlscacert", filepath.Join(env.certs, "ca.pem"),
+		"--tlscert", filepath.Join(env.certs, "server-cert.pem"),
+		"--tlskey", filepath.Join(env.certs, "server-key.pem"),
 		"--data-root", filepath.Join(dir, "data"),
 		"--exec-root", filepath.Join(dir, "exec"),
 		"--pidfile", filepath.Join(dir, "docker.pid"),
