@@ -158,8 +158,8 @@ type daemon struct {
 	// env.certs): the direct path a remote client would otherwise use.
 	tlsAddr string
 	cmd     *exec.Cmd
-	log  *syncBuffer
-	done chan struct{}
+	log     *syncBuffer
+	done    chan struct{}
 }
 
 func startDaemon(name string) (*daemon, error) {
