@@ -28,10 +28,15 @@ var (
 	ErrIdleTimeout = errors.New("streamsafe: idle limit hit")
 	ErrMaxDuration = errors.New("streamsafe: max duration hit")
 	ErrClientGone  = errors.New("streamsafe: client gone")
-	ErrWrite       = errors.New("streamsafe: response write failed")
-	ErrRead        = errors.New("streamsafe: request body read failed")
-	ErrUpstream    = errors.New("streamsafe: upstream failed")
-	ErrPanic       = errors.New("streamsafe: handler panicked")
+	// ErrStopped means the request's context ended with a cause of the
+	// caller's (context.WithCancelCause, a deadline) rather than because
+	// the client left; the cause is wrapped too. A server stopping its
+	// streams uses it to say so.
+	ErrStopped  = errors.New("streamsafe: request stopped")
+	ErrWrite    = errors.New("streamsafe: response write failed")
+	ErrRead     = errors.New("streamsafe: request body read failed")
+	ErrUpstream = errors.New("streamsafe: upstream failed")
+	ErrPanic    = errors.New("streamsafe: handler panicked")
 	// ErrAborted means the handler panicked with http.ErrAbortHandler and
 	// nothing told Handler why.
 	ErrAborted = errors.New("streamsafe: handler aborted the response")
@@ -83,6 +88,9 @@ type Record struct {
 	Method   string
 	Path     string
 	Status   int // 0 when no status was sent
+	// BytesIn and BytesOut count body bytes, and for a hijacked
+	// connection also what crossed it afterwards (an upgraded stream's
+	// traffic, not the bytes the server had buffered before the hijack).
 	BytesIn  int64
 	BytesOut int64
 	Duration time.Duration
@@ -95,8 +103,8 @@ type Record struct {
 }
 
 // Reason returns a short fixed label for Cause, suitable as a metric label:
-// "" (completed), "idle", "max_duration", "client_gone", "write", "read",
-// "upstream", "panic" or "aborted".
+// "" (completed), "idle", "max_duration", "client_gone", "stopped",
+// "write", "read", "upstream", "panic" or "aborted".
 func (r Record) Reason() string {
 	switch {
 	case r.Cause == nil:
@@ -107,6 +115,8 @@ func (r Record) Reason() string {
 		return "max_duration"
 	case errors.Is(r.Cause, ErrClientGone):
 		return "client_gone"
+	case errors.Is(r.Cause, ErrStopped):
+		return "stopped"
 	case errors.Is(r.Cause, ErrUpstream):
 		return "upstream"
 	case errors.Is(r.Cause, ErrWrite):
@@ -221,6 +231,8 @@ type stream struct {
 	bytesOut    int64
 
 	bytesIn atomic.Int64
+	// Counted on the hijacked connection, from any goroutine.
+	hijackedIn, hijackedOut atomic.Int64
 	// Reads and writes in flight, and when one last started or finished
 	// (nanoseconds since start). The watch timer cuts a read or write that
 	// stays in flight with no progress for the idle limit.
@@ -293,7 +305,7 @@ func (s *stream) ioEnd(n *atomic.Int32) {
 	// parentDone skips the abort while I/O is in flight; if this one
 	// succeeded, report the client here.
 	if s.gone.Load() {
-		s.abort(ErrClientGone)
+		s.abort(s.parentCause())
 	}
 }
 
@@ -311,8 +323,19 @@ func (s *stream) wake() {
 func (s *stream) parentDone() {
 	s.gone.Store(true)
 	if s.reads.Load() == 0 && s.writes.Load() == 0 {
-		s.abort(ErrClientGone)
+		s.abort(s.parentCause())
 	}
+}
+
+// parentCause tells a client that left (net/http cancels the request
+// context without a cause) from a caller that stopped the request with a
+// cause of its own.
+func (s *stream) parentCause() error {
+	cause := context.Cause(s.base.Context)
+	if cause == nil || errors.Is(cause, context.Canceled) {
+		return ErrClientGone
+	}
+	return fmt.Errorf("%w: %w", ErrStopped, cause)
 }
 
 // abort records cause, unless one came first, cancels the request context
@@ -443,8 +466,8 @@ func (s *stream) finish(v any) {
 		Method:   s.method,
 		Path:     s.path,
 		Status:   status,
-		BytesIn:  s.bytesIn.Load(),
-		BytesOut: s.bytesOut,
+		BytesIn:  s.bytesIn.Load() + s.hijackedIn.Load(),
+		BytesOut: s.bytesOut + s.hijackedOut.Load(),
 		Duration: time.Since(s.start),
 		Cause:    cause,
 		Aborted:  aborted,
@@ -470,8 +493,8 @@ func (s *stream) log(rec Record) {
 	if !rec.Aborted {
 		msg = "request failed"
 	}
-	if errors.Is(rec.Cause, ErrClientGone) {
-		level = slog.LevelWarn
+	if errors.Is(rec.Cause, ErrClientGone) || errors.Is(rec.Cause, ErrStopped) {
+		level = slog.LevelWarn // nothing failed
 	}
 	s.cfg.logger.LogAttrs(s.base.Context, level, msg,
 		slog.String("method", rec.Method),

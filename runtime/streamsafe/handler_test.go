@@ -337,6 +337,47 @@ func TestClientGone(t *testing.T) {
 	}
 }
 
+// A caller that stops a request with a cause of its own (a server shutting
+// down) is recorded as that cause, not as a client that left.
+func TestStoppedByCaller(t *testing.T) {
+	checkLeaks(t)
+	errShutdown := errors.New("server shutting down")
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			d := newDone()
+			inner := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				http.NewResponseController(w).Flush()
+				<-r.Context().Done()
+			}), streamsafe.Logger(l.logger()), d.option())
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				ctx, stop := context.WithCancelCause(r.Context())
+				time.AfterFunc(100*time.Millisecond, func() { stop(errShutdown) })
+				inner.ServeHTTP(w, r.WithContext(ctx))
+			})
+			srv, client := serve(t, proto, h, nil)
+			resp, err := client.Get(srv.URL + "/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err == nil {
+				t.Error("the client saw a clean end of a stream the server stopped")
+			}
+			rec := d.wait(t)
+			if !errors.Is(rec.Cause, streamsafe.ErrStopped) || !errors.Is(rec.Cause, errShutdown) || rec.Reason() != "stopped" || !rec.Aborted {
+				t.Errorf("record %+v, reason %q", rec, rec.Reason())
+			}
+			m := l.only(t)
+			if m["level"] != "WARN" || m["reason"] != "stopped" || !strings.Contains(fmt.Sprint(m["cause"]), "server shutting down") {
+				t.Errorf("log record %v", m)
+			}
+		})
+	}
+}
+
 // The hard cap cuts a request that keeps making progress.
 func TestMaxDuration(t *testing.T) {
 	checkLeaks(t)

@@ -222,6 +222,9 @@ func TestProxyUpgrade(t *testing.T) {
 	if !rec.Hijacked || rec.Cause != nil || rec.Status != http.StatusSwitchingProtocols {
 		t.Errorf("record %+v, want hijacked, status 101 and no cause", rec)
 	}
+	if rec.BytesIn != 5 || rec.BytesOut != 5 {
+		t.Errorf("record counts %d bytes in, %d out; want the 5 each way of the upgraded stream", rec.BytesIn, rec.BytesOut)
+	}
 	if s := l.String(); s != "" {
 		t.Errorf("logged:\n%s", s)
 	}

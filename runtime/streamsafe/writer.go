@@ -73,17 +73,49 @@ func (w *responseWriter) FlushError() error {
 func (w *responseWriter) Flush() { w.FlushError() }
 
 // Hijack hands the connection over; from then on Handler applies no limits
-// and sets no deadlines.
+// and sets no deadlines, and only counts the bytes that cross it.
 func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	s := w.s
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	conn, brw, err := s.rc.Hijack()
-	if err == nil {
-		s.hijacked = true
+	if err != nil {
+		return conn, brw, err
 	}
-	return conn, brw, err
+	s.hijacked = true
+	return &countingConn{Conn: conn, s: s}, brw, nil
 }
+
+// countingConn counts an upgraded connection's bytes for the Record.
+type countingConn struct {
+	net.Conn
+	s *stream
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.s.hijackedIn.Add(int64(n))
+	return n, err
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.s.hijackedOut.Add(int64(n))
+	return n, err
+}
+
+// CloseWrite forwards a half-close (ReverseProxy sends one when the
+// backend ends its side of an upgraded stream). Without support in the
+// connection it fails, which ends the copy as if the method were absent.
+func (c *countingConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
+// NetConn returns the hijacked connection, as tls.Conn.NetConn does.
+func (c *countingConn) NetConn() net.Conn { return c.Conn }
 
 func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 

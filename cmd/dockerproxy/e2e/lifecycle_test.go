@@ -61,8 +61,8 @@ func TestShutdown(t *testing.T) {
 		if p.err != nil {
 			t.Errorf("proxy exit: %v, want status 0", p.err)
 		}
-		if lines := logLines(p.log.String(), "request aborted", "/events", "stopped_by=shutdown"); len(lines) != 1 {
-			t.Errorf("want one abort record for /events with stopped_by=shutdown:\n%s", p.log.String())
+		if lines := logLines(p.log.String(), "request aborted", "/events", "reason=stopped", "shutting down"); len(lines) != 1 {
+			t.Errorf("want one abort record for /events with reason=stopped and the shutdown cause:\n%s", p.log.String())
 		}
 		t.Logf("exited %v after SIGTERM; the in-flight docker stop finished", time.Since(sent).Round(time.Millisecond))
 	})
@@ -131,8 +131,8 @@ func TestShutdown(t *testing.T) {
 		case <-time.After(3 * time.Second):
 			t.Errorf("attach session still open after the proxy exited")
 		}
-		if lines := logLines(p.log.String(), "request aborted", "/stop", "stopped_by=shutdown"); len(lines) != 1 {
-			t.Errorf("want one abort record for /stop with stopped_by=shutdown:\n%s", p.log.String())
+		if lines := logLines(p.log.String(), "request aborted", "/stop", "reason=stopped", "shutting down"); len(lines) != 1 {
+			t.Errorf("want one abort record for /stop with reason=stopped and the shutdown cause:\n%s", p.log.String())
 		}
 		t.Logf("exited %v after SIGTERM with grace %v; docker stop and the attach session were cut", took.Round(time.Millisecond), grace)
 	})

@@ -204,6 +204,10 @@ func TestInteractiveAndExec(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != fmt.Sprint(len(big)) {
 		t.Fatalf("1 MiB | docker run -i wc -c: %v, output %q", err, out)
 	}
+	// The upgraded attach stream's bytes count in the metrics.
+	if !waitFor(5*time.Second, func() bool { return p.metric(t, `dockerproxy_body_bytes_total{direction="in"}`) >= float64(len(big)) }) {
+		t.Errorf("bytes in = %v after 1 MiB through an attach stream", p.metric(t, `dockerproxy_body_bytes_total{direction="in"}`))
+	}
 
 	name := fmt.Sprintf("exec%d", time.Now().UnixNano())
 	c.must(t, "run", "-d", "--network", "none", "--name", name, "busybox:local", "sleep", "300")

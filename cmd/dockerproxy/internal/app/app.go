@@ -46,7 +46,13 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	log := slog.New(lh)
 
-	up, err := proxy.ParseUpstream(c.Upstream)
+	var upTLS *tls.Config
+	if c.UpstreamTLSDir != "" {
+		if upTLS, err = certs.ClientConfig(c.UpstreamTLSDir); err != nil {
+			return fmt.Errorf("-upstream-tls-dir: %w", err)
+		}
+	}
+	up, err := proxy.ParseUpstream(c.Upstream, upTLS)
 	if err != nil {
 		return err
 	}

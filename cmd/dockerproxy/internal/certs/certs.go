@@ -1,6 +1,6 @@
 // Package certs creates a small certificate authority with one server and
 // one client certificate for the dockerproxy quick start, and loads the
-// server side TLS configuration.
+// TLS configurations of the listener and of a daemon's TLS listener.
 //
 // The files follow the docker CLI's DOCKER_CERT_PATH layout: a client
 // directory holds ca.pem, cert.pem and key.pem. The server files are
@@ -17,6 +17,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -176,6 +177,41 @@ func ServerConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 		}
 		cfg.ClientCAs = pool
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+// ClientConfig returns the TLS configuration the proxy uses to reach a
+// daemon's own TLS listener (dockerd --tlsverify), from a directory in the
+// DOCKER_CERT_PATH layout: ca.pem verifies the daemon, cert.pem and key.pem
+// are the proxy's client certificate. A missing ca.pem means the system
+// roots; missing cert.pem and key.pem mean no client certificate.
+func ClientConfig(dir string) (*tls.Config, error) {
+	cfg := &tls.Config{
+		MinVersion: tls.VersionTLS12,
+		// HTTP/1.1 only, as on the listener: upgrades hijack the connection.
+		NextProtos: []string{"http/1.1"},
+	}
+	ca, err := os.ReadFile(filepath.Join(dir, CAFile))
+	switch {
+	case err == nil:
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ca) {
+			return nil, fmt.Errorf("upstream CA: no certificate in %s", filepath.Join(dir, CAFile))
+		}
+		cfg.RootCAs = pool
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("upstream CA: %w", err)
+	}
+	certFile, keyFile := filepath.Join(dir, ClientCertFile), filepath.Join(dir, ClientKeyFile)
+	_, certErr := os.Stat(certFile)
+	_, keyErr := os.Stat(keyFile)
+	if certErr == nil || keyErr == nil {
+		cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("upstream client certificate: %w", err)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
 }

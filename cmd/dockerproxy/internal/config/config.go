@@ -26,22 +26,25 @@ import (
 
 // Config is the parsed, validated configuration.
 type Config struct {
-	Listen      string // address to serve the Docker API on
-	Upstream    string // daemon address
-	TLSDir      string // directory with ca.pem, server-cert.pem, server-key.pem
-	TLSCert     string // server certificate (PEM)
-	TLSKey      string // server key (PEM)
-	TLSClientCA string // CA for client certificates; set means mTLS required
-	TokenFile   string // file holding the bearer token
-	Token       string // the token read from TokenFile
-	Policy      *policy.Policy
-	Limits      proxy.Limits
-	Grace       time.Duration // shutdown grace period
-	ReadHeader  time.Duration // http.Server ReadHeaderTimeout
-	KeepAlive   time.Duration // http.Server IdleTimeout
-	AdminListen string        // address for /healthz and /metrics; empty: off
-	LogLevel    slog.Level
-	LogFormat   string // text or json
+	Listen   string // address to serve the Docker API on
+	Upstream string // daemon address
+	// UpstreamTLSDir holds ca.pem, cert.pem and key.pem for a daemon's own
+	// TLS listener (DOCKER_CERT_PATH layout); empty: no TLS to the daemon.
+	UpstreamTLSDir string
+	TLSDir         string // directory with ca.pem, server-cert.pem, server-key.pem
+	TLSCert        string // server certificate (PEM)
+	TLSKey         string // server key (PEM)
+	TLSClientCA    string // CA for client certificates; set means mTLS required
+	TokenFile      string // file holding the bearer token
+	Token          string // the token read from TokenFile
+	Policy         *policy.Policy
+	Limits         proxy.Limits
+	Grace          time.Duration // shutdown grace period
+	ReadHeader     time.Duration // http.Server ReadHeaderTimeout
+	KeepAlive      time.Duration // http.Server IdleTimeout
+	AdminListen    string        // address for /healthz and /metrics; empty: off
+	LogLevel       slog.Level
+	LogFormat      string // text or json
 }
 
 type multi []string
@@ -58,7 +61,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	var policyName, level string
 	var allow multi
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
-	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port")
+	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port or https://host:port")
+	fs.StringVar(&c.UpstreamTLSDir, "upstream-tls-dir", "", "`directory` with ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH layout) for a daemon's TLS listener (dockerd --tlsverify); makes a tcp:// upstream TLS")
 	fs.StringVar(&c.TLSDir, "tls-dir", "", "`directory` with ca.pem, server-cert.pem and server-key.pem (as written by gen-certs); sets the three file flags' defaults")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "server certificate `file` (PEM)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "server private key `file` (PEM)")

@@ -22,8 +22,9 @@ type Metrics struct {
 	// Bytes counts body bytes by direction: "in" from clients to the
 	// daemon, "out" from the daemon to clients.
 	Bytes *prometheus.CounterVec
-	// Aborts counts cut requests by cause (client_gone, client_stalled,
-	// upstream_error, idle_timeout, shutdown, upstream_unreachable).
+	// Aborts counts cut requests by streamsafe.Record.Reason: client_gone,
+	// stopped (shutdown), idle, max_duration, write, read, upstream, panic,
+	// aborted.
 	Aborts *prometheus.CounterVec
 	// Active is the number of requests in flight by stream class,
 	// including upgraded connections.

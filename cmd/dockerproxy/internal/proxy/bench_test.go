@@ -45,7 +45,7 @@ func BenchmarkPing(b *testing.B) {
 		benchPing(b, &http.Client{}, serve(b, rp))
 	})
 	b.Run("dockerproxy", func(b *testing.B) {
-		up, err := proxy.ParseUpstream("unix://" + sock)
+		up, err := proxy.ParseUpstream("unix://"+sock, nil)
 		if err != nil {
 			b.Fatal(err)
 		}

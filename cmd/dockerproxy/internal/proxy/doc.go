@@ -22,11 +22,11 @@
 // # Aborts are logged once, with their cause
 //
 // Every cut request produces exactly one log record "request aborted"
-// with a reason (client_gone, write, read, upstream, idle) and the cause,
-// and the response is aborted, so the client sees an error rather than a
-// clean end. This package adds the stream class and the client address to
-// those records, and "stopped_by=shutdown" when the proxy cut the request
-// itself.
+// with a reason (client_gone, stopped, write, read, upstream, idle) and
+// the cause, and the response is aborted, so the client sees an error
+// rather than a clean end. This package adds the stream class and the
+// client address to those records; requests the proxy cuts itself while
+// shutting down carry reason "stopped" and the cause ErrShutdown.
 //
 // Credential headers (Authorization, X-Registry-Auth, X-Registry-Config)
 // are never logged: records carry method, path, class, status, byte

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"crypto/subtle"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -133,10 +134,34 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	// idle streams saved no resident memory (untouched pages cost none).
 	tr := rp.Transport.(*http.Transport)
 	tr.MaxIdleConnsPerHost = 256
-	up.Transport = tr
-	rp.Transport = newInlineTransport(tr, func(ctx context.Context) (net.Conn, error) {
+	dial := func(ctx context.Context) (net.Conn, error) {
 		return tr.DialContext(ctx, "tcp", up.URL.Host)
-	})
+	}
+	if up.TLS != nil {
+		cfg := up.TLS.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = up.URL.Hostname()
+		}
+		// HTTP/1.1 only: upgrades hijack the daemon connection too.
+		tr.TLSClientConfig = cfg
+		tr.ForceAttemptHTTP2 = false
+		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}
+		dialTCP := dial
+		dial = func(ctx context.Context) (net.Conn, error) {
+			conn, err := dialTCP(ctx)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(conn, cfg)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				conn.Close()
+				return nil, err
+			}
+			return tc, nil
+		}
+	}
+	up.Transport = tr
+	rp.Transport = newInlineTransport(tr, dial)
 	return rp
 }
 
@@ -257,17 +282,12 @@ func (h *Handler) cancelWhere(cause error, pick func(*request) bool) int {
 }
 
 // contextHandler adds the stream class and the client address to every
-// record logged with a request context, and "stopped_by" when the proxy
-// itself cut the request (streamsafe only sees its context end, which it
-// reports as client_gone).
+// record logged with a request context.
 type contextHandler struct{ slog.Handler }
 
 func (c *contextHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if req, ok := ctx.Value(requestKey{}).(*request); ok {
 		rec.AddAttrs(slog.String("class", req.class.String()), slog.String("remote", req.remote))
-		if cause := context.Cause(req.ctx); cause != nil && errors.Is(cause, ErrShutdown) {
-			rec.AddAttrs(slog.String("stopped_by", "shutdown"))
-		}
 	}
 	return c.Handler.Handle(ctx, rec)
 }

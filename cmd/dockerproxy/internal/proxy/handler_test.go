@@ -39,7 +39,7 @@ func (d *daemon) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		brw.Flush()
 		// Echo until the client half-closes, then half-close back.
 		io.Copy(conn, brw)
-		conn.(*net.UnixConn).CloseWrite()
+		conn.(interface{ CloseWrite() error }).CloseWrite() // unix or TLS
 		return
 	}
 	w.Write([]byte("OK"))
@@ -62,7 +62,7 @@ func start(t *testing.T, opt proxy.Options) (*daemon, *httptest.Server) {
 	srv := &http.Server{Handler: d}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	up, err := proxy.ParseUpstream("unix://" + sock)
+	up, err := proxy.ParseUpstream("unix://"+sock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestUpgradeHalfClose(t *testing.T) {
 }
 
 func TestUpstreamDownIsJSON502(t *testing.T) {
-	up, _ := proxy.ParseUpstream("unix:///nonexistent/docker.sock")
+	up, _ := proxy.ParseUpstream("unix:///nonexistent/docker.sock", nil)
 	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	defer ts.Close()
 	code, body := do(t, "GET", ts.URL+"/_ping", nil)

@@ -56,7 +56,7 @@ func listenUnix(t *testing.T) (net.Listener, string) {
 // proxyTo returns the URL of a proxy to the daemon socket.
 func proxyTo(t *testing.T, sock string) string {
 	t.Helper()
-	up, err := proxy.ParseUpstream("unix://" + sock)
+	up, err := proxy.ParseUpstream("unix://"+sock, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
