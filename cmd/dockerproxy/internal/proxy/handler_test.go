@@ -189,3 +189,79 @@ func TestUpstreamDownIsJSON502(t *testing.T) {
 		t.Errorf("%d %s", code, body)
 	}
 }
+
+// TestClientLeavingIdleStreamIsInfo: a client that leaves docker events
+// ends it the normal way (INFO); one that leaves a pull cuts it (WARN).
+func TestClientLeavingIdleStreamIsInfo(t *testing.T) {
+	ln, sock := listenUnix(t)
+	daemonSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"status":"start"}`+"\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})}
+	go daemonSrv.Serve(ln)
+	t.Cleanup(func() { daemonSrv.Close() })
+	up, err := proxy.ParseUpstream("unix://"+sock, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Limits: proxy.DefaultLimits,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
+	t.Cleanup(ts.Close)
+
+	leave := func(method, path string) {
+		req, _ := http.NewRequest(method, ts.URL+path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := bufio.NewReader(res.Body).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+	}
+	leave("GET", "/v1.41/events")
+	leave("POST", "/v1.41/images/create?fromImage=busybox")
+	var lines []string
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		lines = nil
+		for _, l := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(l, "request aborted") {
+				lines = append(lines, l)
+			}
+		}
+		if len(lines) == 2 {
+			break
+		}
+	}
+	if len(lines) != 2 {
+		t.Fatalf("want two abort records, got:\n%s", logs.String())
+	}
+	for _, l := range lines {
+		want := "level=WARN"
+		if strings.Contains(l, "class=idle") {
+			want = "level=INFO"
+		}
+		if !strings.Contains(l, want) || !strings.Contains(l, "reason=client_gone") {
+			t.Errorf("record %q: want %s and reason=client_gone", l, want)
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
