@@ -85,9 +85,9 @@ func OnDone(f func(Record)) Option {
 
 // Record describes one finished request.
 type Record struct {
-	Method   string
-	Path     string
-	Status   int // 0 when no status was sent
+	Method string
+	Path   string
+	Status int // 0 when no status was sent
 	// BytesIn and BytesOut count body bytes, and for a hijacked
 	// connection also what crossed it afterwards (an upgraded stream's
 	// traffic, not the bytes the server had buffered before the hijack).
