@@ -346,7 +346,7 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // smallBufferSize is the copy buffer of idle-class streams.
-const smallBufferSize = 8 << 10
+const smallBufferSize = 4 << 10
 
 var smallBufferArrays = sync.Pool{New: func() any { return new([smallBufferSize]byte) }}
 
