@@ -22,12 +22,15 @@
 //     request. Wrap each route with its own options.
 //   - [Handler] records why a request ended early, sets it as the request
 //     context's cancel cause, logs one structured record, and then aborts the
-//     response so the client sees an error instead of a clean end.
+//     response so the client sees an error instead of a clean end. To stop
+//     a request yourself (a server shutting down), cancel the context you
+//     pass it with a cause: the record says [ErrStopped] and your cause,
+//     not that the client left.
 //   - [Recover] logs ordinary panics with their stack and lets
 //     http.ErrAbortHandler through.
 //   - [NewReverseProxy] builds an httputil.ReverseProxy with Rewrite, immediate
-//     flushing, pooled buffers, unix socket upstreams, and upstream errors
-//     reported to [Handler].
+//     flushing of streams, pooled buffers, unix socket upstreams, and
+//     upstream errors reported to [Handler].
 //
 // A typical server:
 //
