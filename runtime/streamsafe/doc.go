@@ -26,6 +26,10 @@
 //     a request yourself (a server shutting down), cancel the context you
 //     pass it with a cause: the record says [ErrStopped] and your cause,
 //     not that the client left.
+//   - [Handler] enables full duplex for requests with a body: by default an
+//     HTTP/1 server throws away up to 256 KiB of a body still unread when
+//     the response starts, so a proxied upload the upstream answers early
+//     loses data without an error anywhere.
 //   - [Recover] logs ordinary panics with their stack and lets
 //     http.ErrAbortHandler through.
 //   - [NewReverseProxy] builds an httputil.ReverseProxy with Rewrite, immediate

@@ -152,6 +152,12 @@ func (r Record) Reason() string {
 // is recorded and logged as a failed request but not aborted: the response
 // the handler gives is complete.
 //
+// For a request with a body Handler enables full duplex
+// (http.ResponseController.EnableFullDuplex): h may go on reading the body
+// after its response started, as a proxy does when the upstream answers
+// an upload early. Without it net/http silently drops up to 256 KiB of
+// the body at that point.
+//
 // Ordinary panics are passed on after OnDone; use Recover to log them.
 // The ResponseWriter given to h supports Flush, Hijack and Unwrap, so
 // http.ResponseController works through it. After a hijack Handler leaves the
@@ -204,6 +210,11 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Body != nil && r.Body != http.NoBody {
 		s.body = body{ReadCloser: r.Body, s: s}
 		r.Body = &s.body
+		// By default an HTTP/1 server discards up to 256 KiB of a body
+		// still unread when the response starts, and the handler reads on
+		// after the gap: a proxied upload that the upstream answers
+		// early (progress while it reads) silently loses data.
+		_ = s.rc.EnableFullDuplex()
 	}
 	defer func() { s.finish(recover()) }()
 	h.next.ServeHTTP(&s.w, r)

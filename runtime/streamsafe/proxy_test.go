@@ -2,12 +2,15 @@ package streamsafe_test
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -258,5 +261,75 @@ func TestProxyFlushesProgress(t *testing.T) {
 			t.Fatalf("line %q, %v; want %q", line, err, want)
 		}
 		next <- struct{}{}
+	}
+}
+
+// An upstream that answers while it still reads an upload (progress per
+// chunk) receives every byte through NewReverseProxy under Handler. The
+// baseline, a stock ReverseProxy served by net/http over HTTP/1.1, loses
+// 256 KiB + 1 of the body without an error anywhere: the server discards
+// that much of the unread body when the response starts.
+func TestProxyFullDuplexUpload(t *testing.T) {
+	checkLeaks(t)
+	target := upstream(t, func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).EnableFullDuplex()
+		buf := make([]byte, 64<<10)
+		h := sha256.New()
+		var n int
+		for {
+			m, err := r.Body.Read(buf)
+			h.Write(buf[:m])
+			n += m
+			if m > 0 {
+				fmt.Fprintf(w, "progress %d\n", n)
+				w.(http.Flusher).Flush()
+			}
+			if err != nil {
+				break
+			}
+		}
+		fmt.Fprintf(w, "got %d %x\n", n, h.Sum(nil))
+	})
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<20/16)
+	want := fmt.Sprintf("got %d %x", len(data), sha256.Sum256(data))
+	upload := func(client *http.Client, url string) string {
+		pr, pw := io.Pipe()
+		go func() {
+			for off := 0; off < len(data); off += 128 << 10 {
+				if _, err := pw.Write(data[off : off+128<<10]); err != nil {
+					return
+				}
+				time.Sleep(2 * time.Millisecond) // the upstream answers before the end
+			}
+			pw.Close()
+		}()
+		resp, err := client.Post(url, "application/octet-stream", pr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var last string
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			last = sc.Text()
+		}
+		return last
+	}
+
+	stock, client := serve(t, "HTTP/1.1", httputil.NewSingleHostReverseProxy(target), nil)
+	if got := upload(client, stock.URL); got == want || !strings.HasPrefix(got, fmt.Sprintf("got %d ", len(data)-(256<<10+1))) {
+		t.Errorf("baseline: stock ReverseProxy delivered %q; want 256 KiB + 1 lost (the failure this guards against)", got)
+	}
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			srv, client := serve(t, proto, streamsafe.Handler(streamsafe.NewReverseProxy(target, l.logger()), streamsafe.Logger(l.logger())), nil)
+			if got := upload(client, srv.URL); got != want {
+				t.Errorf("upstream got %q, want %q", got, want)
+			}
+			if s := l.String(); s != "" {
+				t.Errorf("logged:\n%s", s)
+			}
+		})
 	}
 }

@@ -2,7 +2,11 @@ package proxy_test
 
 import (
 	"bufio"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -264,4 +268,72 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestFullDuplexUpload: a daemon that answers while the client is still
+// uploading (progress while it reads, as a streaming load or build does)
+// receives every byte. Without full duplex, net/http's server discards up
+// to 256 KiB of the unread request body when the response starts.
+func TestFullDuplexUpload(t *testing.T) {
+	ln, sock := listenUnix(t)
+	daemonSrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+			t.Error(err)
+		}
+		h := sha256.New()
+		buf := make([]byte, 64<<10)
+		var n int64
+		for {
+			m, err := r.Body.Read(buf)
+			h.Write(buf[:m])
+			n += int64(m)
+			if m > 0 {
+				fmt.Fprintf(w, "{\"progress\":%d}\n", n)
+				w.(http.Flusher).Flush()
+			}
+			if err != nil {
+				break
+			}
+		}
+		fmt.Fprintf(w, "{\"bytes\":%d,\"sha256\":%q}\n", n, hex.EncodeToString(h.Sum(nil)))
+	})}
+	go daemonSrv.Serve(ln)
+	t.Cleanup(func() { daemonSrv.Close() })
+	url := proxyTo(t, sock)
+
+	data := make([]byte, 8<<20)
+	rand.Read(data)
+	sum := sha256.Sum256(data)
+	// Chunked, and slow enough that the daemon answers before the end.
+	pr, pw := io.Pipe()
+	go func() {
+		for off := 0; off < len(data); off += 256 << 10 {
+			if _, err := pw.Write(data[off : off+256<<10]); err != nil {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		pw.Close()
+	}()
+	res, err := http.Post(url+"/v1.41/images/load", "application/x-tar", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var last string
+	progress := 0
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		last = sc.Text()
+		if strings.Contains(last, "progress") {
+			progress++
+		}
+	}
+	want := fmt.Sprintf("{\"bytes\":%d,\"sha256\":%q}", len(data), hex.EncodeToString(sum[:]))
+	if last != want {
+		t.Fatalf("daemon received %s, want %s", last, want)
+	}
+	if progress < 2 {
+		t.Errorf("%d progress lines: the daemon did not answer while the upload ran", progress)
+	}
 }
