@@ -108,15 +108,20 @@ func (t *inlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// A connection that sat in the pool may have been closed by the
 		// daemon; nothing of the response arrived, so send it again.
-		if reused && ctx.Err() == nil && errors.Is(err, errStale) {
+		var stale *beforeResponseError
+		if reused && ctx.Err() == nil && errors.As(err, &stale) {
 			continue
 		}
 		return nil, err
 	}
 }
 
-// errStale marks a reused connection that failed before any response byte.
-var errStale = errors.New("dockerproxy: pooled daemon connection closed")
+// beforeResponseError is a failure before any byte of the response
+// arrived: on a pooled connection, most likely one the daemon closed.
+type beforeResponseError struct{ err error }
+
+func (e *beforeResponseError) Error() string { return e.err.Error() }
+func (e *beforeResponseError) Unwrap() error { return e.err }
 
 func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -130,10 +135,10 @@ func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Res
 		return nil, err
 	}
 	if err := writeRequest(c.conn, req); err != nil {
-		return fail(errors.Join(errStale, err))
+		return fail(&beforeResponseError{err})
 	}
 	if _, err := c.br.Peek(1); err != nil {
-		return fail(errors.Join(errStale, err))
+		return fail(&beforeResponseError{err})
 	}
 	var res *http.Response
 	for {
