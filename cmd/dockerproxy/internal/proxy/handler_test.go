@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -12,7 +13,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -57,25 +57,30 @@ func (d *daemon) seen() []http.Header {
 
 func start(t *testing.T, opt proxy.Options) (*daemon, *httptest.Server) {
 	t.Helper()
-	sock := filepath.Join(t.TempDir(), "d.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln, sock := listenUnix(t)
 	d := &daemon{}
 	srv := &http.Server{Handler: d}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	up, err := proxy.ParseUpstream("unix://"+sock, nil)
+	return d, serveProxy(t, "unix://"+sock, nil, opt)
+}
+
+// serveProxy serves a proxy to upstream with opt, default limits and,
+// unless opt has one, a logger that discards.
+func serveProxy(t *testing.T, upstream string, tlsConfig *tls.Config, opt proxy.Options) *httptest.Server {
+	t.Helper()
+	up, err := proxy.ParseUpstream(upstream, tlsConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	opt.Upstream = up
 	opt.Limits = proxy.DefaultLimits
-	opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	ts := httptest.NewServer(proxy.New(opt))
 	t.Cleanup(ts.Close)
-	return d, ts
+	return ts
 }
 
 func do(t *testing.T, method, url string, h map[string]string) (int, string) {
@@ -185,9 +190,7 @@ func TestUpgradeHalfClose(t *testing.T) {
 }
 
 func TestUpstreamDownIsJSON502(t *testing.T) {
-	up, _ := proxy.ParseUpstream("unix:///nonexistent/docker.sock", nil)
-	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	defer ts.Close()
+	ts := serveProxy(t, "unix:///nonexistent/docker.sock", nil, proxy.Options{})
 	code, body := do(t, "GET", ts.URL+"/_ping", nil)
 	if code != 502 || !strings.Contains(message(t, body), "cannot reach the Docker daemon") {
 		t.Errorf("%d %s", code, body)
@@ -205,14 +208,8 @@ func TestClientLeavingIdleStreamIsInfo(t *testing.T) {
 	})}
 	go daemonSrv.Serve(ln)
 	t.Cleanup(func() { daemonSrv.Close() })
-	up, err := proxy.ParseUpstream("unix://"+sock, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs syncBuffer
-	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Limits: proxy.DefaultLimits,
-		Logger: slog.New(slog.NewTextHandler(&logs, nil))}))
-	t.Cleanup(ts.Close)
+	ts := serveProxy(t, "unix://"+sock, nil, proxy.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 
 	leave := func(method, path string) {
 		req, _ := http.NewRequest(method, ts.URL+path, nil)

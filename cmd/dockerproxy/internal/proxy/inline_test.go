@@ -4,10 +4,8 @@ import (
 	"bufio"
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -56,14 +54,7 @@ func listenUnix(t *testing.T) (net.Listener, string) {
 // proxyTo returns the URL of a proxy to the daemon socket.
 func proxyTo(t *testing.T, sock string) string {
 	t.Helper()
-	up, err := proxy.ParseUpstream("unix://"+sock, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Limits: proxy.DefaultLimits,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	t.Cleanup(ts.Close)
-	return ts.URL
+	return serveProxy(t, "unix://"+sock, nil, proxy.Options{}).URL
 }
 
 func get(t *testing.T, method, url string) (*http.Response, string) {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/tls"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -92,7 +91,7 @@ func TestTLSUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := proxyWithUpstream(t, "tcp://"+addr, clientCfg)
+	url := serveProxy(t, "tcp://"+addr, clientCfg, proxy.Options{}).URL
 
 	for range 3 {
 		if res, body := get(t, "GET", url+"/_ping"); res.StatusCode != 200 || body != "OK" {
@@ -134,20 +133,8 @@ func TestTLSUpstream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, body := get(t, "GET", proxyWithUpstream(t, "tcp://"+addr, noCert)+"/_ping")
+	res, body := get(t, "GET", serveProxy(t, "tcp://"+addr, noCert, proxy.Options{}).URL+"/_ping")
 	if res.StatusCode != http.StatusBadGateway || !strings.Contains(message(t, body), "cannot reach the Docker daemon") {
 		t.Errorf("without a client certificate: %s %q", res.Status, body)
 	}
-}
-
-func proxyWithUpstream(t *testing.T, upstream string, cfg *tls.Config) string {
-	t.Helper()
-	up, err := proxy.ParseUpstream(upstream, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(proxy.New(proxy.Options{Upstream: up, Limits: proxy.DefaultLimits,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	t.Cleanup(ts.Close)
-	return ts.URL
 }
