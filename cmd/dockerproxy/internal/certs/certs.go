@@ -167,13 +167,9 @@ func ServerConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 		NextProtos: []string{"http/1.1"},
 	}
 	if caFile != "" {
-		pemBytes, err := os.ReadFile(caFile)
+		pool, err := readCertPool(caFile)
 		if err != nil {
 			return nil, fmt.Errorf("load client CA: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pemBytes) {
-			return nil, fmt.Errorf("load client CA: no certificate in %s", caFile)
 		}
 		cfg.ClientCAs = pool
 		cfg.ClientAuth = tls.RequireAndVerifyClientCert
@@ -187,18 +183,10 @@ func ServerConfig(certFile, keyFile, caFile string) (*tls.Config, error) {
 // are the proxy's client certificate. A missing ca.pem means the system
 // roots; missing cert.pem and key.pem mean no client certificate.
 func ClientConfig(dir string) (*tls.Config, error) {
-	cfg := &tls.Config{
-		MinVersion: tls.VersionTLS12,
-		// HTTP/1.1 only, as on the listener: upgrades hijack the connection.
-		NextProtos: []string{"http/1.1"},
-	}
-	ca, err := os.ReadFile(filepath.Join(dir, CAFile))
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	pool, err := readCertPool(filepath.Join(dir, CAFile))
 	switch {
 	case err == nil:
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(ca) {
-			return nil, fmt.Errorf("upstream CA: no certificate in %s", filepath.Join(dir, CAFile))
-		}
 		cfg.RootCAs = pool
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("upstream CA: %w", err)
@@ -214,4 +202,17 @@ func ClientConfig(dir string) (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{cert}
 	}
 	return cfg, nil
+}
+
+// readCertPool reads the PEM certificates in file.
+func readCertPool(file string) (*x509.CertPool, error) {
+	pemBytes, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pemBytes) {
+		return nil, fmt.Errorf("no certificate in %s", file)
+	}
+	return pool, nil
 }

@@ -142,7 +142,9 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 		if cfg.ServerName == "" {
 			cfg.ServerName = up.URL.Hostname()
 		}
-		// HTTP/1.1 only: upgrades hijack the daemon connection too.
+		// HTTP/1.1 only, on both paths: upgrades hijack the daemon
+		// connection, and the inline path speaks HTTP/1.1 on what it dials.
+		cfg.NextProtos = []string{"http/1.1"}
 		tr.TLSClientConfig = cfg
 		tr.ForceAttemptHTTP2 = false
 		tr.TLSNextProto = map[string]func(string, *tls.Conn) http.RoundTripper{}

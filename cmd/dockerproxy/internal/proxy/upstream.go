@@ -40,7 +40,7 @@ func ParseUpstream(s string, tlsConfig *tls.Config) (*Upstream, error) {
 		return up, nil
 	}
 	if strings.HasPrefix(s, "https://") && tlsConfig == nil {
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}
+		tlsConfig = &tls.Config{} // the system roots
 	}
 	if strings.HasPrefix(s, "http://") && tlsConfig != nil {
 		return nil, fmt.Errorf("upstream %q: TLS settings with an http:// upstream; use tcp:// or https://", s)
