@@ -46,10 +46,11 @@ var (
 type Option func(*config)
 
 type config struct {
-	idle   time.Duration
-	max    time.Duration
-	logger *slog.Logger
-	onDone func(Record)
+	idle      time.Duration
+	max       time.Duration
+	logger    *slog.Logger
+	onDone    func(Record)
+	openEnded bool
 }
 
 // IdleTimeout sets how long a read of the request body or a write of the
@@ -65,6 +66,13 @@ func IdleTimeout(d time.Duration) Option {
 // means no cap. Hijacked connections are not capped.
 func MaxDuration(d time.Duration) Option {
 	return func(c *config) { c.max = max(d, 0) }
+}
+
+// OpenEnded marks a stream that has no end of its own (an event stream, a
+// log follow): a client leaving is how it normally ends, so that record is
+// logged at INFO rather than WARN. It is still recorded as client_gone.
+func OpenEnded() Option {
+	return func(c *config) { c.openEnded = true }
 }
 
 // Logger sets where aborted and failed requests are logged. The default is
@@ -242,8 +250,9 @@ type stream struct {
 	bytesOut    int64
 
 	bytesIn atomic.Int64
-	// Counted on the hijacked connection, from any goroutine.
-	hijackedIn, hijackedOut atomic.Int64
+	// Written on the hijacked connection, from any goroutine (what is
+	// read from it counts in bytesIn).
+	hijackedOut atomic.Int64
 	// Reads and writes in flight, and when one last started or finished
 	// (nanoseconds since start). The watch timer cuts a read or write that
 	// stays in flight with no progress for the idle limit.
@@ -477,7 +486,7 @@ func (s *stream) finish(v any) {
 		Method:   s.method,
 		Path:     s.path,
 		Status:   status,
-		BytesIn:  s.bytesIn.Load() + s.hijackedIn.Load(),
+		BytesIn:  s.bytesIn.Load(),
 		BytesOut: s.bytesOut + s.hijackedOut.Load(),
 		Duration: time.Since(s.start),
 		Cause:    cause,
@@ -504,7 +513,10 @@ func (s *stream) log(rec Record) {
 	if !rec.Aborted {
 		msg = "request failed"
 	}
-	if errors.Is(rec.Cause, ErrClientGone) || errors.Is(rec.Cause, ErrStopped) {
+	switch {
+	case errors.Is(rec.Cause, ErrClientGone) && s.cfg.openEnded:
+		level = slog.LevelInfo
+	case errors.Is(rec.Cause, ErrClientGone), errors.Is(rec.Cause, ErrStopped):
 		level = slog.LevelWarn // nothing failed
 	}
 	s.cfg.logger.LogAttrs(s.base.Context, level, msg,

@@ -300,40 +300,54 @@ func TestStalledUpload(t *testing.T) {
 
 // A client that goes away while the handler waits is reported as such, on
 // the context and in the log.
+// With OpenEnded the same is logged at INFO: leaving is how such a stream
+// ends.
 func TestClientGone(t *testing.T) {
 	checkLeaks(t)
 	for _, proto := range protocols {
-		t.Run(proto, func(t *testing.T) {
-			var l logs
-			d := newDone()
-			causes := make(chan [2]error, 1)
-			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(http.StatusOK)
-				http.NewResponseController(w).Flush()
-				<-r.Context().Done()
-				causes <- [2]error{context.Cause(r.Context()), streamsafe.Cause(r.Context())}
-			}), streamsafe.Logger(l.logger()), d.option())
-			srv, client := serve(t, proto, h, nil)
-			resp, err := client.Get(srv.URL + "/events")
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close() // before the end: the connection or stream is dropped
+		for _, openEnded := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/OpenEnded=%v", proto, openEnded), func(t *testing.T) {
+				testClientGone(t, proto, openEnded)
+			})
+		}
+	}
+}
 
-			rec := d.wait(t)
-			if !errors.Is(rec.Cause, streamsafe.ErrClientGone) || rec.Reason() != "client_gone" || rec.Status != 200 {
-				t.Errorf("record %+v", rec)
-			}
-			for _, c := range <-causes {
-				if !errors.Is(c, streamsafe.ErrClientGone) {
-					t.Errorf("context cause %v, want ErrClientGone", c)
-				}
-			}
-			m := l.only(t)
-			if m["level"] != "WARN" || m["reason"] != "client_gone" || m["path"] != "/events" {
-				t.Errorf("log record %v", m)
-			}
-		})
+func testClientGone(t *testing.T, proto string, openEnded bool) {
+	var l logs
+	d := newDone()
+	causes := make(chan [2]error, 1)
+	opts := []streamsafe.Option{streamsafe.Logger(l.logger()), d.option()}
+	wantLevel := "WARN"
+	if openEnded {
+		opts = append(opts, streamsafe.OpenEnded())
+		wantLevel = "INFO"
+	}
+	h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		<-r.Context().Done()
+		causes <- [2]error{context.Cause(r.Context()), streamsafe.Cause(r.Context())}
+	}), opts...)
+	srv, client := serve(t, proto, h, nil)
+	resp, err := client.Get(srv.URL + "/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close() // before the end: the connection or stream is dropped
+
+	rec := d.wait(t)
+	if !errors.Is(rec.Cause, streamsafe.ErrClientGone) || rec.Reason() != "client_gone" || rec.Status != 200 {
+		t.Errorf("record %+v", rec)
+	}
+	for _, c := range <-causes {
+		if !errors.Is(c, streamsafe.ErrClientGone) {
+			t.Errorf("context cause %v, want ErrClientGone", c)
+		}
+	}
+	m := l.only(t)
+	if m["level"] != wantLevel || m["reason"] != "client_gone" || m["path"] != "/events" {
+		t.Errorf("log record %v, want level %s", m, wantLevel)
 	}
 }
 

@@ -94,7 +94,7 @@ type countingConn struct {
 
 func (c *countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.s.hijackedIn.Add(int64(n))
+	c.s.bytesIn.Add(int64(n))
 	return n, err
 }
 

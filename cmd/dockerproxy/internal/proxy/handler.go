@@ -107,10 +107,17 @@ func New(opt Options) *Handler {
 		if c == route.Idle {
 			rp = &idleRP
 		}
-		h.classes[c] = streamsafe.Handler(rp,
+		opts := []streamsafe.Option{
 			streamsafe.IdleTimeout(h.limitFor(c)),
 			streamsafe.Logger(log),
-			streamsafe.OnDone(h.onDone(c)))
+			streamsafe.OnDone(h.onDone(c)),
+		}
+		if c == route.Idle {
+			// Ctrl-C on docker events or logs -f, the CLI closing /wait
+			// once it has the exit code: that is how these streams end.
+			opts = append(opts, streamsafe.OpenEnded())
+		}
+		h.classes[c] = streamsafe.Handler(rp, opts...)
 	}
 	return h
 }
@@ -284,32 +291,14 @@ func (h *Handler) cancelWhere(cause error, pick func(*request) bool) int {
 }
 
 // contextHandler adds the stream class and the client address to every
-// record logged with a request context. A client leaving an idle-class
-// stream (Ctrl-C on docker events or logs -f, the CLI closing /wait once
-// it has the exit code) is how those streams end, so that record is
-// logged at INFO rather than WARN.
+// record logged with a request context.
 type contextHandler struct{ slog.Handler }
 
 func (c *contextHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if req, ok := ctx.Value(requestKey{}).(*request); ok {
-		if req.class == route.Idle && rec.Level == slog.LevelWarn && hasAttr(rec, "reason", "client_gone") {
-			rec.Level = slog.LevelInfo
-			if !c.Handler.Enabled(ctx, rec.Level) {
-				return nil
-			}
-		}
 		rec.AddAttrs(slog.String("class", req.class.String()), slog.String("remote", req.remote))
 	}
 	return c.Handler.Handle(ctx, rec)
-}
-
-func hasAttr(rec slog.Record, key, value string) bool {
-	found := false
-	rec.Attrs(func(a slog.Attr) bool {
-		found = a.Key == key && a.Value.String() == value
-		return !found
-	})
-	return found
 }
 
 func (c *contextHandler) WithAttrs(as []slog.Attr) slog.Handler {
