@@ -192,20 +192,6 @@ func (t *inlineTransport) put(c *inlineConn) {
 	}
 }
 
-// CloseIdleConnections closes the pooled connections of both paths.
-func (t *inlineTransport) CloseIdleConnections() {
-	t.mu.Lock()
-	idle := t.idle
-	t.idle = nil
-	t.mu.Unlock()
-	for _, c := range idle {
-		c.conn.Close()
-	}
-	if ci, ok := t.next.(interface{ CloseIdleConnections() }); ok {
-		ci.CloseIdleConnections()
-	}
-}
-
 // inlineBody returns its connection to the pool when the response was read
 // to the end, and closes it otherwise.
 type inlineBody struct {

@@ -201,22 +201,26 @@ func newHandshakeListener(ln net.Listener, config *tls.Config, timeout time.Dura
 		timeout = 10 * time.Second
 	}
 	l := &handshakeListener{Listener: ln, config: config, timeout: timeout, log: log,
-		conns: make(chan net.Conn), acceptErr: make(chan error, 1), done: make(chan struct{})}
+		conns: make(chan net.Conn), acceptErr: make(chan error), done: make(chan struct{})}
 	go l.acceptLoop()
 	return l
 }
 
+// acceptLoop hands every accept error to the server, which backs off on
+// temporary ones (too many open files) as it does for any listener.
 func (l *handshakeListener) acceptLoop() {
 	for {
 		c, err := l.Listener.Accept()
 		if err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
+			select {
+			case l.acceptErr <- err:
+			case <-l.done:
+				return
 			}
-			l.acceptErr <- err
-			return
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
 		}
 		go l.handshake(c)
 	}
@@ -243,7 +247,6 @@ func (l *handshakeListener) Accept() (net.Conn, error) {
 	case c := <-l.conns:
 		return c, nil
 	case err := <-l.acceptErr:
-		l.acceptErr <- err // every later Accept fails too
 		return nil, err
 	case <-l.done:
 		return nil, net.ErrClosed
