@@ -98,11 +98,21 @@ var (
 
 // ReplaceServerTimeout returns the fix that removes the absolute timeout s
 // from a server and puts the replacements in its place, reusing its value.
+//
+// Only a constant is reused: a value from configuration (a flag documented
+// as "response write timeout", an environment variable) would silently
+// change meaning as an IdleTimeout. Such a setting is removed with a
+// one-line comment that says why, and the server's other timeouts stay as
+// they are. When it was the last use of a local variable, an assignment
+// becomes "_ = value" so that the code still compiles.
+//
 // It reports false when no safe edit exists, for example when the removed
-// value is the only use of a local variable (the code would no longer
-// compile).
+// value of a composite literal is the only use of a local variable.
 func ReplaceServerTimeout(f *File, s Setting, with []Replacement) (analysis.SuggestedFix, bool) {
 	value := f.text(s.Value)
+	if tv, ok := f.Info.Types[s.Value]; !ok || tv.Value == nil {
+		return f.removeConfigured(s)
+	}
 	var edits []analysis.TextEdit
 	if len(with) == 0 {
 		if !f.removable(s.Node, s.Value) {
@@ -134,6 +144,40 @@ func ReplaceServerTimeout(f *File, s Setting, with []Replacement) (analysis.Sugg
 		msg = "replace " + s.Name + " with " + strings.Join(names, " and ")
 	}
 	return analysis.SuggestedFix{Message: msg, TextEdits: edits}, true
+}
+
+// removeConfigured removes a timeout whose value is not a constant,
+// leaving a comment in its place.
+func (f *File) removeConfigured(s Setting) (analysis.SuggestedFix, bool) {
+	what := "responses"
+	if s.Name == "ReadTimeout" {
+		what = "request bodies"
+	}
+	why := s.Name + " removed: an absolute deadline cuts streamed " + what + "; the other timeouts are unchanged."
+	indent, own := f.indent(s.Node.Pos())
+	var edits []analysis.TextEdit
+	switch {
+	case f.removable(s.Node, s.Value):
+		pos, end := f.lineRange(s.Node.Pos(), s.Node.End())
+		text := ""
+		if own && end > s.Node.End() {
+			text = indent + "// " + why + "\n" // the setting had a line of its own
+		}
+		edits = append(edits, analysis.TextEdit{Pos: pos, End: end, NewText: []byte(text)})
+		edits = append(edits, f.unusedImports(s.Node, s.Value)...)
+	case isAssign(s.Node):
+		// The value was the last use of a local (say, a flag): keep it used.
+		edits = append(edits, analysis.TextEdit{Pos: s.Node.Pos(), End: s.Node.End(),
+			NewText: []byte("_ = " + f.text(s.Value) + " // " + why)})
+	default:
+		return analysis.SuggestedFix{}, false
+	}
+	return analysis.SuggestedFix{Message: "remove " + s.Name + " from the streaming server", TextEdits: edits}, true
+}
+
+func isAssign(n ast.Node) bool {
+	_, ok := n.(*ast.AssignStmt)
+	return ok
 }
 
 func sep(n ast.Node) string {

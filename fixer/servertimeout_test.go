@@ -136,3 +136,76 @@ func server() *http.Server {
 		t.Error("offered a fix that leaves d declared and not used")
 	}
 }
+
+// A value from configuration is never moved to another field: a flag
+// documented as "response write timeout" must not become an IdleTimeout.
+func TestConfiguredValueIsNotRepurposed(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"flag"
+	"net/http"
+)
+
+func server() *http.Server {
+	writeTimeout := flag.Duration("write-timeout", 0, "response write timeout")
+	srv := &http.Server{}
+	srv.WriteTimeout = *writeTimeout
+	return srv
+}
+`)
+	var s *fixer.Setting
+	ast.Inspect(f.Syntax, func(n ast.Node) bool {
+		if as, ok := n.(*ast.AssignStmt); ok && s == nil && len(as.Lhs) == 1 {
+			if sel, ok := as.Lhs[0].(*ast.SelectorExpr); ok && sel.Sel.Name == "WriteTimeout" {
+				s = &fixer.Setting{Name: "WriteTimeout", Node: as, Value: as.Rhs[0]}
+			}
+		}
+		return s == nil
+	})
+	fix, ok := fixer.ReplaceServerTimeout(f, *s, []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout})
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	if strings.Contains(got, "IdleTimeout") || strings.Contains(got, "ReadHeaderTimeout") || strings.Contains(got, "srv.WriteTimeout") {
+		t.Errorf("the configured value was moved to another field or kept:\n%s", got)
+	}
+	// writeTimeout loses its last use: it stays used, so the code compiles.
+	want := "\t_ = *writeTimeout // WriteTimeout removed: an absolute deadline cuts streamed responses; the other timeouts are unchanged.\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("missing %q in:\n%s", want, got)
+	}
+	if fix.Message != "remove WriteTimeout from the streaming server" {
+		t.Errorf("message %q", fix.Message)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "fixed.go", got, 0); err != nil {
+		t.Errorf("fixed file does not parse: %v\n%s", err, got)
+	}
+}
+
+func TestConfiguredValueRemovedWithComment(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+var cfg struct{ Write time.Duration }
+
+var srv = &http.Server{
+	ReadTimeout:  5 * time.Second,
+	WriteTimeout: cfg.Write,
+}
+`)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.IdleTimeout})
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	want := "\tReadTimeout:  5 * time.Second,\n\t// WriteTimeout removed: an absolute deadline cuts streamed responses; the other timeouts are unchanged.\n}\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("missing %q in:\n%s", want, got)
+	}
+}
