@@ -46,6 +46,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	log := slog.New(lh)
 
+	if c.TokenFileMode&0o077 != 0 {
+		// Anyone who can read the token controls the daemon.
+		log.Warn("token file is readable by group or others; chmod 600 it", "file", c.TokenFile, "mode", c.TokenFileMode.String())
+	}
 	var upTLS *tls.Config
 	if c.UpstreamTLSDir != "" {
 		if upTLS, err = certs.ClientConfig(c.UpstreamTLSDir); err != nil {
@@ -69,7 +73,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		go reloadOnHUP(ctx, hup, reloader, log)
 	}
 	m := metrics.New()
-	h := proxy.New(proxy.Options{Upstream: up, Policy: c.Policy, Token: c.Token, Limits: c.Limits, Logger: log, Metrics: m})
+	h := proxy.New(proxy.Options{Upstream: up, Policy: c.Policy, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits, Logger: log, Metrics: m})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return err
@@ -86,7 +90,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		sc.Admin = adminMux(up, m)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
-		"client_certs", c.TLSClientCA != "", "token", c.Token != "", "upstream", up.Addr,
+		"client_certs", c.TLSClientCA != "", "token", c.Token != "" || len(c.Tokens) > 0, "upstream", up.Addr,
 		"policy", c.Policy.String(), "admin", c.AdminListen,
 		"idle_short", c.Limits.Short, "idle_progress", c.Limits.Progress,
 		"idle_bulk", c.Limits.Bulk, "idle_stream", c.Limits.Idle)

@@ -36,7 +36,12 @@ type Config struct {
 	TLSKey         string // server key (PEM)
 	TLSClientCA    string // CA for client certificates; set means mTLS required
 	TokenFile      string // file holding the bearer token
-	Token          string // the token read from TokenFile
+	Token          string // the token read from TokenFile, when it holds one unnamed token
+	// Tokens maps each named token in TokenFile to its client name.
+	Tokens map[string]string
+	// TokenFileMode is TokenFile's permission bits, so that a file that
+	// others can read is reported.
+	TokenFileMode os.FileMode
 	Policy         *policy.Policy
 	Limits         proxy.Limits
 	Grace          time.Duration // shutdown grace period
@@ -67,7 +72,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "server certificate `file` (PEM)")
 	fs.StringVar(&c.TLSKey, "tls-key", "", "server private key `file` (PEM)")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", "", "CA `file` for client certificates; when set, clients must present a certificate it signed")
-	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json)")
+	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json), or one \"NAME TOKEN\" line per client")
 	fs.StringVar(&policyName, "policy", "all", "endpoint policy: all, read-only or allowlist")
 	fs.Var(&allow, "allow", "allowlist `rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored); repeatable")
 	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "how long a read or write may stay blocked for ordinary requests (0: no limit)")
@@ -143,9 +148,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		if err != nil {
 			return nil, fmt.Errorf("-token-file: %v", err)
 		}
-		c.Token = strings.TrimSpace(string(b))
-		if len(c.Token) < 16 {
-			return nil, fmt.Errorf("-token-file: token is %d characters; use at least 16", len(c.Token))
+		if fi, err := os.Stat(c.TokenFile); err == nil {
+			c.TokenFileMode = fi.Mode().Perm()
+		}
+		if c.Token, c.Tokens, err = parseTokens(string(b)); err != nil {
+			return nil, fmt.Errorf("-token-file: %v", err)
 		}
 	}
 	loop, err := IsLoopback(c.Listen)
@@ -156,11 +163,55 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		if c.TLSCert == "" {
 			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without TLS: anyone who can reach it would control the Docker daemon; set -tls-cert and -tls-key (and -tls-client-ca or -token-file)", c.Listen)
 		}
-		if c.TLSClientCA == "" && c.Token == "" {
+		if c.TLSClientCA == "" && c.Token == "" && len(c.Tokens) == 0 {
 			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without client authentication: anyone who can reach it would control the Docker daemon; set -tls-client-ca (client certificates) or -token-file (bearer token)", c.Listen)
 		}
 	}
 	return c, nil
+}
+
+// parseTokens reads a token file: either one token alone, or one
+// "NAME TOKEN" pair per line (blank lines and lines starting with # are
+// skipped); the name identifies the client in logs, limits and profiles.
+func parseTokens(text string) (token string, named map[string]string, err error) {
+	var lines []string
+	for _, l := range strings.Split(text, "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return "", nil, errors.New("no token in the file")
+	}
+	check := func(t string) error {
+		if len(t) < 16 {
+			return fmt.Errorf("token is %d characters; use at least 16", len(t))
+		}
+		return nil
+	}
+	if len(lines) == 1 && len(strings.Fields(lines[0])) == 1 {
+		return lines[0], nil, check(lines[0])
+	}
+	named = map[string]string{}
+	names := map[string]bool{}
+	for i, l := range lines {
+		f := strings.Fields(l)
+		if len(f) != 2 {
+			return "", nil, fmt.Errorf("line %d: want NAME TOKEN", i+1)
+		}
+		if err := check(f[1]); err != nil {
+			return "", nil, fmt.Errorf("line %d: %v", i+1, err)
+		}
+		if names[f[0]] {
+			return "", nil, fmt.Errorf("line %d: name %q used twice", i+1, f[0])
+		}
+		if _, dup := named[f[1]]; dup {
+			return "", nil, fmt.Errorf("line %d: token used twice", i+1)
+		}
+		names[f[0]] = true
+		named[f[1]] = f[0]
+	}
+	return "", named, nil
 }
 
 // IsLoopback reports whether the host of addr is a loopback IP address or

@@ -32,6 +32,9 @@ type Metrics struct {
 	// Denied counts requests refused before reaching the daemon, by
 	// reason (auth, policy, bad_path).
 	Denied *prometheus.CounterVec
+	// Duration observes how long finished requests took, by stream class;
+	// idle-class streams last as long as their client keeps them open.
+	Duration *prometheus.HistogramVec
 }
 
 // New registers the collectors, plus the Go and process collectors, in a
@@ -59,8 +62,14 @@ func New() *Metrics {
 			Name: "dockerproxy_denied_total",
 			Help: "Requests refused before reaching the daemon, by reason.",
 		}, []string{"reason"}),
+		Duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "dockerproxy_request_duration_seconds",
+			Help: "Duration of finished requests, by stream class.",
+			// From a ping to an hours-long event stream.
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 14400},
+		}, []string{"class"}),
 	}
-	m.reg.MustRegister(m.Requests, m.Bytes, m.Aborts, m.Active, m.Denied,
+	m.reg.MustRegister(m.Requests, m.Bytes, m.Aborts, m.Active, m.Denied, m.Duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

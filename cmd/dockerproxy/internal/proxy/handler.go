@@ -16,6 +16,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
@@ -56,7 +59,10 @@ type Options struct {
 	Upstream *Upstream
 	Policy   *policy.Policy
 	// Token, when not empty, must arrive as "Authorization: Bearer TOKEN".
-	Token   string
+	Token string
+	// Tokens maps each accepted bearer token to the name of its client
+	// (see package identity); with Token, either is accepted.
+	Tokens  map[string]string
 	Limits  Limits
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
@@ -66,7 +72,7 @@ type Options struct {
 type Handler struct {
 	opt     Options
 	log     *slog.Logger
-	classes map[route.Class]http.Handler
+	classes map[route.Class]*classHandler
 
 	mu      sync.Mutex
 	streams map[*request]struct{}
@@ -78,6 +84,7 @@ type Handler struct {
 type request struct {
 	class  route.Class
 	remote string
+	client string // identity.From the request context
 	cancel context.CancelCauseFunc
 	ctx    context.Context
 }
@@ -96,7 +103,7 @@ func New(opt Options) *Handler {
 		opt.Policy, _ = policy.Parse("all", nil)
 	}
 	log := slog.New(&contextHandler{opt.Logger.Handler()})
-	h := &Handler{opt: opt, log: log, streams: map[*request]struct{}{}, classes: map[route.Class]http.Handler{}}
+	h := &Handler{opt: opt, log: log, streams: map[*request]struct{}{}, classes: map[route.Class]*classHandler{}}
 	rp := newReverseProxy(opt.Upstream, log)
 	// An idle stream holds its copy buffer for as long as it stays open,
 	// hours for docker events; its messages are small.
@@ -110,16 +117,44 @@ func New(opt Options) *Handler {
 		opts := []streamsafe.Option{
 			streamsafe.IdleTimeout(h.limitFor(c)),
 			streamsafe.Logger(log),
-			streamsafe.OnDone(h.onDone(c)),
 		}
 		if c == route.Idle {
 			// Ctrl-C on docker events or logs -f, the CLI closing /wait
 			// once it has the exit code: that is how these streams end.
 			opts = append(opts, streamsafe.OpenEnded())
 		}
-		h.classes[c] = streamsafe.Handler(rp, opts...)
+		h.classes[c] = h.newClassHandler(c, rp, opts)
 	}
 	return h
+}
+
+// classHandler is what requests of one stream class share: the proxy,
+// streamsafe's options, and the metrics resolved once.
+type classHandler struct {
+	rp        http.Handler
+	opts      []streamsafe.Option
+	in, out   prometheus.Counter
+	duration  prometheus.Observer
+	openEnded bool
+}
+
+func (h *Handler) newClassHandler(c route.Class, rp http.Handler, opts []streamsafe.Option) *classHandler {
+	m := h.opt.Metrics
+	return &classHandler{
+		rp:        rp,
+		opts:      opts[:len(opts):len(opts)], // append copies
+		in:        m.Bytes.WithLabelValues("in"),
+		out:       m.Bytes.WithLabelValues("out"),
+		duration:  m.Duration.WithLabelValues(c.String()),
+		openEnded: c == route.Idle,
+	}
+}
+
+// serve runs req under streamsafe.Handler; the handler is made per request
+// so that its OnDone knows the request (and its client) it reports.
+func (ch *classHandler) serve(h *Handler, req *request, w http.ResponseWriter, r *http.Request) {
+	done := func(rec streamsafe.Record) { h.done(ch, req, rec) }
+	streamsafe.Handler(ch.rp, append(ch.opts, streamsafe.OnDone(done))...).ServeHTTP(w, r)
 }
 
 // newReverseProxy is streamsafe's proxy with Docker specifics: the proxy's
@@ -177,12 +212,27 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 // ServeHTTP authenticates, applies the policy and proxies r.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.opt.Metrics
-	if h.opt.Token != "" && !h.tokenOK(r) {
-		m.Denied.WithLabelValues("auth").Inc()
-		h.log.Warn("request denied", "reason", "bad or missing bearer token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		writeJSONError(w, http.StatusUnauthorized, "dockerproxy: missing or wrong bearer token")
-		return
+	// The client is named by its verified certificate or, without one, by
+	// its token; the name goes into every log record of the request.
+	ctx := r.Context()
+	client := identity.FromTLS(r.TLS)
+	if client != "" {
+		ctx = identity.With(ctx, client)
 	}
+	if h.opt.Token != "" || len(h.opt.Tokens) > 0 {
+		name, ok := h.tokenOK(r)
+		if !ok {
+			m.Denied.WithLabelValues("auth").Inc()
+			h.log.WarnContext(ctx, "request denied", "reason", "bad or missing bearer token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			writeJSONError(w, http.StatusUnauthorized, "dockerproxy: missing or wrong bearer token")
+			return
+		}
+		if client == "" {
+			client = name
+			ctx = identity.With(ctx, client)
+		}
+	}
+	r = r.WithContext(ctx)
 	if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
 		m.Denied.WithLabelValues("bad_path").Inc()
 		writeJSONError(w, http.StatusBadRequest, "dockerproxy: path must be clean and absolute")
@@ -190,14 +240,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.opt.Policy.Allow(r.Method, r.URL.Path) {
 		m.Denied.WithLabelValues("policy").Inc()
-		h.log.Warn("request denied", "reason", "policy", "policy", h.opt.Policy.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		h.log.WarnContext(ctx, "request denied", "reason", "policy", "policy", h.opt.Policy.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 		writeJSONError(w, http.StatusForbidden, fmt.Sprintf("dockerproxy: %s %s is not allowed by policy %s", r.Method, route.Strip(r.URL.Path), h.opt.Policy))
 		return
 	}
 	class := route.Classify(r)
-	ctx, cancel := context.WithCancelCause(r.Context())
+	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req := &request{class: class, remote: r.RemoteAddr, cancel: cancel, ctx: ctx}
+	req := &request{class: class, remote: r.RemoteAddr, client: client, cancel: cancel, ctx: ctx}
 	active := m.Active.WithLabelValues(class.String())
 	active.Inc()
 	h.mu.Lock()
@@ -209,13 +259,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.mu.Unlock()
 		active.Dec()
 	}()
-	h.classes[class].ServeHTTP(w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))
+	h.classes[class].serve(h, req, w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))
 }
 
-func (h *Handler) tokenOK(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(h.opt.Token)) == 1
+// tokenOK reports whether r carries an accepted bearer token, and the
+// token's name. The scheme is case-insensitive (RFC 9110, section 11.1);
+// every token is compared, in constant time.
+func (h *Handler) tokenOK(r *http.Request) (name string, ok bool) {
+	auth := r.Header.Get("Authorization")
+	const scheme = "bearer "
+	if len(auth) < len(scheme) || !strings.EqualFold(auth[:len(scheme)], scheme) {
+		return "", false
+	}
+	got := []byte(strings.TrimSpace(auth[len(scheme):]))
+	if h.opt.Token != "" && subtle.ConstantTimeCompare(got, []byte(h.opt.Token)) == 1 {
+		name, ok = DefaultTokenName, true
+	}
+	for tok, n := range h.opt.Tokens {
+		if subtle.ConstantTimeCompare(got, []byte(tok)) == 1 {
+			name, ok = n, true
+		}
+	}
+	return name, ok
 }
+
+// DefaultTokenName is the client name of a token given without a name.
+const DefaultTokenName = "token"
 
 func (h *Handler) limitFor(c route.Class) time.Duration {
 	l := h.opt.Limits
@@ -230,29 +299,34 @@ func (h *Handler) limitFor(c route.Class) time.Duration {
 	return l.Short // Short, and Upgrade until the switch
 }
 
-// onDone feeds the metrics and writes the debug access log. Failed and
+// done feeds the metrics and writes the debug access log. Failed and
 // aborted requests were already logged once, with their cause, by
 // streamsafe.Handler.
-func (h *Handler) onDone(c route.Class) func(streamsafe.Record) {
-	class := c.String()
+func (h *Handler) done(ch *classHandler, req *request, rec streamsafe.Record) {
 	m := h.opt.Metrics
-	in, out := m.Bytes.WithLabelValues("in"), m.Bytes.WithLabelValues("out")
-	return func(rec streamsafe.Record) {
-		in.Add(float64(rec.BytesIn))
-		out.Add(float64(rec.BytesOut))
-		code := fmt.Sprint(rec.Status)
-		if rec.Aborted {
-			code = "aborted"
-		}
-		m.Requests.WithLabelValues(class, code).Inc()
-		if reason := rec.Reason(); reason != "" {
-			m.Aborts.WithLabelValues(reason).Inc()
-			return
-		}
-		h.log.Debug("request", "method", rec.Method, "path", rec.Path, "class", class,
-			"status", rec.Status, "bytes_in", rec.BytesIn, "bytes_out", rec.BytesOut,
-			"duration", rec.Duration.Round(time.Millisecond), "hijacked", rec.Hijacked)
+	ch.in.Add(float64(rec.BytesIn))
+	ch.out.Add(float64(rec.BytesOut))
+	ch.duration.Observe(rec.Duration.Seconds())
+	reason := rec.Reason()
+	code := fmt.Sprint(rec.Status)
+	if reason == "client_gone" && ch.openEnded {
+		// A client leaving events, logs -f or /wait is how those streams
+		// end, not a failure: an alert on aborts must not fire for it.
+		reason = ""
+	} else if rec.Aborted {
+		code = "aborted"
 	}
+	m.Requests.WithLabelValues(req.class.String(), code).Inc()
+	if reason != "" {
+		m.Aborts.WithLabelValues(reason).Inc()
+		return
+	}
+	if rec.Cause != nil {
+		return // logged at INFO by streamsafe
+	}
+	h.log.DebugContext(req.ctx, "request", "method", rec.Method, "path", rec.Path,
+		"status", rec.Status, "bytes_in", rec.BytesIn, "bytes_out", rec.BytesOut,
+		"duration", rec.Duration.Round(time.Millisecond), "hijacked", rec.Hijacked)
 }
 
 // CancelIdle cuts every idle-class stream (events, logs --follow, stats,
@@ -290,13 +364,18 @@ func (h *Handler) cancelWhere(cause error, pick func(*request) bool) int {
 	return len(list)
 }
 
-// contextHandler adds the stream class and the client address to every
-// record logged with a request context.
+// contextHandler adds the stream class, the client address and the
+// client's identity to every record logged with a request context.
 type contextHandler struct{ slog.Handler }
 
 func (c *contextHandler) Handle(ctx context.Context, rec slog.Record) error {
 	if req, ok := ctx.Value(requestKey{}).(*request); ok {
 		rec.AddAttrs(slog.String("class", req.class.String()), slog.String("remote", req.remote))
+		if req.client != "" {
+			rec.AddAttrs(slog.String("client", req.client))
+		}
+	} else if id := identity.From(ctx); id != "" {
+		rec.AddAttrs(slog.String("client", id))
 	}
 	return c.Handler.Handle(ctx, rec)
 }
