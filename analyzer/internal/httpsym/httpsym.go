@@ -133,6 +133,8 @@ type Symbols struct {
 	Handler        *types.Interface // http.Handler
 	ResponseWriter *types.Interface // http.ResponseWriter
 	Request        types.Type       // *http.Request
+
+	access map[types.Type]bool // WriterAccess, memoized
 }
 
 // Lookup returns the net/http symbols visible to pkg, or nil when pkg
