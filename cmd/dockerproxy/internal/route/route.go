@@ -9,7 +9,6 @@ package route
 
 import (
 	"net/http"
-	"regexp"
 	"strings"
 )
 
@@ -53,14 +52,12 @@ func (c Class) String() string {
 	return "unknown"
 }
 
-var versionPrefix = regexp.MustCompile(`^/v[0-9]+(\.[0-9]+)?/`)
-
-// Strip returns path without a leading /v1.xx version prefix.
+// Strip returns path without its version prefix, cut where dockerd's
+// router cuts it ("/v{version:[0-9.]+}"): /v1.41.0/info and /v./info are
+// /info to dockerd too.
 func Strip(path string) string {
-	if loc := versionPrefix.FindStringIndex(path); loc != nil {
-		return path[loc[1]-1:]
-	}
-	return path
+	_, rest, _ := splitVersion(path)
+	return rest
 }
 
 // Classify returns the stream class of r.
