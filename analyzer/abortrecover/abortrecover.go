@@ -38,7 +38,7 @@ var Analyzer = &analysis.Analyzer{
 	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/abortrecover",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
-	FactTypes: []analysis.Fact{new(Swallows), new(RePanics)},
+	FactTypes: []analysis.Fact{new(Swallows), new(RePanics), new(MayAbort), new(AbortTest), new(Hijacks)},
 }
 
 // Kind says how a function swallows http.ErrAbortHandler.
@@ -72,10 +72,14 @@ func (k Kind) String() string {
 }
 
 // Swallows is the fact that a function drops http.ErrAbortHandler when it
-// recovers; Where is the recover, as file.go:line.
+// recovers; Where is the recover, as file.go:line. A Guard whose recover
+// protects only the call of a function parameter has Callback set to 1 +
+// that parameter's index: calling it swallows aborts only when the
+// function passed there can abort.
 type Swallows struct {
-	Kind  Kind
-	Where string
+	Kind     Kind
+	Where    string
+	Callback int
 }
 
 func (*Swallows) AFact() {}
@@ -99,6 +103,7 @@ type unit struct {
 	name     string           // for messages
 	spawned  bool             // the function of a go statement
 	deferred bool             // the function of a defer statement
+	stored   bool             // a literal returned or stored, not called where it is made
 	request  bool             // runs on a request path
 	sites    []*site          // recover calls made directly by this body
 	defers   []*ast.DeferStmt // defer statements of this body
@@ -131,12 +136,15 @@ type checker struct {
 	guardState map[*unit]int // 0 unknown, 1 busy, 2 no, 3 yes
 	mws        map[*types.Func]int
 	reported   map[*ast.CallExpr]bool
+	abortInfo  map[*unit]*abortInfo
+	abortTests map[*types.Func]int
+	hijack     map[*unit]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	// Fast path: a package that does not import net/http serves nothing
-	// and cannot name http.ErrAbortHandler.
-	if !httpsym.Imports(pass.Pkg, "net/http") {
+	// Fast path: a package that imports neither net/http nor a package
+	// that does (a framework) serves nothing and handles no request.
+	if !httpsym.ImportsHTTP(pass.Pkg) {
 		return nil, nil
 	}
 	sym := httpsym.Lookup(pass.Pkg)
@@ -154,11 +162,14 @@ func run(pass *analysis.Pass) (any, error) {
 		guardState: make(map[*unit]int),
 		mws:        make(map[*types.Func]int),
 		reported:   make(map[*ast.CallExpr]bool),
+		abortInfo:  make(map[*unit]*abortInfo),
+		abortTests: make(map[*types.Func]int),
+		hijack:     make(map[*unit]bool),
 	}
 	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
 	for _, u := range c.units {
 		for _, s := range u.sites {
-			s.verdict = judge(c.info, u.bodyCur(), s.call, nil, c.rePanicParam)
+			s.verdict = c.judge(u.bodyCur(), s.call, nil)
 			if !s.handled && u.lit != nil && c.handedOff(u, s) {
 				s.handled = true
 			}
@@ -203,6 +214,11 @@ func (c *checker) collect(insp *inspector.Inspector) {
 				if gp, ok := cur.Parent().Parent().Node().(*ast.DeferStmt); ok && gp.Call == p && p.Fun == n {
 					u.deferred = true
 				}
+				if tv, ok := c.info.Types[p.Fun]; ok && tv.IsType() {
+					u.stored = true // converted, as http.HandlerFunc(func...): a value, not a call
+				}
+			case *ast.ReturnStmt, *ast.CompositeLit, *ast.KeyValueExpr:
+				u.stored = true
 			}
 			u.name = "a function literal"
 			if u.outer != nil {
@@ -281,7 +297,7 @@ func (c *checker) markRequests() {
 		}
 	}
 	for _, u := range c.units {
-		if c.sym.IsHandlerSig(u.sig) || u.fn != nil && c.takesWriter(u.sig) {
+		if c.servesRequest(u.sig) {
 			mark(u)
 		}
 	}
@@ -349,7 +365,7 @@ func (c *checker) rePanicParam(fn *types.Func) int {
 		if _, ok := p.Type().Underlying().(*types.Interface); !ok {
 			continue // cannot hold an abort
 		}
-		if judge(c.info, u.bodyCur(), nil, p, c.rePanicParam).handled {
+		if c.judge(u.bodyCur(), nil, p).handled {
 			c.rePanic[fn] = i
 			break
 		}
@@ -384,7 +400,8 @@ func (c *checker) deferSwallows(d *ast.DeferStmt) (sites []*site, fact *Swallows
 }
 
 // guards reports whether u swallows the aborts of what it runs: it defers
-// a recover that drops them, or calls a function that does.
+// a recover that drops them around code that can abort, or calls a
+// function that does.
 func (c *checker) guards(u *unit) bool {
 	switch c.guardState[u] {
 	case 1, 2:
@@ -393,33 +410,64 @@ func (c *checker) guards(u *unit) bool {
 		return true
 	}
 	c.guardState[u] = 1
-	res := false
-	for _, d := range u.defers {
-		if sites, fact, _ := c.deferSwallows(d); len(sites) > 0 || fact != nil {
-			res = true
-		}
-	}
+	res := c.defersSwallowing(u) && c.mayAbort(u)
 	for _, call := range u.calls {
 		if res {
 			break
 		}
-		fn := c.staticCallee(call)
-		if fn == nil {
-			continue // a func value: unknown
-		}
-		if fn.Pkg() == c.pass.Pkg {
-			if d := c.decls[fn]; d != nil && c.guards(d) {
-				res = true
-			}
-		} else if f := c.fact(fn); f != nil && f.Kind == Guard {
-			res = true
-		}
+		res = c.callGuards(call)
 	}
 	c.guardState[u] = 2
 	if res {
 		c.guardState[u] = 3
 	}
 	return res
+}
+
+// callGuards reports whether call runs code that can abort under a
+// recover that drops the abort.
+func (c *checker) callGuards(call *ast.CallExpr) bool {
+	fn := c.staticCallee(call)
+	if fn == nil {
+		return false // a func value: unknown
+	}
+	if fn.Pkg() == c.pass.Pkg {
+		d := c.decls[fn]
+		if d == nil {
+			return false
+		}
+		if c.guards(d) {
+			return true
+		}
+		cb := c.callbackGuard(d)
+		return cb > 0 && cb <= len(call.Args) && c.argAborts(call.Args[cb-1])
+	}
+	f := c.fact(fn)
+	if f == nil || f.Kind != Guard {
+		return false
+	}
+	return f.Callback == 0 || f.Callback <= len(call.Args) && c.argAborts(call.Args[f.Callback-1])
+}
+
+// defersSwallowing reports whether u defers a recover that drops aborts.
+func (c *checker) defersSwallowing(u *unit) bool {
+	for _, d := range u.defers {
+		if sites, fact, _ := c.deferSwallows(d); len(sites) > 0 || fact != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// callbackGuard returns 1 + the index of the func parameter whose call u
+// guards with a recover that drops aborts, when nothing else u runs can
+// abort (func safely(f func()) { defer swallow(); f() }), or 0.
+func (c *checker) callbackGuard(u *unit) int {
+	ai := c.aborts(u)
+	if ai.may || ai.callback == 0 || !c.defersSwallowing(u) {
+		return 0
+	}
+	return ai.callback
 }
 
 func (c *checker) fact(fn *types.Func) *Swallows {
@@ -603,17 +651,29 @@ func (c *checker) exportFacts() {
 		if c.rePanicParam(u.fn) >= 0 {
 			c.pass.ExportObjectFact(u.fn, &RePanics{Param: c.rePanicParam(u.fn)})
 		}
+		if i := c.abortTest(u.fn); i >= 0 {
+			c.pass.ExportObjectFact(u.fn, &AbortTest{Param: i})
+		}
+		if c.escapes(u) {
+			c.pass.ExportObjectFact(u.fn, &MayAbort{Raises: c.aborts(u).raises})
+		}
+		if c.hijacks(u) && u.fn.Name() != "ServeHTTP" {
+			c.pass.ExportObjectFact(u.fn, new(Hijacks))
+		}
 		var kind Kind
 		var where string
+		var callback int
 		if k := c.middleware(u.fn); k != 0 {
 			kind = k
 		} else if c.guards(u) {
 			kind = Guard
+		} else if cb := c.callbackGuard(u); cb > 0 {
+			kind, callback = Guard, cb
 		} else if bad := u.unhandled(); len(bad) > 0 && !c.sym.IsHandlerSig(u.sig) {
 			kind, where = Recoverer, httpsym.Where(c.pass.Fset, bad[0].call.Pos())
 		}
 		if kind != 0 {
-			c.pass.ExportObjectFact(u.fn, &Swallows{Kind: kind, Where: where})
+			c.pass.ExportObjectFact(u.fn, &Swallows{Kind: kind, Where: where, Callback: callback})
 		}
 	}
 }
@@ -621,6 +681,24 @@ func (c *checker) exportFacts() {
 // checkRequest reports the recovers that drop aborts on the request path
 // of u.
 func (c *checker) checkRequest(u *unit) {
+	if c.hijacks(u) && !c.servesDirectly(u) {
+		return // after Hijack net/http writes no response: nothing can look complete
+	}
+	c.checkCallbacks(u)
+	for _, call := range u.calls {
+		fn := c.staticCallee(call)
+		if fn == nil {
+			continue // a func value: unknown
+		}
+		if f := c.fact(fn); f != nil && f.Kind == Guard && fn.Pkg() != c.pass.Pkg && c.callGuards(call) {
+			c.report(analysis.Diagnostic{
+				Pos: call.Pos(),
+				End: call.End(),
+				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so calling it in %s swallows aborts raised inside it: %s; re-panic http.ErrAbortHandler in it",
+					qualified(fn), c.describe(u), c.consequence(u)),
+			})
+		}
+	}
 	if !c.mayAbort(u) {
 		return // nothing the recover protects can panic with http.ErrAbortHandler
 	}
@@ -632,7 +710,7 @@ func (c *checker) checkRequest(u *unit) {
 				End: d.End(),
 				Message: fmt.Sprintf("%s (%s) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in %s swallows aborts: %s; re-panic http.ErrAbortHandler in it, or recover here with a function that does",
 					qualified(fn), fact.Where, c.describe(u), c.consequence(u)),
-			}, u)
+			})
 			continue // one finding per defer
 		}
 		for _, s := range sites {
@@ -645,67 +723,6 @@ func (c *checker) checkRequest(u *unit) {
 			c.reportSite(s, where, u, related)
 		}
 	}
-	for _, call := range u.calls {
-		fn := c.staticCallee(call)
-		if fn == nil {
-			continue // a func value: unknown
-		}
-		if f := c.fact(fn); f != nil && f.Kind == Guard {
-			c.report(analysis.Diagnostic{
-				Pos: call.Pos(),
-				End: call.End(),
-				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so calling it in %s swallows aborts raised inside it: %s; re-panic http.ErrAbortHandler in it",
-					qualified(fn), c.describe(u), c.consequence(u)),
-			}, u)
-		}
-	}
-}
-
-// mayAbort reports whether the code of u can panic with
-// http.ErrAbortHandler: it delegates to a handler, serves a proxy, calls
-// code of this program or a function value, or panics itself. Writing the
-// response, encoding, formatting and logging never raise an abort.
-func (c *checker) mayAbort(u *unit) bool {
-	for _, lit := range u.lits {
-		if !lit.deferred && !lit.spawned {
-			return true // a closure that may be called here: assume the worst
-		}
-	}
-	for _, call := range u.calls {
-		if tv, ok := c.info.Types[call.Fun]; ok && tv.IsType() {
-			continue // a conversion
-		}
-		switch fn := typeutil.Callee(c.info, call).(type) {
-		case *types.Builtin:
-			if fn.Name() == "panic" {
-				return true
-			}
-		case *types.Func:
-			if fn.Name() == "ServeHTTP" || fn.Pkg() == nil || !neverAborts(fn.Pkg().Path()) {
-				return true
-			}
-		default:
-			return true // a func value: unknown
-		}
-	}
-	return false
-}
-
-// neverAborts reports whether the standard library package path calls no
-// handler, so nothing in it panics with http.ErrAbortHandler (net/http's
-// only way to do so is ServeHTTP, checked apart).
-func neverAborts(path string) bool {
-	switch path {
-	case "net/http", "fmt", "io", "os", "log", "log/slog", "strings", "strconv", "bytes",
-		"errors", "time", "sync", "sync/atomic", "context", "sort", "slices", "maps", "testing":
-		return true
-	}
-	for _, prefix := range []string{"encoding/", "math", "unicode", "crypto/"} {
-		if strings.HasPrefix(path, prefix) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkExported reports recovery functions that take the ResponseWriter,
@@ -775,7 +792,7 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			for _, hop := range s.Hops {
 				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
 			}
-			httpsym.Report(c.pass, d)
+			c.report(d)
 			break
 		}
 	}
@@ -824,7 +841,7 @@ func (c *checker) checkUse(call *ast.CallExpr) {
 	for _, hop := range s.Hops {
 		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
 	}
-	httpsym.Report(c.pass, d)
+	c.report(d)
 }
 
 func proxyNote(s *streamflow.Stream) string {
@@ -931,10 +948,17 @@ func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.
 			d.SuggestedFixes = []analysis.SuggestedFix{fix}
 		}
 	}
-	c.report(d, u)
+	c.report(d)
 }
 
-func (c *checker) report(d analysis.Diagnostic, u *unit) { httpsym.Report(c.pass, d) }
+// report reports d unless it is in a test file: a test's recover captures
+// a panic to fail the test, and a test's handler serves no client.
+func (c *checker) report(d analysis.Diagnostic) {
+	if strings.HasSuffix(c.pass.Fset.File(d.Pos).Name(), "_test.go") {
+		return
+	}
+	httpsym.Report(c.pass, d)
+}
 
 func (c *checker) file(n ast.Node) *fixer.File { return fixer.Open(c.pass, n.Pos()) }
 

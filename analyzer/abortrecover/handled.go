@@ -23,18 +23,28 @@ type verdict struct {
 // tracker follows a recovered value through a function body: the
 // variables bound to it, and the ok results of its type assertions.
 type tracker struct {
-	info     *types.Info
-	call     *ast.CallExpr // the recover call, or nil for a parameter
-	vals     map[types.Object]bool
-	oks      map[types.Object]bool
-	flags    map[types.Object]bool    // bools set to true when the value is an abort
-	rePanics func(fn *types.Func) int // parameter a function re-panics, or -1
+	info      *types.Info
+	call      *ast.CallExpr // the recover call, or nil for a parameter
+	vals      map[types.Object]bool
+	oks       map[types.Object]bool
+	flags     map[types.Object]bool    // bools set to true when the value is an abort
+	rePanics  func(fn *types.Func) int // parameter a function re-panics, or -1
+	abortTest func(fn *types.Func) int // parameter a predicate tests for an abort, or -1
+	raises    func(fn *types.Func) bool
+}
+
+// newTracker follows the value recovered by call (nil when the caller
+// binds a parameter). The functions tell what other functions do with
+// aborts: re-panic an argument, test one, raise the abort themselves.
+func newTracker(info *types.Info, call *ast.CallExpr, rePanics, abortTest func(*types.Func) int, raises func(*types.Func) bool) *tracker {
+	return &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool),
+		flags: make(map[types.Object]bool), rePanics: rePanics, abortTest: abortTest, raises: raises}
 }
 
 // judge decides whether the function body at cur re-panics the value
 // recovered by call (or held in the parameter param when call is nil).
-func judge(info *types.Info, cur inspector.Cursor, call *ast.CallExpr, param *types.Var, rePanics func(*types.Func) int) verdict {
-	t := &tracker{info: info, call: call, vals: make(map[types.Object]bool), oks: make(map[types.Object]bool), flags: make(map[types.Object]bool), rePanics: rePanics}
+func (c *checker) judge(cur inspector.Cursor, call *ast.CallExpr, param *types.Var) verdict {
+	t := newTracker(c.info, call, c.rePanicParam, c.abortTest, c.raisesAbort)
 	if param != nil {
 		t.vals[param] = true
 	}
@@ -45,10 +55,15 @@ func judge(info *types.Info, cur inspector.Cursor, call *ast.CallExpr, param *ty
 		after = call.End()
 	}
 	var v verdict
+	var returns []inspector.Cursor // returns after the recover that an abort may take
 	cur.Inspect(nil, func(c inspector.Cursor) bool {
 		switch n := c.Node().(type) {
 		case *ast.FuncLit:
 			return false // not run by this body, or not known to be
+		case *ast.ReturnStmt:
+			if n.Pos() > after && !t.avoided(c, cur) {
+				returns = append(returns, c)
+			}
 		case *ast.BinaryExpr:
 			if t.isAbortTest(n) {
 				v.compared = true
@@ -57,7 +72,7 @@ func judge(info *types.Info, cur inspector.Cursor, call *ast.CallExpr, param *ty
 			if t.isAbortTest(n) {
 				v.compared = true
 			}
-			if n.End() > after && t.isPanic(n) && t.reached(c, cur) {
+			if n.End() > after && t.isPanic(n) && t.reached(c, cur) && !returnsBefore(returns, c) {
 				v.handled = true
 			}
 		case *ast.IfStmt:
@@ -157,7 +172,14 @@ func (t *tracker) isAbortTest(n ast.Node) bool {
 			return t.isV(n.X) && t.isAbort(n.Y) || t.isAbort(n.X) && t.isV(n.Y)
 		}
 	case *ast.CallExpr:
-		return httpsym.CalleeIs(t.info, n, "errors", "Is") && len(n.Args) == 2 && t.isV(n.Args[0]) && t.isAbort(n.Args[1])
+		if httpsym.CalleeIs(t.info, n, "errors", "Is") && len(n.Args) == 2 && t.isV(n.Args[0]) && t.isAbort(n.Args[1]) {
+			return true
+		}
+		// A predicate such as isAbort(v) that tests its argument that way.
+		if fn, ok := typeutil.Callee(t.info, n).(*types.Func); ok && t.abortTest != nil {
+			i := t.abortTest(fn)
+			return i >= 0 && i < len(n.Args) && t.isV(n.Args[i])
+		}
 	}
 	return false
 }
@@ -237,7 +259,10 @@ func (t *tracker) isPanic(call *ast.CallExpr) bool {
 			return true
 		}
 	}
-	return false
+	// A function that panics with http.ErrAbortHandler itself, such as a
+	// writer's finish method that aborts once the headers are out, raises
+	// the abort again.
+	return t.raises != nil && t.raises(fn)
 }
 
 // panics reports whether the code at cur calls panic.
@@ -259,6 +284,11 @@ func (t *tracker) panics(cur inspector.Cursor) bool {
 // an abort, judging by the conditions between it and top.
 func (t *tracker) reached(c, top inspector.Cursor) bool {
 	for ; c != top && c.Parent().Valid() && c.Parent().Node() != nil; c = c.Parent() {
+		if t.encloses(c.Parent().Node()) {
+			// Conditions around the recover itself decide whether anything
+			// is recovered at all; when they fail, the abort goes on.
+			return true
+		}
 		switch n := c.Parent().Node().(type) {
 		case *ast.IfStmt:
 			switch c.ParentEdgeKind() {
@@ -414,4 +444,45 @@ func (t *tracker) flag(cur inspector.Cursor) {
 			return true
 		})
 	}
+}
+
+// encloses reports whether n contains the recover call.
+func (t *tracker) encloses(n ast.Node) bool {
+	return t.call != nil && n.Pos() <= t.call.Pos() && t.call.End() <= n.End()
+}
+
+// avoided reports whether an abort certainly skips the node at c: some
+// condition between it and top fails for an abort, as in
+// if v == nil { return }.
+func (t *tracker) avoided(c, top inspector.Cursor) bool {
+	for ; c != top && c.Parent().Valid() && c.Parent().Node() != nil; c = c.Parent() {
+		if t.encloses(c.Parent().Node()) {
+			return false
+		}
+		if n, ok := c.Parent().Node().(*ast.IfStmt); ok {
+			switch c.ParentEdgeKind() {
+			case edge.IfStmt_Body:
+				if t.abortFalse(n.Cond) {
+					return true
+				}
+			case edge.IfStmt_Else:
+				if t.abortTrue(n.Cond) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// returnsBefore reports whether one of returns comes before the node at c
+// and outside it: an abort may return there and never reach c, as in
+// if h.handled(v) { return } before if v != nil { panic(v) }.
+func returnsBefore(returns []inspector.Cursor, c inspector.Cursor) bool {
+	for _, r := range returns {
+		if r.Node().Pos() < c.Node().Pos() {
+			return true
+		}
+	}
+	return false
 }

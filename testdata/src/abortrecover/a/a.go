@@ -14,7 +14,10 @@ var target = &url.URL{Scheme: "http", Host: "localhost:2375"}
 
 var debug bool
 
-func work(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, r.URL.Path) }
+// app is the rest of the program: a handler, so it may abort.
+var app http.Handler = http.NotFoundHandler()
+
+func work(w http.ResponseWriter, r *http.Request) { app.ServeHTTP(w, r) }
 
 // Logging the value and answering 500 drops the abort.
 func logs(w http.ResponseWriter, r *http.Request) {

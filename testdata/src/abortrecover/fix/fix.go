@@ -13,7 +13,7 @@ func handler(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 		}
 	}()
-	guarded(func() { fmt.Fprintln(w, "hello") })
+	guarded(func() { render(w, "hello") })
 }
 
 // v, err and ok are taken: the fix must not shadow them.
@@ -24,5 +24,5 @@ func shadow(w http.ResponseWriter, r *http.Request) {
 			log.Print(v, err, ok)
 		}
 	}()
-	quiet(func() { fmt.Fprintln(w, v) })
+	quiet(func() { render(w, fmt.Sprint(v)) })
 }

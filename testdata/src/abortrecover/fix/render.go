@@ -5,6 +5,12 @@ import (
 	"net/http"
 )
 
-// render is code of the program: as far as the check knows, it may serve a
-// proxy and panic with http.ErrAbortHandler.
-func render(w http.ResponseWriter, s string) { io.WriteString(w, s) }
+// page is the rest of the program: a handler, so it may abort.
+var page http.Handler = http.NotFoundHandler()
+
+// render writes s, then serves the page: it may panic with
+// http.ErrAbortHandler.
+func render(w http.ResponseWriter, s string) {
+	io.WriteString(w, s)
+	page.ServeHTTP(w, nil)
+}

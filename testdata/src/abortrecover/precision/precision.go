@@ -1,0 +1,168 @@
+// Recovers that look like swallowing but cannot, and re-panics in shapes
+// real recovery middleware uses.
+package precision
+
+import (
+	"errors"
+	"log"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"abortrecover/lib"
+)
+
+var proxy = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: "localhost:2375"})
+
+// A library recover that guards reflection, called in a handler.
+func assertion(w http.ResponseWriter, r *http.Request) {
+	if lib.Contains([]string{"a"}, r.URL.Path) { // ok: nothing Contains protects can abort
+		w.WriteHeader(http.StatusNoContent)
+	}
+	proxy.ServeHTTP(w, r)
+}
+
+// A probe callback that is given neither the response nor the request.
+func probe(w http.ResponseWriter, r *http.Request) {
+	if !lib.Probe(func() error { return nil }) { // ok: the callback cannot abort
+		w.WriteHeader(http.StatusServiceUnavailable)
+		return
+	}
+	proxy.ServeHTTP(w, r)
+}
+
+// The same library guard around a callback that serves the proxy.
+func safely(w http.ResponseWriter, r *http.Request) {
+	lib.Safely(func() { proxy.ServeHTTP(w, r) }) // want `lib.Safely recovers panics without re-panicking http.ErrAbortHandler, so calling it in handler safely swallows aborts raised inside it`
+}
+
+// A recover around code that only writes: nothing can abort there.
+func writesOnly(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil { // ok: nothing it protects can panic with http.ErrAbortHandler
+			log.Print(v)
+		}
+	}()
+	lib.Status(w, http.StatusOK)
+	w.Write([]byte("ok"))
+}
+
+// isAbort is a predicate helper, as recovery middleware often has.
+func isAbort(v any) bool {
+	err, ok := v.(error)
+	return ok && errors.Is(err, http.ErrAbortHandler)
+}
+
+func isAbortEq(v any) bool { return v == http.ErrAbortHandler }
+
+func viaPredicate(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			if isAbort(rec) {
+				panic(rec) // ok: re-panicked behind a predicate
+			}
+			log.Print(rec)
+		}
+	}()
+	proxy.ServeHTTP(w, r)
+}
+
+func viaPredicateEq(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		rec := recover()
+		if rec == nil {
+			return
+		}
+		if !isAbortEq(rec) {
+			log.Print(rec)
+			return
+		}
+		panic(rec) // ok: only aborts reach it, and they do
+	}()
+	proxy.ServeHTTP(w, r)
+}
+
+type loggingWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+// A condition that does not involve the recovered value surrounds both the
+// recover and the panic: when it fails, nothing is recovered at all.
+func (lw *loggingWriter) serve(r *http.Request) {
+	defer func() {
+		if lw.code == 0 {
+			if rec := recover(); rec != nil {
+				log.Print(rec)
+				panic(rec) // ok: every recovered value is re-panicked
+			}
+		}
+	}()
+	proxy.ServeHTTP(lw, r)
+}
+
+type finishingWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+// finalize answers 500 when nothing was written yet and aborts otherwise:
+// a cut response must not look complete.
+func (fw *finishingWriter) finalize() {
+	if fw.wrote {
+		panic(http.ErrAbortHandler)
+	}
+	fw.WriteHeader(http.StatusInternalServerError)
+}
+
+func (fw *finishingWriter) serve(r *http.Request) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			defer fw.finalize() // ok: raises http.ErrAbortHandler once the response started
+			log.Print(rec)
+		}
+	}()
+	proxy.ServeHTTP(fw, r)
+}
+
+// handled reports whether the panic was answered; when it was, the
+// recovery below returns before its re-panic.
+func handled(w http.ResponseWriter, v any) bool {
+	http.Error(w, "internal error", http.StatusInternalServerError)
+	return true
+}
+
+func earlyReturn(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		rec := recover() // want `recover in the function deferred by handler earlyReturn swallows http.ErrAbortHandler`
+		if handled(w, rec) {
+			return
+		}
+		if rec != nil {
+			panic(rec)
+		}
+	}()
+	proxy.ServeHTTP(w, r)
+}
+
+// A websocket-style upgrade: after Hijack net/http writes no response, so
+// a recover cannot make a cut response look complete.
+func upgrade(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	defer func() {
+		if v := recover(); v != nil { // ok: the connection is hijacked
+			log.Print(v)
+		}
+	}()
+	serveFrames(conn, r)
+}
+
+// serveFrames runs handlers of the protocol carried over the connection.
+func serveFrames(conn any, r *http.Request) {
+	var h http.Handler = http.NotFoundHandler()
+	h.ServeHTTP(nil, r)
+}
