@@ -212,7 +212,7 @@ func dialProxy(t *testing.T, addr string) net.Conn {
 func h2cRequest(t *testing.T, conn net.Conn, path string, extra http.Header) (*http.Response, *bufio.Reader) {
 	t.Helper()
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n", path)
+	fmt.Fprintf(&b, "POST %s HTTP/1.1\r\nHost: api.moby.localhost\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n", path)
 	_ = extra.Write(&b)
 	b.WriteString("\r\n")
 	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))

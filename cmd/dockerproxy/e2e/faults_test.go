@@ -170,7 +170,7 @@ func TestStalledClientCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "GET /v1.41/images/get?names=%s HTTP/1.1\r\nHost: docker\r\n\r\n", bigImage)
+	fmt.Fprintf(conn, "GET /v1.41/images/get?names=%s HTTP/1.1\r\nHost: api.moby.localhost\r\n\r\n", bigImage)
 	br := bufio.NewReaderSize(conn, 64<<10)
 	res, err := http.ReadResponse(br, nil)
 	if err != nil {

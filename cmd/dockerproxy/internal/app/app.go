@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,9 +62,9 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		return err
 	}
 	var tlsCfg *tls.Config
+	var reloader *certs.Reloader
 	if c.TLSCert != "" {
-		reloader, err := certs.NewReloader(c.TLSCert, c.TLSKey, c.TLSClientCA)
-		if err != nil {
+		if reloader, err = certs.NewReloader(c.TLSCert, c.TLSKey, c.TLSClientCA); err != nil {
 			return err
 		}
 		tlsCfg = reloader.Config()
@@ -73,21 +74,43 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		go reloadOnHUP(ctx, hup, reloader, log)
 	}
 	m := metrics.New()
-	h := proxy.New(proxy.Options{Upstream: up, Policy: c.Policy, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits, Logger: log, Metrics: m})
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return err
 	}
+	// The names a client may put in Host: the listeners' own names and
+	// addresses, the serving certificate's, and -allow-host.
+	hosts := listenerHosts(c.ListenName, ln.Addr())
+	var adminLn net.Listener
+	if c.AdminListen != "" {
+		if adminLn, err = net.Listen("tcp", c.AdminListen); err != nil {
+			ln.Close()
+			return err
+		}
+		hosts = append(hosts, listenerHosts(c.AdminListen, adminLn.Addr())...)
+	}
+	if reloader != nil {
+		hosts = append(hosts, reloader.Info().Names...)
+	}
+	hosts = append(hosts, c.AllowHosts...)
+	h := proxy.New(proxy.Options{
+		Upstream: up, Policy: c.Policy, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits,
+		Site:   proxy.Site{Hosts: hosts, Origins: c.AllowOrigins},
+		Logger: log, Metrics: m,
+	})
 	sc := server.Config{
 		Listener: ln, TLS: tlsCfg, Handler: h, Logger: log, Grace: c.Grace,
 		ReadHeaderTimeout: c.ReadHeader, IdleTimeout: c.KeepAlive,
 	}
-	if c.AdminListen != "" {
-		if sc.AdminListener, err = net.Listen("tcp", c.AdminListen); err != nil {
-			ln.Close()
-			return err
+	if adminLn != nil {
+		sc.AdminListener = adminLn
+		if c.AdminTLS {
+			// Off loopback: the main listener's TLS, client certificates
+			// and token.
+			sc.AdminListener = tls.NewListener(adminLn, tlsCfg)
 		}
-		sc.Admin = adminMux(up, m)
+		hc := &healthCheck{up: up, ttl: healthTTL, log: log}
+		sc.Admin = h.Guard(adminMux(hc, m), c.AdminTLS)
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
 		"client_certs", c.TLSClientCA != "", "token", c.Token != "" || len(c.Tokens) > 0, "upstream", up.Addr,
@@ -113,19 +136,83 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, l
 	}
 }
 
-func adminMux(up *proxy.Upstream, m *metrics.Metrics) http.Handler {
+func adminMux(hc *healthCheck, m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-		defer cancel()
-		if err := up.Ping(ctx); err != nil {
-			http.Error(w, "daemon: "+err.Error(), http.StatusServiceUnavailable)
+		if err := hc.check(); err != nil {
+			// The cause, with the socket path, goes to the log only.
+			http.Error(w, "the Docker daemon does not answer", http.StatusServiceUnavailable)
 			return
 		}
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("GET /metrics", m.Handler())
 	return mux
+}
+
+// healthTTL is how long a daemon ping answers /healthz: probes from
+// several monitors, or a loop, cost the daemon one ping per period.
+const healthTTL = 2 * time.Second
+
+// healthCheck pings the daemon at most once per ttl; concurrent callers
+// wait for the one ping in flight.
+type healthCheck struct {
+	up  *proxy.Upstream
+	ttl time.Duration
+	log *slog.Logger
+
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+func (hc *healthCheck) check() error {
+	hc.mu.Lock()
+	defer hc.mu.Unlock()
+	if !hc.at.IsZero() && time.Since(hc.at) < hc.ttl {
+		return hc.err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	err := hc.up.Ping(ctx)
+	if err != nil && (hc.err == nil || hc.at.IsZero()) {
+		hc.log.Warn("health check: the daemon does not answer", "upstream", hc.up.Addr, "error", err)
+	}
+	hc.at, hc.err = time.Now(), err
+	return err
+}
+
+// listenerHosts returns the names and addresses a client may use for a
+// listener given as name and bound to addr: the name as given, the bound
+// address, localhost on loopback, and every interface address and the
+// host name when it listens on all of them.
+func listenerHosts(name string, addr net.Addr) []string {
+	var hosts []string
+	if h, _, err := net.SplitHostPort(name); err == nil && h != "" {
+		hosts = append(hosts, h)
+	}
+	ta, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return hosts
+	}
+	hosts = append(hosts, ta.IP.String())
+	switch {
+	case ta.IP.IsLoopback():
+		hosts = append(hosts, "localhost")
+	case ta.IP.IsUnspecified():
+		hosts = append(hosts, "localhost")
+		if hn, err := os.Hostname(); err == nil {
+			hosts = append(hosts, hn)
+		}
+		if as, err := net.InterfaceAddrs(); err == nil {
+			for _, a := range as {
+				if ipn, ok := a.(*net.IPNet); ok {
+					hosts = append(hosts, ipn.IP.String())
+				}
+			}
+		}
+	}
+	return hosts
 }
 
 func genCerts(args []string, stderr io.Writer) error {

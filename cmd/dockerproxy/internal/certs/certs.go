@@ -216,3 +216,18 @@ func readCertPool(file string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// nextCertDER returns the DER bytes of the next CERTIFICATE block in
+// rest, and what follows it; nil when there is none.
+func nextCertDER(rest []byte) (der, after []byte) {
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			return nil, nil
+		}
+		if b.Type == "CERTIFICATE" {
+			return b.Bytes, rest
+		}
+	}
+}

@@ -7,6 +7,7 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -42,14 +43,25 @@ type Config struct {
 	// TokenFileMode is TokenFile's permission bits, so that a file that
 	// others can read is reported.
 	TokenFileMode os.FileMode
-	Policy         *policy.Policy
-	Limits         proxy.Limits
-	Grace          time.Duration // shutdown grace period
-	ReadHeader     time.Duration // http.Server ReadHeaderTimeout
-	KeepAlive      time.Duration // http.Server IdleTimeout
-	AdminListen    string        // address for /healthz and /metrics; empty: off
-	LogLevel       slog.Level
-	LogFormat      string // text or json
+	Policy        *policy.Policy
+	Limits        proxy.Limits
+	Grace         time.Duration // shutdown grace period
+	ReadHeader    time.Duration // http.Server ReadHeaderTimeout
+	KeepAlive     time.Duration // http.Server IdleTimeout
+	AdminListen   string        // address for /healthz and /metrics; empty: off
+	// AdminTLS: the admin address is not loopback, so it is served with
+	// the main listener's TLS and client authentication.
+	AdminTLS bool
+	// ListenName is -listen as given; Listen is its resolved address.
+	ListenName string
+	LogLevel   slog.Level
+	LogFormat  string // text or json
+	// AllowHosts are names clients reach the proxy by besides the
+	// listener's addresses and the serving certificate's names.
+	AllowHosts []string
+	// AllowOrigins are browser origins allowed to send requests; "*"
+	// allows any. Empty: requests from web pages are refused.
+	AllowOrigins []string
 }
 
 type multi []string
@@ -64,7 +76,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs := flag.NewFlagSet("dockerproxy", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var policyName, level string
-	var allow multi
+	var allow, allowHosts, allowOrigins multi
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
 	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port or https://host:port")
 	fs.StringVar(&c.UpstreamTLSDir, "upstream-tls-dir", "", "`directory` with ca.pem, cert.pem and key.pem (DOCKER_CERT_PATH layout) for a daemon's TLS listener (dockerd --tlsverify); makes a tcp:// upstream TLS")
@@ -83,6 +95,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.DurationVar(&c.ReadHeader, "read-header-timeout", streamsafe.ServerReadHeaderTimeout, "time allowed to receive request headers")
 	fs.DurationVar(&c.KeepAlive, "keepalive-timeout", streamsafe.ServerIdleTimeout, "how long an idle keep-alive connection is kept")
 	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics over plain HTTP (empty: off)")
+	fs.Var(&allowHosts, "allow-host", "`name` clients use to reach the proxy, besides the listener's addresses and the server certificate's names; any other Host is refused (DNS rebinding); repeatable")
+	fs.Var(&allowOrigins, "allow-origin", "browser `origin` (https://ui.example) allowed to send requests, \"*\" for any; by default requests from web pages (Origin, Sec-Fetch-Site) are refused; repeatable")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 
@@ -95,8 +109,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 			return
 		}
 		vals := []string{v}
-		if f.Name == "allow" {
+		switch f.Name {
+		case "allow":
 			vals = strings.Split(v, ";")
+		case "allow-host", "allow-origin":
+			vals = strings.Split(v, ",")
 		}
 		for _, v := range vals {
 			if err := fs.Set(f.Name, strings.TrimSpace(v)); err != nil && envErr == nil {
@@ -113,6 +130,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	c.AllowHosts, c.AllowOrigins = allowHosts, allowOrigins
 	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("-log-level: %v", err)
 	}
@@ -155,10 +173,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 			return nil, fmt.Errorf("-token-file: %v", err)
 		}
 	}
-	loop, err := IsLoopback(c.Listen)
+	listen, loop, err := Resolve(c.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("-listen: %v", err)
 	}
+	c.ListenName, c.Listen = c.Listen, listen
 	if !loop {
 		if c.TLSCert == "" {
 			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without TLS: anyone who can reach it would control the Docker daemon; set -tls-cert and -tls-key (and -tls-client-ca or -token-file)", c.Listen)
@@ -167,7 +186,61 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 			return nil, fmt.Errorf("refusing to listen on non-loopback address %s without client authentication: anyone who can reach it would control the Docker daemon; set -tls-client-ca (client certificates) or -token-file (bearer token)", c.Listen)
 		}
 	}
+	if c.AdminListen != "" {
+		admin, loop, err := Resolve(c.AdminListen)
+		if err != nil {
+			return nil, fmt.Errorf("-admin-listen: %v", err)
+		}
+		c.AdminListen = admin
+		// The admin listener gets the main listener's rule: off loopback
+		// it serves TLS with the same client authentication.
+		if !loop && (c.TLSCert == "" || (c.TLSClientCA == "" && c.Token == "" && len(c.Tokens) == 0)) {
+			return nil, fmt.Errorf("refusing to serve /metrics and /healthz on non-loopback address %s without TLS and client authentication; use a loopback address or set -tls-cert, -tls-key and -tls-client-ca or -token-file", c.AdminListen)
+		}
+		c.AdminTLS = !loop
+	}
 	return c, nil
+}
+
+// lookupIP resolves listener names; tests replace it.
+var lookupIP = func(host string) ([]net.IP, error) {
+	return net.DefaultResolver.LookupIP(context.Background(), "ip", host)
+}
+
+// Resolve resolves the host of a listen address once, so that the proxy
+// listens on the address it checked: it returns the address to listen on
+// and whether it is loopback. A name counts as loopback only when every
+// address it resolves to is loopback: "localhost" can resolve to a LAN
+// address, and trusting the name would serve the daemon to the network
+// without authentication. An empty host (":2376") listens on every
+// interface.
+func Resolve(addr string) (listen string, loopback bool, err error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", false, err
+	}
+	if host == "" {
+		return addr, false, nil
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return addr, ip.IsLoopback(), nil
+	}
+	ips, err := lookupIP(host)
+	if err != nil {
+		return "", false, err
+	}
+	if len(ips) == 0 {
+		return "", false, fmt.Errorf("%s resolves to no address", host)
+	}
+	loopback = true
+	first := ips[0]
+	for _, ip := range ips {
+		loopback = loopback && ip.IsLoopback()
+		if first.To4() == nil && ip.To4() != nil {
+			first = ip // as net.Listen does: IPv4 first
+		}
+	}
+	return net.JoinHostPort(first.String(), port), loopback, nil
 }
 
 // parseTokens reads a token file: either one token alone, or one
@@ -214,16 +287,8 @@ func parseTokens(text string) (token string, named map[string]string, err error)
 	return "", named, nil
 }
 
-// IsLoopback reports whether the host of addr is a loopback IP address or
-// "localhost". An empty host (":2376") listens on every interface.
+// IsLoopback reports whether addr listens on loopback only (see Resolve).
 func IsLoopback(addr string) (bool, error) {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false, err
-	}
-	if host == "localhost" {
-		return true, nil
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback(), nil
+	_, loop, err := Resolve(addr)
+	return loop, err
 }

@@ -62,8 +62,10 @@ type Options struct {
 	Token string
 	// Tokens maps each accepted bearer token to the name of its client
 	// (see package identity); with Token, either is accepted.
-	Tokens  map[string]string
-	Limits  Limits
+	Tokens map[string]string
+	Limits Limits
+	// Site is checked before anything else (DNS rebinding, browsers).
+	Site    Site
 	Logger  *slog.Logger
 	Metrics *metrics.Metrics
 }
@@ -72,6 +74,7 @@ type Options struct {
 type Handler struct {
 	opt     Options
 	log     *slog.Logger
+	site    *siteCheck
 	classes map[route.Class]*classHandler
 
 	mu      sync.Mutex
@@ -103,7 +106,7 @@ func New(opt Options) *Handler {
 		opt.Policy, _ = policy.Parse("all", nil)
 	}
 	log := slog.New(&contextHandler{opt.Logger.Handler()})
-	h := &Handler{opt: opt, log: log, streams: map[*request]struct{}{}, classes: map[route.Class]*classHandler{}}
+	h := &Handler{opt: opt, log: log, site: newSiteCheck(opt.Site), streams: map[*request]struct{}{}, classes: map[route.Class]*classHandler{}}
 	rp := newReverseProxy(opt.Upstream, log)
 	// An idle stream holds its copy buffer for as long as it stays open,
 	// hours for docker events; its messages are small.
@@ -169,7 +172,7 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	}
 	errorHandler := rp.ErrorHandler
 	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
-		errorHandler(&jsonErrorWriter{ResponseWriter: w, msg: "dockerproxy: cannot reach the Docker daemon: " + err.Error()}, r, err)
+		errorHandler(&jsonErrorWriter{ResponseWriter: w, msg: "dockerproxy: cannot reach the Docker daemon: " + up.hidePath(err.Error())}, r, err)
 	}
 	// streamsafe's 64 KiB connection buffers stay: 256 KiB bought no
 	// throughput (reads larger than the buffer bypass it), and 4 KiB for
@@ -212,6 +215,13 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 // ServeHTTP authenticates, applies the policy and proxies r.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := h.opt.Metrics
+	if reason, msg := h.site.check(r); reason != "" {
+		m.Denied.WithLabelValues(reason).Inc()
+		h.log.WarnContext(r.Context(), "request denied", "reason", reason, "host", r.Host, "origin", r.Header.Get("Origin"),
+			"method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+		writeJSONError(w, http.StatusForbidden, msg)
+		return
+	}
 	// The client is named by its verified certificate or, without one, by
 	// its token; the name goes into every log record of the request.
 	ctx := r.Context()

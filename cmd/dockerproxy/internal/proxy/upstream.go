@@ -97,3 +97,13 @@ func (u *Upstream) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// hidePath removes the daemon's socket path from a message for clients:
+// it tells a caller where the socket that controls the host is. The log
+// keeps the whole error.
+func (u *Upstream) hidePath(msg string) string {
+	if u.URL.Scheme != "unix" || u.URL.Path == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, u.URL.Path, "(the daemon's socket)")
+}
