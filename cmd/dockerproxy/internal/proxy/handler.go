@@ -58,6 +58,9 @@ var ErrShutdown = errors.New("dockerproxy: shutting down")
 type Options struct {
 	Upstream *Upstream
 	Policy   *policy.Policy
+	// ClientPolicies replace Policy for the clients they name (by
+	// identity: certificate name or token name).
+	ClientPolicies map[string]*policy.Policy
 	// Token, when not empty, must arrive as "Authorization: Bearer TOKEN".
 	Token string
 	// Tokens maps each accepted bearer token to the name of its client
@@ -248,10 +251,22 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusBadRequest, "dockerproxy: path must be clean and absolute")
 		return
 	}
-	if !h.opt.Policy.Allow(r.Method, r.URL.Path) {
-		m.Denied.WithLabelValues("policy").Inc()
-		h.log.WarnContext(ctx, "request denied", "reason", "policy", "policy", h.opt.Policy.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-		writeJSONError(w, http.StatusForbidden, fmt.Sprintf("dockerproxy: %s %s is not allowed by policy %s", r.Method, route.Strip(r.URL.Path), h.opt.Policy))
+	pol := h.opt.Policy
+	if p, ok := h.opt.ClientPolicies[client]; ok && client != "" {
+		pol = p
+	}
+	// The policy may read a JSON body to decide on it; a client that
+	// stalls sending it gets the short inactivity limit.
+	rc := http.NewResponseController(w)
+	if h.opt.Limits.Short > 0 {
+		_ = rc.SetReadDeadline(time.Now().Add(h.opt.Limits.Short))
+	}
+	denial := pol.Check(r)
+	_ = rc.SetReadDeadline(time.Time{})
+	if denial != nil {
+		m.Denied.WithLabelValues(denial.Reason).Inc()
+		h.log.WarnContext(ctx, "request denied", "reason", denial.Reason, "policy", pol.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "detail", denial.Message)
+		writeJSONError(w, denial.Code, denial.Message)
 		return
 	}
 	class := route.Classify(r)
