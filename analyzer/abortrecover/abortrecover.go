@@ -55,6 +55,12 @@ const (
 	Middleware
 	// Factory returns such a middleware.
 	Factory
+	// RecoveryHandler returns a handler, installed as middleware (gin's
+	// HandlerFunc, negroni's Handler), that guards the rest of its chain.
+	RecoveryHandler
+	// RecoveringRouter returns a router with such a handler installed,
+	// as gin.Default does.
+	RecoveringRouter
 )
 
 func (k Kind) String() string {
@@ -67,6 +73,10 @@ func (k Kind) String() string {
 		return "middleware"
 	case Factory:
 		return "middleware factory"
+	case RecoveryHandler:
+		return "recovery handler"
+	case RecoveringRouter:
+		return "router with recovery"
 	}
 	return "none"
 }
@@ -139,6 +149,7 @@ type checker struct {
 	abortInfo  map[*unit]*abortInfo
 	abortTests map[*types.Func]int
 	hijack     map[*unit]bool
+	recoveries map[*types.Func]Kind // recoveryKind, memoized; -1 while busy
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -165,6 +176,7 @@ func run(pass *analysis.Pass) (any, error) {
 		abortInfo:  make(map[*unit]*abortInfo),
 		abortTests: make(map[*types.Func]int),
 		hijack:     make(map[*unit]bool),
+		recoveries: make(map[*types.Func]Kind),
 	}
 	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
 	for _, u := range c.units {
@@ -533,7 +545,7 @@ func (c *checker) bodyMiddleware(u *unit) Kind {
 	if c.isMiddlewareSig(u.sig) {
 		for _, ret := range u.returns() {
 			for _, r := range ret.Results {
-				if c.swallowingHandler(r) {
+				if c.swallowingValue(r) {
 					return Middleware
 				}
 			}
@@ -665,6 +677,8 @@ func (c *checker) exportFacts() {
 		var callback int
 		if k := c.middleware(u.fn); k != 0 {
 			kind = k
+		} else if k := c.recoveryKind(u.fn); k != 0 {
+			kind = k
 		} else if c.guards(u) {
 			kind = Guard
 		} else if cb := c.callbackGuard(u); cb > 0 {
@@ -770,8 +784,8 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			}
 		}
 		if mw == "" {
-			if call, ok := cur.Node().(*ast.CallExpr); ok {
-				c.checkUse(call)
+			if _, ok := cur.Node().(*ast.CallExpr); ok {
+				c.checkInstall(cur)
 			}
 			continue // not recovery middleware from another package
 		}
@@ -796,52 +810,6 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			break
 		}
 	}
-}
-
-// checkUse reports a router method such as r.Use(mw) that installs
-// recovery middleware from another package, passed as a function value
-// or built by a factory, on a router that routes to a stream.
-func (c *checker) checkUse(call *ast.CallExpr) {
-	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	if !ok || c.info.Selections[sel] == nil || c.info.Selections[sel].Kind() != types.MethodVal {
-		return // not a method call
-	}
-	if t := c.info.TypeOf(sel.X); t == nil || !c.sym.IsHandler(t) {
-		return // not called on a router
-	}
-	var mw string
-	for _, arg := range call.Args {
-		switch a := ast.Unparen(arg).(type) {
-		case *ast.Ident, *ast.SelectorExpr:
-			if fn, ok := c.info.Uses[identOf(a)].(*types.Func); ok && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
-				mw = qualified(fn)
-			}
-		case *ast.CallExpr:
-			if fn := c.staticCallee(a); fn != nil && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Factory {
-				mw = "the middleware of " + qualified(fn)
-			}
-		}
-		if mw != "" {
-			break
-		}
-	}
-	if mw == "" {
-		return // installs no recovery middleware from another package
-	}
-	s := c.flows.Handler(sel.X)
-	if s == nil {
-		return // the router serves no stream: nothing aborts mid-response
-	}
-	d := analysis.Diagnostic{
-		Pos: call.Pos(),
-		End: call.End(),
-		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows that stream's aborts: the client receives a truncated response that looks complete%s; install recovery middleware that re-panics http.ErrAbortHandler instead",
-			mw, types.ExprString(sel.X), s.Describe(), proxyNote(s)),
-	}
-	for _, hop := range s.Hops {
-		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
-	}
-	c.report(d)
 }
 
 func proxyNote(s *streamflow.Stream) string {

@@ -25,3 +25,10 @@ func TestAnalyzer(t *testing.T) {
 func TestFixesCompile(t *testing.T) {
 	goldentest.Compile(t, testdata(), pkgs...)
 }
+
+// TestFrameworks runs the check on the recovery middleware of real
+// frameworks (a module of its own under testdata/frameworks).
+func TestFrameworks(t *testing.T) {
+	dir := filepath.Join(testdata(), "frameworks")
+	analysistest.Run(t, dir, abortrecover.Analyzer, "./recoverers")
+}

@@ -1,0 +1,236 @@
+package abortrecover
+
+import (
+	"fmt"
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+
+	"github.com/streamvet/streamvet/analyzer/streamflow"
+)
+
+// busy marks a function whose recoveryKind is being computed.
+const busy Kind = 255
+
+// recoveryKind reports whether fn returns a recovery handler (RecoveryHandler),
+// as gin.Recovery does, or a router with one installed
+// (RecoveringRouter), as gin.Default does; or 0.
+func (c *checker) recoveryKind(fn *types.Func) Kind {
+	fn = fn.Origin()
+	if fn.Pkg() != c.pass.Pkg {
+		if f := c.fact(fn); f != nil && (f.Kind == RecoveryHandler || f.Kind == RecoveringRouter) {
+			return f.Kind
+		}
+		return 0
+	}
+	if k, ok := c.recoveries[fn]; ok {
+		if k == busy {
+			return 0 // recursion adds nothing
+		}
+		return k
+	}
+	c.recoveries[fn] = busy
+	var k Kind
+	if u := c.decls[fn]; u != nil && u.sig.Results().Len() == 1 {
+		k = c.bodyRecovery(u)
+	}
+	c.recoveries[fn] = k
+	return k
+}
+
+func (c *checker) bodyRecovery(u *unit) Kind {
+	result := u.sig.Results().At(0).Type()
+	for _, ret := range u.returns() {
+		if len(ret.Results) == 1 && c.swallowingValue(ret.Results[0]) {
+			if sig, ok := result.Underlying().(*types.Signature); ok && c.servesRequest(sig) || c.sym.IsHandler(result) || c.chainHandler(result) {
+				return RecoveryHandler
+			}
+		}
+	}
+	// A router built here with recovery installed on it: r.Use(Recovery()).
+	for _, call := range u.calls {
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || !types.Identical(typeOf(c.info, sel.X), result.Underlying()) && !types.Identical(c.info.TypeOf(sel.X), result) {
+			continue
+		}
+		for _, arg := range call.Args {
+			if c.swallowingValue(arg) {
+				return RecoveringRouter
+			}
+		}
+	}
+	return 0
+}
+
+// chainHandler reports whether t has a method that serves a request and
+// calls the next handler of a chain, as negroni's Handler does:
+// ServeHTTP(w, r, next).
+func (c *checker) chainHandler(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
+	fn, ok := obj.(*types.Func)
+	return ok && c.servesRequest(fn.Signature())
+}
+
+// swallowingValue reports whether e is a handler value that recovers the
+// panics of what it runs without re-panicking aborts: a handler literal
+// that guards its chain (func(c *gin.Context) { defer ...; c.Next() }),
+// a value of a type whose ServeHTTP guards, or a call that returns one.
+func (c *checker) swallowingValue(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.FuncLit:
+		u := c.byNode[e]
+		return u != nil && c.servesRequest(u.sig) && c.guards(u)
+	case *ast.CallExpr:
+		if tv, ok := c.info.Types[e.Fun]; ok && tv.IsType() && len(e.Args) == 1 {
+			return c.swallowingValue(e.Args[0]) // a conversion
+		}
+		fn := c.staticCallee(e)
+		if fn == nil {
+			return false
+		}
+		if i := c.passThrough(fn); i >= 0 && i < len(e.Args) {
+			return c.swallowingValue(e.Args[i]) // returns its argument: parseOptions(h, opts...)
+		}
+		if c.recoveryKind(fn) == RecoveryHandler {
+			return true
+		}
+		return c.typeGuards(c.info.TypeOf(e)) // negroni.NewRecovery() returns a *Recovery
+	}
+	return c.swallowingHandler(e)
+}
+
+// passThrough returns the parameter that every return of fn hands back
+// unchanged, or -1.
+func (c *checker) passThrough(fn *types.Func) int {
+	u := c.decls[fn.Origin()]
+	if u == nil || u.sig.Results().Len() != 1 {
+		return -1
+	}
+	idx := -1
+	for _, ret := range u.returns() {
+		if len(ret.Results) != 1 {
+			return -1
+		}
+		id, ok := ast.Unparen(ret.Results[0]).(*ast.Ident)
+		if !ok {
+			return -1
+		}
+		i := c.paramIndex(u, c.info.Uses[id])
+		if i < 0 || idx >= 0 && i != idx {
+			return -1
+		}
+		idx = i
+	}
+	return idx
+}
+
+func (c *checker) paramIndex(u *unit, obj types.Object) int {
+	for i := range u.sig.Params().Len() {
+		if u.sig.Params().At(i) == obj {
+			return i
+		}
+	}
+	return -1
+}
+
+// recoveryArg names the recovery middleware that the argument e installs,
+// or returns "": a middleware function from another package, a call to a
+// factory of middleware, or a recovery handler built by a call.
+func (c *checker) recoveryArg(e ast.Expr) string {
+	switch a := ast.Unparen(e).(type) {
+	case *ast.Ident, *ast.SelectorExpr:
+		if fn, ok := c.info.Uses[identOf(a)].(*types.Func); ok && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
+			return qualified(fn)
+		}
+	case *ast.CallExpr:
+		fn := c.staticCallee(a)
+		if fn == nil || fn.Pkg() == c.pass.Pkg {
+			return "" // the program's own recovers are reported where they are
+		}
+		if c.middleware(fn) == Factory {
+			return "the middleware of " + qualified(fn)
+		}
+		if c.swallowingValue(a) {
+			return qualified(fn)
+		}
+	}
+	return ""
+}
+
+// checkInstall reports recovery middleware from another package installed
+// on a router that routes to a stream: r.Use(mw), r.Use(gin.Recovery()),
+// negroni.New(negroni.NewRecovery()), and a router built with recovery
+// installed, as gin.Default() is.
+func (c *checker) checkInstall(cur inspector.Cursor) {
+	call := cur.Node().(*ast.CallExpr)
+	var router ast.Expr
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && c.info.Selections[sel] != nil && c.info.Selections[sel].Kind() == types.MethodVal {
+		router = sel.X // r.Use(mw)
+	} else {
+		router = assignedTo(cur) // n := negroni.New(mw)
+	}
+	if router == nil {
+		return
+	}
+	if fn := c.staticCallee(call); fn != nil && fn.Pkg() != c.pass.Pkg && c.recoveryKind(fn) == RecoveringRouter {
+		if r := assignedTo(cur); r != nil {
+			if s := c.flows.Handler(r); s != nil {
+				c.reportInstall(call, qualified(fn)+" installs recovery middleware that", r, s)
+			}
+		}
+		return
+	}
+	for _, arg := range call.Args {
+		mw := c.recoveryArg(arg)
+		if mw == "" {
+			continue
+		}
+		s := c.flows.Handler(router)
+		if s == nil {
+			return // the router serves no stream: nothing aborts mid-response
+		}
+		c.reportInstall(call, mw, router, s)
+		return
+	}
+}
+
+func (c *checker) reportInstall(call *ast.CallExpr, mw string, router ast.Expr, s *streamflow.Stream) {
+	d := analysis.Diagnostic{
+		Pos: call.Pos(),
+		End: call.End(),
+		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows that stream's aborts: the client receives a truncated response that looks complete%s; install recovery middleware that re-panics http.ErrAbortHandler instead",
+			mw, types.ExprString(router), s.Describe(), proxyNote(s)),
+	}
+	for _, hop := range s.Hops {
+		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+	}
+	c.report(d)
+}
+
+// assignedTo returns the variable the call at cur is assigned to
+// (r := f() or var r = f()), or nil.
+func assignedTo(cur inspector.Cursor) ast.Expr {
+	call := cur.Node()
+	switch p := cur.Parent().Node().(type) {
+	case *ast.AssignStmt:
+		if len(p.Lhs) == len(p.Rhs) {
+			for i, r := range p.Rhs {
+				if r == call {
+					return p.Lhs[i]
+				}
+			}
+		}
+	case *ast.ValueSpec:
+		if len(p.Names) == len(p.Values) {
+			for i, v := range p.Values {
+				if v == call {
+					return p.Names[i]
+				}
+			}
+		}
+	}
+	return nil
+}
+

@@ -1,0 +1,93 @@
+// Recovery middleware of real frameworks in front of streams: gin's and
+// gorilla's and negroni's swallow http.ErrAbortHandler; chi's and echo's
+// re-panic it; x/net/http2 answers it with RST_STREAM on the handler's
+// own goroutine.
+package recoverers
+
+import (
+	"log"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+
+	"github.com/gin-gonic/gin"
+	"github.com/go-chi/chi/v5"
+	chimw "github.com/go-chi/chi/v5/middleware"
+	"github.com/gorilla/handlers"
+	"github.com/labstack/echo/v4"
+	echomw "github.com/labstack/echo/v4/middleware"
+	"github.com/urfave/negroni/v3"
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/h2c"
+)
+
+var target = &url.URL{Scheme: "http", Host: "localhost:2375"}
+
+func gorilla() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return handlers.RecoveryHandler()(proxy) // want `the middleware of handlers.RecoveryHandler recovers panics without re-panicking http.ErrAbortHandler`
+}
+
+func negroniApp() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	n := negroni.New(negroni.NewRecovery()) // want `negroni.NewRecovery recovers panics without re-panicking http.ErrAbortHandler`
+	n.UseHandler(proxy)
+	return n
+}
+
+func ginRecovery() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	r := gin.New()
+	r.Use(gin.Recovery()) // want `gin.Recovery recovers panics without re-panicking http.ErrAbortHandler`
+	r.Any("/v1/*path", gin.WrapH(proxy))
+	return r
+}
+
+func ginDefault() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	r := gin.Default() // want `gin.Default installs recovery middleware that recovers panics without re-panicking http.ErrAbortHandler`
+	r.Any("/v1/*path", gin.WrapH(proxy))
+	return r
+}
+
+// A recover written in a gin middleware of the program.
+func ginMiddleware() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil { // want `recover in the function deferred by .* swallows http.ErrAbortHandler`
+				log.Print(v)
+				c.AbortWithStatus(http.StatusInternalServerError)
+			}
+		}()
+		c.Next()
+	}
+}
+
+// A gin app that serves JSON only: gin.Default's recovery protects
+// nothing that aborts mid-stream.
+func ginJSON() http.Handler {
+	r := gin.Default() // ok: no route streams
+	r.GET("/ping", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	return r
+}
+
+func chiApp() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	r := chi.NewRouter()
+	r.Use(chimw.Recoverer) // ok: re-panics http.ErrAbortHandler
+	r.Handle("/*", proxy)
+	return r
+}
+
+func echoApp() *echo.Echo {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	e := echo.New()
+	e.Use(echomw.Recover()) // ok: re-panics http.ErrAbortHandler
+	e.Any("/*", echo.WrapHandler(proxy))
+	return e
+}
+
+func h2cApp() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return h2c.NewHandler(proxy, &http2.Server{}) // ok: http2 runs each handler on its own goroutine and answers aborts with RST_STREAM
+}
