@@ -233,4 +233,3 @@ func assignedTo(cur inspector.Cursor) ast.Expr {
 	}
 	return nil
 }
-
