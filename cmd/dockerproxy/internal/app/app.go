@@ -94,7 +94,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	}
 	hosts = append(hosts, c.AllowHosts...)
 	h := proxy.New(proxy.Options{
-		Upstream: up, Policy: c.Policy, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits,
+		Upstream: up, Policy: c.Policy, ClientPolicies: c.ClientPolicies, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits,
 		Site:   proxy.Site{Hosts: hosts, Origins: c.AllowOrigins},
 		Logger: log, Metrics: m,
 	})

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
@@ -62,6 +63,9 @@ type Config struct {
 	// AllowOrigins are browser origins allowed to send requests; "*"
 	// allows any. Empty: requests from web pages are refused.
 	AllowOrigins []string
+	// ClientPolicies replace Policy for the clients they name, from
+	// -client-policies.
+	ClientPolicies map[string]*policy.Policy
 }
 
 type multi []string
@@ -75,7 +79,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	c := &Config{Limits: proxy.DefaultLimits}
 	fs := flag.NewFlagSet("dockerproxy", flag.ContinueOnError)
 	fs.SetOutput(out)
-	var policyName, level string
+	var policyName, level, minAPI, clientPolicies string
+	var allowBind multi
 	var allow, allowHosts, allowOrigins multi
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
 	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port or https://host:port")
@@ -85,8 +90,11 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&c.TLSKey, "tls-key", "", "server private key `file` (PEM)")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", "", "CA `file` for client certificates; when set, clients must present a certificate it signed")
 	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json), or one \"NAME TOKEN\" line per client")
-	fs.StringVar(&policyName, "policy", "all", "endpoint policy: all, read-only or allowlist")
-	fs.Var(&allow, "allow", "allowlist `rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored); repeatable")
+	fs.StringVar(&policyName, "policy", "all", "`profile`: all (no checks), observe (read-only is its alias), build-push, ci-runner, full, or allowlist (only -allow rules)")
+	fs.Var(&allow, "allow", "`rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored) that extends the profile; repeatable")
+	fs.StringVar(&minAPI, "min-api-version", policy.DefaultMinAPIVersion, "oldest Docker API `version` allowed in a /vX.Y prefix (every policy but all); older versions re-open removed parameters")
+	fs.Var(&allowBind, "allow-bind", "host `directory` that bind mounts may use, with everything under it (every policy but all); repeatable")
+	fs.StringVar(&clientPolicies, "client-policies", "", "`file` with one \"CLIENT PROFILE [RULE; RULE...]\" line per client identity (certificate name or token name); other clients get -policy")
 	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "how long a read or write may stay blocked for ordinary requests (0: no limit)")
 	fs.DurationVar(&c.Limits.Progress, "idle-progress", c.Limits.Progress, "the same for pull, push, build, commit")
 	fs.DurationVar(&c.Limits.Bulk, "idle-bulk", c.Limits.Bulk, "the same for save, load, export, archive")
@@ -112,6 +120,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		switch f.Name {
 		case "allow":
 			vals = strings.Split(v, ";")
+		case "allow-bind":
+			vals = strings.Split(v, ",")
 		case "allow-host", "allow-origin":
 			vals = strings.Split(v, ",")
 		}
@@ -140,11 +150,23 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if policyName == "all" && len(allow) > 0 {
 		policyName = "allowlist" // -allow alone means an allowlist
 	}
-	p, err := policy.Parse(policyName, allow)
+	popts := policy.Options{Name: policyName, Allow: allow, MinAPIVersion: minAPI,
+		Body: bodyrule.Options{BindPaths: allowBind, ResolveSymlinks: strings.HasPrefix(c.Upstream, "unix://")}}
+	for _, b := range allowBind {
+		if !filepath.IsAbs(b) {
+			return nil, fmt.Errorf("-allow-bind: %q is not an absolute path", b)
+		}
+	}
+	p, err := policy.New(popts)
 	if err != nil {
 		return nil, err
 	}
 	c.Policy = p
+	if clientPolicies != "" {
+		if c.ClientPolicies, err = readClientPolicies(clientPolicies, popts); err != nil {
+			return nil, fmt.Errorf("-client-policies: %v", err)
+		}
+	}
 	if c.TLSDir != "" {
 		def := func(v *string, name string) {
 			if *v == "" {
@@ -291,4 +313,44 @@ func parseTokens(text string) (token string, named map[string]string, err error)
 func IsLoopback(addr string) (bool, error) {
 	_, loop, err := Resolve(addr)
 	return loop, err
+}
+
+// readClientPolicies reads lines "CLIENT PROFILE [RULE; RULE...]"; blank
+// lines and lines starting with # are skipped. Each policy shares base's
+// minimum API version and bind paths.
+func readClientPolicies(name string, base policy.Options) (map[string]*policy.Policy, error) {
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*policy.Policy{}
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			return nil, fmt.Errorf("line %d: want \"CLIENT PROFILE [RULE; RULE...]\"", i+1)
+		}
+		if _, dup := out[f[0]]; dup {
+			return nil, fmt.Errorf("line %d: client %q named twice", i+1, f[0])
+		}
+		o := base
+		o.Name, o.Allow = f[1], nil
+		for _, r := range strings.Split(strings.Join(f[2:], " "), ";") {
+			if r = strings.TrimSpace(r); r != "" {
+				o.Allow = append(o.Allow, r)
+			}
+		}
+		if o.Name == "all" && len(o.Allow) > 0 {
+			o.Name = "allowlist"
+		}
+		p, err := policy.New(o)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", i+1, err)
+		}
+		out[f[0]] = p
+	}
+	return out, nil
 }
