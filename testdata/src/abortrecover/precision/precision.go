@@ -89,7 +89,8 @@ type loggingWriter struct {
 
 // A condition that does not involve the recovered value surrounds both the
 // recover and the panic: when it fails, nothing is recovered at all.
-func (lw *loggingWriter) serve(r *http.Request) {
+func logged(w http.ResponseWriter, r *http.Request) {
+	lw := &loggingWriter{ResponseWriter: w}
 	defer func() {
 		if lw.code == 0 {
 			if rec := recover(); rec != nil {
@@ -115,7 +116,8 @@ func (fw *finishingWriter) finalize() {
 	fw.WriteHeader(http.StatusInternalServerError)
 }
 
-func (fw *finishingWriter) serve(r *http.Request) {
+func finishing(w http.ResponseWriter, r *http.Request) {
+	fw := &finishingWriter{ResponseWriter: w}
 	defer func() {
 		if rec := recover(); rec != nil {
 			defer fw.finalize() // ok: raises http.ErrAbortHandler once the response started
