@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -95,13 +96,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	hosts = append(hosts, c.AllowHosts...)
 	h := proxy.New(proxy.Options{
 		Upstream: up, Policy: c.Policy, ClientPolicies: c.ClientPolicies, Token: c.Token, Tokens: c.Tokens, Limits: c.Limits,
-		Site:   proxy.Site{Hosts: hosts, Origins: c.AllowOrigins},
+		Site:       proxy.Site{Hosts: hosts, Origins: c.AllowOrigins},
+		MaxStreams: c.MaxStreams, MaxStreamsPerClient: c.MaxStreamsPerClient,
 		Logger: log, Metrics: m,
 	})
 	sc := server.Config{
 		Listener: ln, TLS: tlsCfg, Handler: h, Logger: log, Grace: c.Grace,
 		ReadHeaderTimeout: c.ReadHeader, IdleTimeout: c.KeepAlive,
+		Limits:  server.ConnLimits{Total: c.MaxConns, PerClient: c.MaxConnsPerClient},
+		Metrics: m,
 	}
+	checkFileLimit(log, c.MaxConns, c.MaxStreams)
 	if adminLn != nil {
 		sc.AdminListener = adminLn
 		if c.AdminTLS {
@@ -118,6 +123,21 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		"idle_short", c.Limits.Short, "idle_progress", c.Limits.Progress,
 		"idle_bulk", c.Limits.Bulk, "idle_stream", c.Limits.Idle)
 	return server.Run(ctx, sc)
+}
+
+// checkFileLimit warns when the process may run out of file descriptors
+// before the connection limits are reached: each stream holds a client
+// connection and one to the daemon.
+func checkFileLimit(log *slog.Logger, conns, streams int) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return
+	}
+	need := uint64(conns) + uint64(streams) + 64
+	if conns == 0 || streams == 0 || rl.Cur < need {
+		log.Warn("the file descriptor limit may be reached before the connection limits; raise LimitNOFILE or lower -max-connections and -max-streams",
+			"nofile", rl.Cur, "max_connections", conns, "max_streams", streams)
+	}
 }
 
 // reloadOnHUP reloads the certificates, key and client CA on SIGHUP.
@@ -218,14 +238,40 @@ func listenerHosts(name string, addr net.Addr) []string {
 func genCerts(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("dockerproxy gen-certs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dir := fs.String("dir", "certs", "output `directory`")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: dockerproxy gen-certs [flags]
+
+In a new directory: writes a CA (ca.pem, ca-key.pem), a server certificate
+(server-cert.pem, server-key.pem) and a client certificate (cert.pem, key.pem).
+In a directory that holds ca.pem and ca-key.pem: re-issues the server and
+client certificates from that CA, so clients keep working (renewal, new -hosts).
+With -client NAME: issues one more client certificate, named NAME, from the CA.
+
+`)
+		fs.PrintDefaults()
+	}
+	dir := fs.String("dir", "certs", "`directory` of the CA and the server certificate")
 	hosts := fs.String("hosts", "127.0.0.1,localhost", "comma-separated DNS names and IP addresses of the proxy")
-	days := fs.Int("days", 365, "validity in days")
+	days := fs.Int("days", 365, "validity in days (never beyond the CA's)")
+	client := fs.String("client", "", "issue a client certificate with this subject common `name` (the client's identity) from the CA in -dir")
+	out := fs.String("out", "", "`directory` for -client's ca.pem, cert.pem, key.pem (default: DIR/clients/NAME)")
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
 		}
 		return err
+	}
+	validFor := time.Duration(*days) * 24 * time.Hour
+	if *client != "" {
+		if *out == "" {
+			*out = filepath.Join(*dir, "clients", *client)
+		}
+		notAfter, err := certs.IssueClient(*dir, *out, *client, validFor)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote a client certificate for %q, valid until %s, to %s\nclient: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", *client, notAfter.Format(time.DateOnly), *out, *out)
+		return nil
 	}
 	var hs []string
 	for _, h := range strings.Split(*hosts, ",") {
@@ -233,7 +279,15 @@ func genCerts(args []string, stderr io.Writer) error {
 			hs = append(hs, h)
 		}
 	}
-	if err := certs.Generate(*dir, hs, time.Duration(*days)*24*time.Hour); err != nil {
+	if certs.HasCA(*dir) {
+		notAfter, err := certs.Reissue(*dir, hs, validFor)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "re-issued the server and client certificates in %s from its CA, valid until %s\nrunning server: systemctl reload dockerproxy (or kill -HUP) loads them; clients keep working\n", *dir, notAfter.Format(time.DateOnly))
+		return nil
+	}
+	if err := certs.Generate(*dir, hs, validFor); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote CA, server and client certificates to %s\nserver: dockerproxy -tls-dir %s\nclient: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", *dir, *dir, *dir)

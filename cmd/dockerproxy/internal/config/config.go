@@ -63,6 +63,10 @@ type Config struct {
 	// AllowOrigins are browser origins allowed to send requests; "*"
 	// allows any. Empty: requests from web pages are refused.
 	AllowOrigins []string
+	// Caps on client connections and requests in flight, in total and
+	// per client (identity, or IP address without one); 0: no cap.
+	MaxConns, MaxConnsPerClient     int
+	MaxStreams, MaxStreamsPerClient int
 	// ClientPolicies replace Policy for the clients they name, from
 	// -client-policies.
 	ClientPolicies map[string]*policy.Policy
@@ -105,6 +109,10 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics over plain HTTP (empty: off)")
 	fs.Var(&allowHosts, "allow-host", "`name` clients use to reach the proxy, besides the listener's addresses and the server certificate's names; any other Host is refused (DNS rebinding); repeatable")
 	fs.Var(&allowOrigins, "allow-origin", "browser `origin` (https://ui.example) allowed to send requests, \"*\" for any; by default requests from web pages (Origin, Sec-Fetch-Site) are refused; repeatable")
+	fs.IntVar(&c.MaxConns, "max-connections", 4096, "client connections open at once, in total; over it a connection is answered 503 (0: no limit)")
+	fs.IntVar(&c.MaxConnsPerClient, "max-connections-per-client", 1024, "client connections per client (certificate name, or IP address); over it 429 (0: no limit)")
+	fs.IntVar(&c.MaxStreams, "max-streams", 4096, "requests in flight (events, logs -f, attach included), in total; over it 503 (0: no limit)")
+	fs.IntVar(&c.MaxStreamsPerClient, "max-streams-per-client", 1024, "requests in flight per client (certificate name, token name, or IP address); over it 429 (0: no limit)")
 	fs.StringVar(&level, "log-level", "info", "log level: debug, info, warn, error")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 

@@ -30,8 +30,22 @@ type Metrics struct {
 	// including upgraded connections.
 	Active *prometheus.GaugeVec
 	// Denied counts requests refused before reaching the daemon, by
-	// reason (auth, policy, bad_path).
+	// reason: auth, policy, bad_path, host, origin, and the limits
+	// connections, client_connections (per connection), streams and
+	// client_streams (per request).
 	Denied *prometheus.CounterVec
+	// Connections is the number of client connections open (hijacked
+	// ones included, refused ones until they close).
+	Connections prometheus.Gauge
+	// AcceptErrors counts failed accepts (too many open files, ...).
+	AcceptErrors prometheus.Counter
+	// HandshakeFailures counts failed TLS handshakes (no or a wrong
+	// client certificate, plain HTTP to the TLS port, scanners).
+	HandshakeFailures prometheus.Counter
+	// CertExpiry is the number of seconds until a certificate expires, by
+	// cert: "server" (the serving certificate) or "client_ca" (the first
+	// client CA certificate to expire).
+	CertExpiry *prometheus.GaugeVec
 	// Duration observes how long finished requests took, by stream class;
 	// idle-class streams last as long as their client keeps them open.
 	Duration *prometheus.HistogramVec
@@ -69,7 +83,24 @@ func New() *Metrics {
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 14400},
 		}, []string{"class"}),
 	}
+	m.Connections = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "dockerproxy_connections",
+		Help: "Client connections open.",
+	})
+	m.AcceptErrors = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "dockerproxy_accept_errors_total",
+		Help: "Failed accepts of client connections (e.g. too many open files).",
+	})
+	m.HandshakeFailures = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "dockerproxy_tls_handshake_failures_total",
+		Help: "Failed TLS handshakes with clients.",
+	})
+	m.CertExpiry = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dockerproxy_cert_expiry_seconds",
+		Help: "Seconds until a certificate expires: server (the serving certificate), client_ca (the first client CA certificate to expire).",
+	}, []string{"cert"})
 	m.reg.MustRegister(m.Requests, m.Bytes, m.Aborts, m.Active, m.Denied, m.Duration,
+		m.Connections, m.AcceptErrors, m.HandshakeFailures, m.CertExpiry,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -67,6 +67,11 @@ type Options struct {
 	// (see package identity); with Token, either is accepted.
 	Tokens map[string]string
 	Limits Limits
+	// MaxStreams and MaxStreamsPerClient cap the requests in flight
+	// (upgraded connections included), in total (over it: 503) and per
+	// client identity or, for a client without one, IP address (429).
+	// Zero means no limit.
+	MaxStreams, MaxStreamsPerClient int
 	// Site is checked before anything else (DNS rebinding, browsers).
 	Site    Site
 	Logger  *slog.Logger
@@ -80,8 +85,9 @@ type Handler struct {
 	site    *siteCheck
 	classes map[route.Class]*classHandler
 
-	mu      sync.Mutex
-	streams map[*request]struct{}
+	mu        sync.Mutex
+	streams   map[*request]struct{}
+	perClient map[string]int // streams by request.key
 }
 
 // request is what the Handler knows about a request in flight; the
@@ -91,6 +97,7 @@ type request struct {
 	class  route.Class
 	remote string
 	client string // identity.From the request context
+	key    string // per-client limits: client, or the remote IP address
 	cancel context.CancelCauseFunc
 	ctx    context.Context
 }
@@ -109,7 +116,7 @@ func New(opt Options) *Handler {
 		opt.Policy, _ = policy.Parse("all", nil)
 	}
 	log := slog.New(&contextHandler{opt.Logger.Handler()})
-	h := &Handler{opt: opt, log: log, site: newSiteCheck(opt.Site), streams: map[*request]struct{}{}, classes: map[route.Class]*classHandler{}}
+	h := &Handler{opt: opt, log: log, site: newSiteCheck(opt.Site), streams: map[*request]struct{}{}, perClient: map[string]int{}, classes: map[route.Class]*classHandler{}}
 	rp := newReverseProxy(opt.Upstream, log)
 	// An idle stream holds its copy buffer for as long as it stays open,
 	// hours for docker events; its messages are small.
@@ -272,16 +279,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	class := route.Classify(r)
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	req := &request{class: class, remote: r.RemoteAddr, client: client, cancel: cancel, ctx: ctx}
+	req := &request{class: class, remote: r.RemoteAddr, client: client, cancel: cancel, ctx: ctx, key: limitKey(client, r.RemoteAddr)}
+	if !h.admit(w, r, req) {
+		return
+	}
 	active := m.Active.WithLabelValues(class.String())
 	active.Inc()
-	h.mu.Lock()
-	h.streams[req] = struct{}{}
-	h.mu.Unlock()
 	defer func() {
-		h.mu.Lock()
-		delete(h.streams, req)
-		h.mu.Unlock()
+		h.release(req)
 		active.Dec()
 	}()
 	h.classes[class].serve(h, req, w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
 )
 
 func tlsConfigs(t *testing.T) (server, client *tls.Config) {
@@ -53,7 +54,7 @@ func TestHandshakeListener(t *testing.T) {
 	logs := &lockedBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	const timeout = 300 * time.Millisecond
-	l := newHandshakeListener(raw, serverCfg, timeout, log)
+	l := newHandshakeListener(raw, serverCfg, timeout, log, metrics.New())
 	defer l.Close()
 	addr := raw.Addr().String()
 

@@ -16,12 +16,16 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
 	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
@@ -42,22 +46,33 @@ type Config struct {
 	// Admin, when set, serves /healthz and /metrics.
 	AdminListener net.Listener
 	Admin         http.Handler
+	// Limits caps client connections.
+	Limits  ConnLimits
+	Metrics *metrics.Metrics
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully. It
 // returns nil after a clean shutdown.
 func Run(ctx context.Context, c Config) error {
-	tracked := &trackingListener{Listener: c.Listener, conns: map[net.Conn]struct{}{}}
+	if c.Metrics == nil {
+		c.Metrics = metrics.New()
+	}
+	tracked := &trackingListener{Listener: c.Listener, conns: map[net.Conn]struct{}{},
+		limiter: newConnLimiter(c.Limits, c.Logger, c.Metrics), log: c.Logger, m: c.Metrics,
+		acceptWarn: &warnEvery{period: 10 * time.Second, burst: 1}}
 	var ln net.Listener = tracked
 	if c.TLS != nil {
-		hl := newHandshakeListener(tracked, c.TLS, c.ReadHeaderTimeout, c.Logger)
+		hl := newHandshakeListener(tracked, c.TLS, c.ReadHeaderTimeout, c.Logger, c.Metrics)
 		defer hl.Close()
 		ln = hl
+	} else {
+		tracked.claimOnAccept = true
 	}
 	base, cancelBase := context.WithCancelCause(context.Background())
 	defer cancelBase(nil)
 	srv := &http.Server{
-		Handler:           streamsafe.Recover(c.Handler, c.Logger),
+		Handler:           limitHandler(streamsafe.Recover(c.Handler, c.Logger)),
+		ConnContext:       connContext,
 		ReadHeaderTimeout: c.ReadHeaderTimeout,
 		IdleTimeout:       c.IdleTimeout,
 		MaxHeaderBytes:    streamsafe.ServerMaxHeaderBytes,
@@ -123,23 +138,43 @@ func Run(ctx context.Context, c Config) error {
 }
 
 // trackingListener remembers every accepted connection until it is
-// closed, so shutdown can close hijacked connections too.
+// closed, so shutdown can close hijacked connections too, and counts
+// them against the connection limits.
 type trackingListener struct {
 	net.Listener
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
+
+	limiter *connLimiter
+	// claimOnAccept: plain HTTP, the client is known at accept; with TLS
+	// the handshake listener claims after the handshake.
+	claimOnAccept bool
+	log           *slog.Logger
+	m             *metrics.Metrics
+	acceptWarn    *warnEvery
 }
 
 func (l *trackingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			if !errors.Is(err, net.ErrClosed) {
+				// Too many open files locks every client out: say so
+				// where an operator looks (net/http retries with backoff).
+				l.m.AcceptErrors.Inc()
+				l.acceptWarn.log(l.log, "accepting a connection failed", "error", err)
+			}
+			return nil, err
+		}
+		tc := &trackedConn{Conn: c, l: l}
+		l.mu.Lock()
+		l.conns[tc] = struct{}{}
+		l.mu.Unlock()
+		if l.claimOnAccept && !tc.claim("") {
+			continue
+		}
+		return tc, nil
 	}
-	tc := &trackedConn{Conn: c, l: l}
-	l.mu.Lock()
-	l.conns[tc] = struct{}{}
-	l.mu.Unlock()
-	return tc, nil
 }
 
 func (l *trackingListener) closeAll() int {
@@ -159,6 +194,34 @@ type trackedConn struct {
 	net.Conn
 	l    *trackingListener
 	once sync.Once
+
+	key      string // per-client limit key, set by claim
+	claimed  bool
+	refusing bool // counted in connLimiter.refusing
+	// refused, when set, is the answer to every request on the
+	// connection: it is over a limit.
+	refused atomic.Pointer[refusal]
+}
+
+// claim counts the connection against the limits, for the client named
+// id (a verified certificate) or its IP address. Over a limit the
+// connection is marked to be answered with the refusal; when too many are
+// already waiting for theirs it is closed, and claim reports false.
+func (c *trackedConn) claim(id string) bool {
+	c.key = clientKey(c.Conn, id)
+	c.claimed = true
+	ref := c.l.limiter.claim(c.key, c.RemoteAddr().String())
+	if ref == nil {
+		return true
+	}
+	if c.l.limiter.refusing.Add(1) > maxRefusing {
+		c.l.limiter.refusing.Add(-1)
+		c.Close()
+		return false
+	}
+	c.refusing = true
+	c.refused.Store(ref)
+	return true
 }
 
 func (c *trackedConn) Close() error {
@@ -166,6 +229,12 @@ func (c *trackedConn) Close() error {
 		c.l.mu.Lock()
 		delete(c.l.conns, c)
 		c.l.mu.Unlock()
+		if c.claimed {
+			c.l.limiter.release(c.key)
+		}
+		if c.refusing {
+			c.l.limiter.refusing.Add(-1)
+		}
 	})
 	return c.Conn.Close()
 }
@@ -189,6 +258,10 @@ type handshakeListener struct {
 	config  *tls.Config
 	timeout time.Duration
 	log     *slog.Logger
+	m       *metrics.Metrics
+	// failWarn rate-limits the WARN records of failed handshakes: a
+	// scanner must not flood the log.
+	failWarn *warnEvery
 
 	conns     chan net.Conn
 	acceptErr chan error
@@ -196,12 +269,13 @@ type handshakeListener struct {
 	closeOnce sync.Once
 }
 
-func newHandshakeListener(ln net.Listener, config *tls.Config, timeout time.Duration, log *slog.Logger) *handshakeListener {
+func newHandshakeListener(ln net.Listener, config *tls.Config, timeout time.Duration, log *slog.Logger, m *metrics.Metrics) *handshakeListener {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	l := &handshakeListener{Listener: ln, config: config, timeout: timeout, log: log,
-		conns: make(chan net.Conn), acceptErr: make(chan error), done: make(chan struct{})}
+	l := &handshakeListener{Listener: ln, config: config, timeout: timeout, log: log, m: m,
+		failWarn: &warnEvery{period: 10 * time.Second, burst: 5},
+		conns:    make(chan net.Conn), acceptErr: make(chan error), done: make(chan struct{})}
 	go l.acceptLoop()
 	return l
 }
@@ -231,15 +305,40 @@ func (l *handshakeListener) handshake(c net.Conn) {
 	ctx, cancel := context.WithTimeout(context.Background(), l.timeout)
 	defer cancel()
 	if err := tc.HandshakeContext(ctx); err != nil {
-		l.log.Debug("TLS handshake failed", "remote", c.RemoteAddr().String(), "error", err)
+		l.m.HandshakeFailures.Inc()
+		var rh tls.RecordHeaderError
+		if errors.As(err, &rh) && rh.Conn != nil && looksLikeHTTP(rh.RecordHeader) {
+			// As net/http answers it, and dockerd: the docker CLI prints
+			// the body.
+			_ = c.SetWriteDeadline(time.Now().Add(time.Second))
+			_, _ = io.WriteString(rh.Conn, "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
+			err = errors.New("client sent plain HTTP to the TLS port")
+		}
+		l.failWarn.log(l.log, "TLS handshake failed", "remote", c.RemoteAddr().String(), "error", err)
 		_ = c.Close()
 		return
+	}
+	if tr, ok := c.(*trackedConn); ok {
+		st := tc.ConnectionState()
+		if !tr.claim(identity.FromTLS(&st)) {
+			return
+		}
 	}
 	select {
 	case l.conns <- tc:
 	case <-l.done:
 		_ = tc.Close()
 	}
+}
+
+// looksLikeHTTP reports whether a TLS record header is the start of a
+// plain HTTP request.
+func looksLikeHTTP(hdr [5]byte) bool {
+	switch string(hdr[:]) {
+	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO", "DELET", "PATCH", "CONNE":
+		return true
+	}
+	return false
 }
 
 func (l *handshakeListener) Accept() (net.Conn, error) {
