@@ -1,0 +1,428 @@
+package bodyrule_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+)
+
+// The reference is moby's container create body as dockerd 20.10 decodes
+// it (runconfig.ContainerConfigWrapper with container.Config,
+// container.HostConfig, container.Resources and mount.Mount), every field
+// with its type, so that encoding/json resolves keys exactly as in dockerd.
+
+type RefWrapper struct {
+	*RefConfig
+	InnerHostConfig *RefHostConfig `json:"HostConfig,omitempty"`
+	Cpuset          string         `json:",omitempty"`
+	*RefHostConfig
+	NetworkingConfig *struct {
+		EndpointsConfig map[string]*struct {
+			IPAMConfig *struct {
+				IPv4Address, IPv6Address string
+				LinkLocalIPs             []string
+			}
+			Links      []string
+			Aliases    []string
+			NetworkID  string
+			EndpointID string
+			Gateway    string
+			IPAddress  string
+			MacAddress string
+			DriverOpts map[string]string
+		}
+	} `json:"NetworkingConfig,omitempty"`
+}
+
+type RefConfig struct {
+	Hostname, Domainname, User              string
+	AttachStdin, AttachStdout, AttachStderr bool
+	ExposedPorts                            map[string]struct{} `json:",omitempty"`
+	Tty, OpenStdin, StdinOnce               bool
+	Env                                     []string
+	Cmd                                     refStrSlice
+	Healthcheck                             *struct {
+		Test                                    []string `json:",omitempty"`
+		Interval, Timeout, StartPeriod, Retries int64    `json:",omitempty"`
+	} `json:",omitempty"`
+	ArgsEscaped     bool `json:",omitempty"`
+	Image           string
+	Volumes         map[string]struct{}
+	WorkingDir      string
+	Entrypoint      refStrSlice
+	NetworkDisabled bool   `json:",omitempty"`
+	MacAddress      string `json:",omitempty"`
+	OnBuild         []string
+	Labels          map[string]string
+	StopSignal      string      `json:",omitempty"`
+	StopTimeout     *int        `json:",omitempty"`
+	Shell           refStrSlice `json:",omitempty"`
+}
+
+type refThrottle struct {
+	Path string
+	Rate uint64
+}
+
+type refResources struct {
+	CPUShares         int64 `json:"CpuShares"`
+	Memory            int64
+	NanoCPUs          int64 `json:"NanoCpus"`
+	CgroupParent      string
+	BlkioWeight       uint16
+	BlkioWeightDevice []*struct {
+		Path   string
+		Weight uint16
+	}
+	BlkioDeviceReadBps   []*refThrottle
+	BlkioDeviceWriteBps  []*refThrottle
+	BlkioDeviceReadIOps  []*refThrottle
+	BlkioDeviceWriteIOps []*refThrottle
+	CPUPeriod            int64 `json:"CpuPeriod"`
+	CPUQuota             int64 `json:"CpuQuota"`
+	CPURealtimePeriod    int64 `json:"CpuRealtimePeriod"`
+	CPURealtimeRuntime   int64 `json:"CpuRealtimeRuntime"`
+	CpusetCpus           string
+	CpusetMems           string
+	Devices              []struct{ PathOnHost, PathInContainer, CgroupPermissions string }
+	DeviceCgroupRules    []string
+	DeviceRequests       []struct {
+		Driver       string
+		Count        int
+		DeviceIDs    []string
+		Capabilities [][]string
+		Options      map[string]string
+	}
+	KernelMemory      int64
+	KernelMemoryTCP   int64
+	MemoryReservation int64
+	MemorySwap        int64
+	MemorySwappiness  *int64
+	OomKillDisable    *bool
+	PidsLimit         *int64
+	Ulimits           []*struct {
+		Name       string
+		Hard, Soft int64
+	}
+	CPUCount           int64 `json:"CpuCount"`
+	CPUPercent         int64 `json:"CpuPercent"`
+	IOMaximumIOps      uint64
+	IOMaximumBandwidth uint64
+}
+
+type RefHostConfig struct {
+	Binds           []string
+	ContainerIDFile string
+	LogConfig       struct {
+		Type   string
+		Config map[string]string
+	}
+	NetworkMode   string
+	PortBindings  map[string][]struct{ HostIP, HostPort string }
+	RestartPolicy struct {
+		Name              string
+		MaximumRetryCount int
+	}
+	AutoRemove      bool
+	VolumeDriver    string
+	VolumesFrom     []string
+	CapAdd          refStrSlice
+	CapDrop         refStrSlice
+	CgroupnsMode    string
+	DNS             []string `json:"Dns"`
+	DNSOptions      []string `json:"DnsOptions"`
+	DNSSearch       []string `json:"DnsSearch"`
+	ExtraHosts      []string
+	GroupAdd        []string
+	IpcMode         string
+	Cgroup          string
+	Links           []string
+	OomScoreAdj     int
+	PidMode         string
+	Privileged      bool
+	PublishAllPorts bool
+	ReadonlyRootfs  bool
+	SecurityOpt     []string
+	StorageOpt      map[string]string `json:",omitempty"`
+	Tmpfs           map[string]string `json:",omitempty"`
+	UTSMode         string
+	UsernsMode      string
+	ShmSize         int64
+	Sysctls         map[string]string `json:",omitempty"`
+	Runtime         string            `json:",omitempty"`
+	ConsoleSize     [2]uint
+	Isolation       string
+	refResources
+	Mounts        []refMount `json:",omitempty"`
+	MaskedPaths   []string
+	ReadonlyPaths []string
+	Init          *bool `json:",omitempty"`
+}
+
+type refMount struct {
+	Type        string `json:",omitempty"`
+	Source      string `json:",omitempty"`
+	Target      string `json:",omitempty"`
+	ReadOnly    bool   `json:",omitempty"`
+	Consistency string `json:",omitempty"`
+	BindOptions *struct {
+		Propagation  string `json:",omitempty"`
+		NonRecursive bool   `json:",omitempty"`
+	} `json:",omitempty"`
+	VolumeOptions *struct {
+		NoCopy       bool              `json:",omitempty"`
+		Labels       map[string]string `json:",omitempty"`
+		DriverConfig *struct {
+			Name    string            `json:",omitempty"`
+			Options map[string]string `json:",omitempty"`
+		} `json:",omitempty"`
+	} `json:",omitempty"`
+	TmpfsOptions *struct {
+		SizeBytes int64  `json:",omitempty"`
+		Mode      uint32 `json:",omitempty"`
+	} `json:",omitempty"`
+}
+
+// refStrSlice is strslice.StrSlice.
+type refStrSlice []string
+
+func (e *refStrSlice) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 {
+		return nil
+	}
+	p := make([]string, 0, 1)
+	if err := json.Unmarshal(b, &p); err != nil {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		p = append(p, s)
+	}
+	*e = p
+	return nil
+}
+
+const allowedDir = "/srv/ci"
+
+// hostConfigs returns the HostConfig dockerd acts on (getHostConfig: the
+// inner one when present) and, with both, the top-level one too.
+func hostConfigs(w *RefWrapper, both bool) []*RefHostConfig {
+	if w.InnerHostConfig != nil && !both {
+		return []*RefHostConfig{w.InnerHostConfig}
+	}
+	var out []*RefHostConfig
+	for _, hc := range []*RefHostConfig{w.InnerHostConfig, w.RefHostConfig} {
+		if hc != nil {
+			out = append(out, hc)
+		}
+	}
+	return out
+}
+
+// refForbidden says whether the decoded body gives the container the host.
+func refForbidden(w *RefWrapper, both bool) bool {
+	if w.NetworkingConfig != nil {
+		for k := range w.NetworkingConfig.EndpointsConfig {
+			if strings.EqualFold(k, "host") {
+				return true
+			}
+		}
+	}
+	underAllowed := func(p string) bool {
+		c := filepath.Clean(p)
+		return filepath.IsAbs(p) && (c == allowedDir || strings.HasPrefix(c, allowedDir+"/"))
+	}
+	for _, hc := range hostConfigs(w, both) {
+		for _, m := range []string{hc.NetworkMode, hc.PidMode, hc.IpcMode, hc.UTSMode, hc.UsernsMode, hc.CgroupnsMode} {
+			if strings.EqualFold(strings.TrimSpace(m), "host") {
+				return true
+			}
+		}
+		if hc.Privileged || len(hc.CapAdd) > 0 || hc.MaskedPaths != nil || hc.ReadonlyPaths != nil ||
+			len(hc.VolumesFrom) > 0 || hc.CgroupParent != "" || len(hc.Devices) > 0 ||
+			len(hc.DeviceCgroupRules) > 0 || len(hc.DeviceRequests) > 0 {
+			return true
+		}
+		for _, o := range hc.SecurityOpt {
+			if o := strings.ReplaceAll(strings.TrimSpace(o), ":", "="); o != "no-new-privileges" && o != "no-new-privileges=true" {
+				return true
+			}
+		}
+		for _, b := range hc.Binds {
+			parts := strings.Split(b, ":")
+			if len(parts) < 2 {
+				continue
+			}
+			named := len(parts[0]) > 1 && strings.Trim(parts[0], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == "" &&
+				!strings.ContainsAny(parts[0][:1], "_.-")
+			if !named && !underAllowed(parts[0]) {
+				return true
+			}
+		}
+		for _, m := range hc.Mounts {
+			switch m.Type {
+			case "tmpfs":
+			case "bind":
+				if !underAllowed(m.Source) {
+					return true
+				}
+			case "volume":
+				if v := m.VolumeOptions; v != nil && v.DriverConfig != nil && (len(v.DriverConfig.Options) > 0 || (v.DriverConfig.Name != "" && v.DriverConfig.Name != "local")) {
+					return true
+				}
+			default:
+				return true
+			}
+		}
+	}
+	return false
+}
+
+var createSeeds = []string{
+	`{"Image":"busybox","HostConfig":{"NetworkMode":"none"}}`,
+	`{"Image":"busybox","HostConfig":{"Privileged":true}}`,
+	`{"Image":"busybox","HostConfig":{"privileged":true}}`,
+	`{"Image":"busybox","hostconfig":{"PRIVILEGED":true}}`,
+	`{"Image":"busybox","Privileged":true}`,
+	`{"Image":"busybox","HostConfig":{},"Privileged":true}`,
+	`{"Image":"busybox","HostConfig":null,"Privileged":true}`,
+	`{"Image":"busybox","HostConfig":{"Privileged":false,"Privileged":true}}`,
+	`{"Image":"busybox","HostConfig":{"Privileged":true},"HostConfig":null}`,
+	`{"Image":"busybox","HostConfig":{"Binds":["/:/host"]}}`,
+	`{"Image":"busybox","HostConfig":{"Binds":["/srv/ci/a:/w","cache:/c","/anon"]}}`,
+	`{"Image":"busybox","HostConfig":{"Bind\u017f":["/:/host"]}}`,
+	`{"Image":"busybox","HostConfig":{"CapAdd":"SYS_ADMIN"}}`,
+	`{"Image":"busybox","HostConfig":{"CapAdd":["SYS_ADMIN"],"CapDrop":["ALL"]}}`,
+	`{"Image":"busybox","HostConfig":{"Mounts":[{"Type":"bind","Source":"/etc","Target":"/e"}]}}`,
+	`{"Image":"busybox","HostConfig":{"Mounts":[{"type":"volume","target":"/v","volumeoptions":{"driverconfig":{"options":{"device":"/"}}}}]}}`,
+	`{"Image":"busybox","HostConfig":{"PidMode":"host","Unknown":{"deep":[1,{"x":null}]}}}`,
+	`{"Image":"busybox","HostConfig":{"SecurityOpt":["no-new-privileges:true"]}}`,
+	`{"Image":"busybox","HostConfig":{"SecurityOpt":["seccomp=unconfined"]}}`,
+	`{"Image":"busybox","HostConfig":{"MaskedPaths":[]}}`,
+	`{"Image":"busybox","HostConfig":{"Devices":[{"PathOnHost":"/dev/sda"}]}}`,
+	`{"Image":"busybox","NetworkingConfig":{"EndpointsConfig":{"host":{}}}}`,
+	`{"Image":"busybox","HostConfig":{"Privileged":"true"}}`,
+	`{"Image":"busybox"} {"HostConfig":{"Privileged":true}}`,
+	`[{"HostConfig":{"Privileged":true}}]`,
+	`null`,
+	``,
+}
+
+// FuzzContainerCreate: whatever the body, bodyrule.ContainerCreate never
+// allows what dockerd, decoding with encoding/json into its own types,
+// would act on as a host setting; and it refuses for a host setting only
+// when the body has one. Run longer with
+//
+//	go test -run '^$' -fuzz FuzzContainerCreate -fuzztime 60s ./cmd/dockerproxy/internal/bodyrule/
+func FuzzContainerCreate(f *testing.F) {
+	for _, s := range createSeeds {
+		f.Add([]byte(s))
+	}
+	opts := bodyrule.Options{BindPaths: []string{allowedDir}}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		err := bodyrule.ContainerCreate(body, opts)
+		if len(bytes.TrimSpace(body)) == 0 {
+			return
+		}
+		var w RefWrapper
+		refErr := json.Unmarshal(body, &w)
+		var denied *bodyrule.Denied
+		var malformed *bodyrule.Malformed
+		switch {
+		case err == nil:
+			if refErr == nil && refForbidden(&w, false) {
+				t.Fatalf("allowed %s, which dockerd decodes to a host setting", body)
+			}
+		case errors.As(err, &denied):
+			if refErr == nil && !refForbidden(&w, true) {
+				t.Fatalf("refused %s (%v), which has no host setting", body, err)
+			}
+		case errors.As(err, &malformed):
+			// Refusing is always safe; duplicate keys and trailing data
+			// are refused although encoding/json would decode them.
+		default:
+			t.Fatalf("unexpected error type %T: %v", err, err)
+		}
+	})
+}
+
+func TestContainerCreate(t *testing.T) {
+	opts := bodyrule.Options{BindPaths: []string{allowedDir}}
+	for _, c := range []struct {
+		body string
+		want string // "", "denied" or "malformed"
+	}{
+		{createSeeds[0], ""},
+		{createSeeds[1], "denied"},
+		{createSeeds[2], "denied"},
+		{createSeeds[3], "denied"},
+		{createSeeds[4], "denied"},
+		{createSeeds[5], "denied"},
+		{createSeeds[6], "denied"},
+		{createSeeds[7], "malformed"},
+		{createSeeds[8], "malformed"},
+		{createSeeds[9], "denied"},
+		{createSeeds[10], ""},
+		{createSeeds[11], "malformed"},
+		{createSeeds[12], "denied"},
+		{createSeeds[14], "denied"},
+		{createSeeds[15], "denied"},
+		{createSeeds[17], ""},
+		{createSeeds[18], "denied"},
+		{createSeeds[19], "denied"},
+		{createSeeds[21], "denied"},
+		{createSeeds[22], "malformed"},
+		{createSeeds[23], "malformed"},
+	} {
+		err := bodyrule.ContainerCreate([]byte(c.body), opts)
+		var got string
+		var d *bodyrule.Denied
+		var m *bodyrule.Malformed
+		switch {
+		case errors.As(err, &d):
+			got = "denied"
+		case errors.As(err, &m):
+			got = "malformed"
+		}
+		if got != c.want {
+			t.Errorf("%s: %v, want %q", c.body, err, c.want)
+		}
+	}
+}
+
+func TestOtherBodies(t *testing.T) {
+	for _, c := range []struct {
+		check bodyrule.Check
+		body  string
+		ok    bool
+	}{
+		{bodyrule.ExecCreate, `{"Cmd":["sh"],"privileged":true}`, false},
+		{bodyrule.ExecCreate, `{"Cmd":["sh"]}`, true},
+		{bodyrule.ContainerUpdate, `{"Devices":[{"PathOnHost":"/dev/sda"}]}`, false},
+		{bodyrule.ContainerUpdate, `{"Memory":1000000}`, true},
+		{bodyrule.VolumeCreate, `{"Name":"v","DriverOpts":{"type":"none","o":"bind","device":"/"}}`, false},
+		{bodyrule.VolumeCreate, `{"Name":"v"}`, true},
+		{bodyrule.NetworkCreate, `{"Name":"n","Driver":"macvlan","Options":{"parent":"eth0"}}`, false},
+		{bodyrule.NetworkCreate, `{"Name":"n"}`, true},
+		{bodyrule.ServiceSpec, `{"TaskTemplate":{"ContainerSpec":{"Image":"x","Mounts":[{"Type":"bind","Source":"/","Target":"/h"}]}}}`, false},
+		{bodyrule.ServiceSpec, `{"TaskTemplate":{"ContainerSpec":{"Image":"x","CapabilityAdd":["CAP_SYS_ADMIN"]}}}`, false},
+		{bodyrule.ServiceSpec, `{"TaskTemplate":{"Networks":[{"Target":"host"}],"ContainerSpec":{"Image":"x"}}}`, false},
+		{bodyrule.ServiceSpec, `{"TaskTemplate":{"PluginSpec":{"Name":"p"},"Runtime":"plugin"}}`, false},
+		{bodyrule.ServiceSpec, `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"x"}}}`, true},
+		{bodyrule.PluginPrivileges, `[{"Name":"network","Value":["host"]}]`, false},
+		{bodyrule.PluginPrivileges, `[]`, true},
+		{bodyrule.PluginSet, `["mnt.source=/"]`, false},
+		{bodyrule.PluginSet, `["DEBUG=1"]`, true},
+		{bodyrule.Valid, `{"a":1,"A":2}`, false},
+		{bodyrule.Valid, `{"a":{"b":1},"c":{"b":2}}`, true},
+	} {
+		if err := c.check([]byte(c.body), bodyrule.Options{}); (err == nil) != c.ok {
+			t.Errorf("%s: %v, want ok %v", c.body, err, c.ok)
+		}
+	}
+}
