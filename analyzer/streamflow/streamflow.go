@@ -268,11 +268,12 @@ type state struct {
 	pass    *analysis.Pass
 	sym     *httpsym.Symbols
 	decls   map[*types.Func]*ast.FuncDecl
-	assigns map[*types.Var][]ast.Expr // values stored in a variable or field
-	keyed   map[*types.Var][]ast.Expr // field values from composite literals
-	routes  map[*types.Var][]ast.Expr // handlers registered on a mux held in the variable
-	muxRegs []ast.Expr                // handlers registered on http.DefaultServeMux
-	params  map[*types.Var]bool       // parameters of every function
+	assigns map[*types.Var][]ast.Expr   // values stored in a variable or field
+	keyed   map[*types.Var][]ast.Expr   // field values from composite literals
+	routes  map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
+	derived map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
+	muxRegs []ast.Expr                  // handlers registered on http.DefaultServeMux
+	params  map[*types.Var]bool         // parameters of every function
 	funcs   map[*types.Func]*flow
 	vars    map[*types.Var]*Stream
 	busy    map[any]bool
@@ -346,6 +347,7 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		assigns: make(map[*types.Var][]ast.Expr),
 		keyed:   make(map[*types.Var][]ast.Expr),
 		routes:  make(map[*types.Var][]ast.Expr),
+		derived: make(map[*types.Var][]*types.Var),
 		funcs:   make(map[*types.Func]*flow),
 		vars:    make(map[*types.Var]*Stream),
 		busy:    make(map[any]bool),
@@ -364,6 +366,7 @@ func (a *state) index() {
 		if v := a.varOf(lhs); v != nil {
 			a.assigns[v] = append(a.assigns[v], rhs)
 		}
+		a.indexDerived(lhs, rhs)
 	}
 	for c := range insp.Root().Preorder((*ast.FuncType)(nil), (*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)) {
 		switch n := c.Node().(type) {
@@ -413,9 +416,12 @@ func (a *state) index() {
 }
 
 // indexRoute records mux registrations: http.Handle/HandleFunc on the
-// default mux, and any method call on a handler-typed value (a mux or
-// router) that takes a handler argument, such as mux.Handle(p, h) or
-// r.PathPrefix(p).Handler(h).
+// default mux, and any method call that passes a handler (an
+// http.Handler, a request-path function of any framework, middleware) to
+// a value held in a variable or field: mux.Handle(p, h),
+// r.PathPrefix(p).Handler(h), r.With(mw).Get(p, h), g.GET(p, h). A
+// function literal passed to such a call receives a router derived from
+// the value: chi's r.Route(p, func(r chi.Router) {...}), r.Group(func...).
 func (a *state) indexRoute(call *ast.CallExpr) {
 	info := a.pass.TypesInfo
 	if httpsym.CalleeIs(info, call, "net/http", "Handle", "HandleFunc") {
@@ -431,32 +437,68 @@ func (a *state) indexRoute(call *ast.CallExpr) {
 	if sel.Sel.Name == "ServeHTTP" {
 		return // a delegation, not a registration
 	}
-	// Walk down a method chain to the variable that holds the mux.
-	var holder *types.Var
-	for x := ast.Expr(sel); ; {
-		s, ok := ast.Unparen(x).(*ast.SelectorExpr)
-		if !ok {
-			break
-		}
-		if v := a.varOf(s.X); v != nil {
-			if a.sym.IsHandler(v.Type()) {
-				holder = v
-			}
-			break
-		}
-		inner, ok := ast.Unparen(s.X).(*ast.CallExpr)
-		if !ok {
-			break
-		}
-		x = inner.Fun
-	}
+	holder := a.chainRoot(sel)
 	if holder == nil {
 		return
 	}
 	for _, arg := range call.Args {
-		if t := info.TypeOf(arg); t != nil && a.sym.IsHandler(t) {
+		if lit, ok := ast.Unparen(arg).(*ast.FuncLit); ok && !a.handlerType(typeOf(info, lit)) {
+			// r.Route("/api", func(r chi.Router) {...}): the literal's
+			// parameters are routers derived from the holder.
+			for _, field := range lit.Type.Params.List {
+				for _, name := range field.Names {
+					if p, ok := info.Defs[name].(*types.Var); ok {
+						a.derived[holder] = append(a.derived[holder], p)
+					}
+				}
+			}
+			continue
+		}
+		if t := info.TypeOf(arg); t != nil && a.handlerType(t) {
 			a.routes[holder] = append(a.routes[holder], arg)
 		}
+	}
+}
+
+// chainRoot walks down a method chain, r.With(mw).Route(p).Get, to the
+// variable or field that holds the router, or returns nil.
+func (a *state) chainRoot(sel *ast.SelectorExpr) *types.Var {
+	for x := ast.Expr(sel); ; {
+		s, ok := ast.Unparen(x).(*ast.SelectorExpr)
+		if !ok {
+			return nil
+		}
+		if v := a.varOf(s.X); v != nil {
+			if _, isFunc := v.Type().Underlying().(*types.Signature); isFunc {
+				return nil // calling a func value's method is not routing
+			}
+			return v
+		}
+		inner, ok := ast.Unparen(s.X).(*ast.CallExpr)
+		if !ok {
+			return nil
+		}
+		x = inner.Fun
+	}
+}
+
+// indexDerived records routers derived from another by a method call:
+// api := r.Group("/api"), s := r.PathPrefix("/v1").Subrouter().
+func (a *state) indexDerived(lhs, rhs ast.Expr) {
+	call, ok := ast.Unparen(rhs).(*ast.CallExpr)
+	if !ok {
+		return
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || a.pass.TypesInfo.Selections[sel] == nil || a.pass.TypesInfo.Selections[sel].Kind() != types.MethodVal {
+		return
+	}
+	v := a.varOf(lhs)
+	if v == nil {
+		return
+	}
+	if root := a.chainRoot(sel); root != nil && root != v {
+		a.derived[root] = append(a.derived[root], v)
 	}
 }
 
@@ -501,8 +543,20 @@ func (a *state) eval(e ast.Expr, en *env) flow {
 	case *ast.StarExpr:
 		return a.eval(e.X, en)
 	case *ast.FuncLit:
-		if sig, ok := typeOf(info, e).(*types.Signature); ok && a.sym.IsHandlerSig(sig) {
-			return a.body(e.Body, en)
+		if sig, ok := typeOf(info, e).(*types.Signature); ok {
+			if a.sym.IsRequestPathSig(sig) {
+				return a.body(e.Body, en)
+			}
+			if a.middlewareSig(sig) {
+				// func(next) handler: what the handlers it returns stream.
+				var f flow
+				for _, ret := range httpsym.Returns(e.Body) {
+					for _, r := range ret.Results {
+						f = f.join(a.eval(r, en))
+					}
+				}
+				return f
+			}
 		}
 	case *ast.CompositeLit:
 		return a.composite(e, en)
@@ -534,8 +588,12 @@ func (a *state) name(e ast.Expr, en *env) flow {
 	}
 	switch obj := obj.(type) {
 	case *types.Func:
-		if a.sym.IsHandlerSig(obj.Signature()) {
+		if a.sym.IsRequestPathSig(obj.Signature()) {
 			return flow{s: a.funcFlow(obj).resolve(a).via(e.Pos(), "handled by "+obj.Name())}
+		}
+		if a.middlewareSig(obj.Signature()) {
+			// Middleware used as a value (r.Use(mw)): what it streams by itself.
+			return flow{s: a.funcFlow(obj).s.via(e.Pos(), "middleware "+obj.Name())}
 		}
 	case *types.Var:
 		var f flow
@@ -577,6 +635,27 @@ func (a *state) local(v *types.Var, en *env) flow {
 	for _, h := range a.routes[v] {
 		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
 	}
+	for _, d := range a.derived[v] {
+		f = f.join(a.routesOf(d, en))
+	}
+	return f
+}
+
+// routesOf evaluates what is registered on a router derived from another
+// (a group, a sub-router, a Route closure's parameter).
+func (a *state) routesOf(v *types.Var, en *env) flow {
+	if a.busy[v] {
+		return flow{}
+	}
+	a.busy[v] = true
+	defer delete(a.busy, v)
+	var f flow
+	for _, h := range a.routes[v] {
+		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
+	}
+	for _, d := range a.derived[v] {
+		f = f.join(a.routesOf(d, en))
+	}
 	return f
 }
 
@@ -608,6 +687,9 @@ func (a *state) varStream(v *types.Var) *Stream {
 		for _, e := range list {
 			s = union(s, a.eval(e, nil).s.via(e.Pos(), "stored in "+v.Name()))
 		}
+	}
+	for _, d := range a.derived[v] {
+		s = union(s, a.routesOf(d, nil).s)
 	}
 	if s == nil && len(a.assigns[v])+len(a.keyed[v]) == 0 {
 		s = a.typeStream(v.Type())
@@ -737,7 +819,7 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	if fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || fn.Pkg().Path() == "net/http/httputil" {
 		return flow{}
 	}
-	if a.sym.IsHandlerSig(fn.Signature()) {
+	if a.sym.IsRequestPathSig(fn.Signature()) {
 		return flow{} // calling a handler returns nothing
 	}
 	var f flow
@@ -827,12 +909,12 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 		en.recv = recv
 		en.params[recv] = -1
 	}
-	if a.sym.IsHandlerSig(sig) || a.takesWriter(sig) {
+	if a.requestPath(sig) {
 		*f = a.body(decl.Body, en)
 	} else if a.returnsHandler(sig) {
 		for _, ret := range httpsym.Returns(decl.Body) {
 			for _, r := range ret.Results {
-				if a.sym.IsHandler(typeOf(a.pass.TypesInfo, r)) {
+				if a.handlerType(typeOf(a.pass.TypesInfo, r)) {
 					*f = f.join(a.eval(r, en))
 				}
 			}
@@ -845,7 +927,7 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 
 func (a *state) returnsHandler(sig *types.Signature) bool {
 	for i := range sig.Results().Len() {
-		if a.sym.IsHandler(sig.Results().At(i).Type()) {
+		if a.handlerType(sig.Results().At(i).Type()) {
 			return true
 		}
 	}
@@ -888,12 +970,13 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		case a.isHandlerCall(call):
 			f = f.join(a.eval(call.Fun, en))
 		case fn != nil && a.passesWriter(call, fn):
-			// A helper that writes the response: cg.forward(w, r).
+			// A helper that writes the response: cg.forward(w, r), c.Stream(step).
 			f = f.join(flow{s: a.funcFlow(fn).resolve(a).via(call.Pos(), "calls "+fn.Name())})
+			lastWrite = call.Pos() // it may write: c.SSEvent(e, data)
 		case (httpsym.IsMethod(fn, "net/http", "Client", "Do") || httpsym.IsMethod(fn, "net/http", "RoundTripper", "RoundTrip") || httpsym.IsMethod(fn, "net/http", "Transport", "RoundTrip")) &&
 			len(call.Args) == 1 && a.isIncoming(call.Args[0], nil):
 			own = union(own, &Stream{Dir: Reads, Source: "the request body forwarded upstream", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "forwards the incoming request"}}})
-		case httpsym.IsMethod(fn, "net/http", "Flusher", "Flush") || httpsym.IsMethod(fn, "net/http", "ResponseController", "Flush"):
+		case a.isFlush(call, fn):
 			flushes = append(flushes, call)
 			if flushInLoop == nil && inLoop() {
 				flushInLoop = call
@@ -996,20 +1079,6 @@ func (a *state) takesWriter(sig *types.Signature) bool {
 	return false
 }
 
-// passesWriter reports whether call hands a ResponseWriter to a helper
-// function of this program (not the standard library's writers).
-func (a *state) passesWriter(call *ast.CallExpr, fn *types.Func) bool {
-	if fn.Pkg() == nil || strings.HasPrefix(fn.Pkg().Path(), "net/http") || !a.takesWriter(fn.Signature()) {
-		return false
-	}
-	for _, arg := range call.Args {
-		if a.isResponseWriter(arg) {
-			return true
-		}
-	}
-	return false
-}
-
 // isIncoming reports whether e is the handler's *http.Request, or a copy
 // made with Clone or WithContext, so sending it upstream forwards its body.
 func (a *state) isIncoming(e ast.Expr, seen map[*types.Var]bool) bool {
@@ -1058,14 +1127,14 @@ func (a *state) isParam(v *types.Var) bool {
 }
 
 // isHandlerCall reports whether call invokes a handler function directly:
-// f(w, r) where f has the handler signature.
+// f(w, r), next(c), where f has a request-path signature.
 func (a *state) isHandlerCall(call *ast.CallExpr) bool {
-	if len(call.Args) != 2 {
+	sig, ok := typeOf(a.pass.TypesInfo, call.Fun).Underlying().(*types.Signature)
+	if !ok || !a.sym.IsRequestPathSig(sig) {
 		return false
 	}
-	sig, ok := typeOf(a.pass.TypesInfo, call.Fun).Underlying().(*types.Signature)
-	if !ok || !a.sym.IsHandlerSig(sig) {
-		return false
+	if fn, ok := httpsym.Callee(a.pass.TypesInfo, call).(*types.Func); ok && fn.Pkg() != nil && strings.HasPrefix(fn.Pkg().Path(), "net/http") {
+		return false // http.MaxBytesReader(w, …), http.Error(w, …): not a handler
 	}
 	if tv, ok := a.pass.TypesInfo.Types[call.Fun]; ok && tv.IsType() {
 		return false
@@ -1176,7 +1245,7 @@ func (a *state) exportFacts() {
 	for fn := range a.decls {
 		sum := a.funcFlow(fn)
 		s := sum.s
-		if fn.Name() == "ServeHTTP" || a.sym.IsHandlerSig(fn.Signature()) || a.takesWriter(fn.Signature()) {
+		if fn.Name() == "ServeHTTP" || a.requestPath(fn.Signature()) {
 			s = sum.resolve(a)
 		}
 		if s != nil {
