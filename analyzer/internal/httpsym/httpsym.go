@@ -212,39 +212,24 @@ func Where(fset *token.FileSet, pos token.Pos) string {
 func Unparen(e ast.Expr) ast.Expr { return ast.Unparen(e) }
 
 // Report is pass.Report that skips generated files, whose authors cannot
-// act on a finding, and findings silenced on purpose with a comment
+// act on a finding (unless IncludeGenerated), and findings silenced on
+// purpose with a comment
 //
 //	//streamvet:ignore <reason>
 //
 // on the reported line or the line above it. A directive without a reason
-// silences nothing: the reason is what the next reader needs.
+// silences nothing: the reason is what the next reader needs. The
+// directive check reports such directives, and those that silence nothing.
 func Report(pass *analysis.Pass, d analysis.Diagnostic) {
 	for _, f := range pass.Files {
 		if f.FileStart <= d.Pos && d.Pos <= f.FileEnd {
-			if ast.IsGenerated(f) || ignored(pass.Fset, f, d.Pos) {
+			if Generated(f) || ignored(pass.Fset, f, d.Pos) {
 				return
 			}
 			break
 		}
 	}
 	pass.Report(d)
-}
-
-const ignoreDirective = "//streamvet:ignore "
-
-func ignored(fset *token.FileSet, f *ast.File, pos token.Pos) bool {
-	line := fset.Position(pos).Line
-	for _, group := range f.Comments {
-		for _, c := range group.List {
-			if !strings.HasPrefix(c.Text, ignoreDirective) || strings.TrimSpace(c.Text[len(ignoreDirective):]) == "" {
-				continue
-			}
-			if l := fset.Position(c.Slash).Line; l == line || l == line-1 {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // ExtractDoc returns the "# Analyzer name" section of a doc.go file's

@@ -1,0 +1,67 @@
+package directive
+
+import (
+	_ "embed"
+	"go/token"
+
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/streamvet/streamvet/analyzer/abortrecover"
+	"github.com/streamvet/streamvet/analyzer/ctxdetach"
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/proxygoroutine"
+	"github.com/streamvet/streamvet/analyzer/timeouthandler"
+	"github.com/streamvet/streamvet/analyzer/writetimeout"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports malformed and unused //streamvet: directives.
+var Analyzer = &analysis.Analyzer{
+	Name: "directive",
+	Doc:  httpsym.ExtractDoc(doc, "directive"),
+	URL:  "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/directive",
+	// Every check that reports through httpsym.Report: their findings on
+	// the package are all known when this one runs.
+	Requires: []*analysis.Analyzer{
+		writetimeout.Analyzer,
+		ctxdetach.Analyzer,
+		timeouthandler.Analyzer,
+		abortrecover.Analyzer,
+		proxygoroutine.Analyzer,
+	},
+	Run: run,
+}
+
+// IncludeGenerated is the -generated flag's value: when set, findings in
+// generated files are reported too.
+var IncludeGenerated = &httpsym.IncludeGenerated
+
+// IsGenerated reports whether findings in f are skipped as generated.
+var IsGenerated = httpsym.Generated
+
+func run(pass *analysis.Pass) (any, error) {
+	for _, f := range pass.Files {
+		used := httpsym.UsedDirectives(f)
+		if httpsym.Generated(f) {
+			continue // its findings are not reported, nor are its directives
+		}
+		for _, d := range httpsym.Directives(pass.Fset, f) {
+			var msg string
+			switch {
+			case d.Verb != "ignore":
+				msg = "unknown directive " + httpsym.DirectivePrefix + d.Verb + ": the only one is //streamvet:ignore <reason>"
+			case d.Rest == "":
+				msg = "//streamvet:ignore needs a reason after it: without one it silences nothing"
+			case !used[d.Line]:
+				msg = "//streamvet:ignore matches no finding on this line or the next: remove it"
+			default:
+				continue
+			}
+			end := d.Pos + token.Pos(len(httpsym.DirectivePrefix)+len(d.Verb))
+			pass.Report(analysis.Diagnostic{Pos: d.Pos, End: end, Message: msg})
+		}
+	}
+	return nil, nil
+}
