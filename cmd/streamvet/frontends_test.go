@@ -397,6 +397,10 @@ func TestVetDiff(t *testing.T) {
 	before := readFiles(t, dir, demoFiles(t, dir))
 	r := run(t, dir, goCmd, "vet", "-vettool="+sv, "-fix", "-diff", "./...")
 	expect(t, r, 1, "go vet -vettool -fix -diff with a non-empty diff")
+	// Under the go command the diff is golang.org/x/tools' (its
+	// internal/analysis/driverutil prints "file (old)" headers, which
+	// git apply does not take); streamvet -diff prints a/ b/ headers
+	// (TestDiffApplies).
 	for _, name := range fixedFiles {
 		if !strings.Contains(r.stdout, "--- "+filepath.Join(dir, filepath.FromSlash(name))+" (old)") {
 			t.Errorf("diff has no hunk for %s:\n%s", name, r.stdout)
@@ -544,6 +548,12 @@ func TestTypeErrors(t *testing.T) {
 				if !strings.Contains(filepath.ToSlash(r.stderr), tc.want) {
 					t.Errorf("%s: stderr lacks %q:\n%s", what, tc.want, r.stderr)
 				}
+				checkNoAnalyzerNoise(t, what, r.stderr)
+				if args[0] == sv {
+					if n := strings.Count(filepath.ToSlash(r.stderr), tc.want); n != 1 {
+						t.Errorf("%s: %q printed %d times, want once:\n%s", what, tc.want, n, r.stderr)
+					}
+				}
 			}
 		})
 	}
@@ -564,7 +574,7 @@ func TestUsage(t *testing.T) {
 			t.Errorf("streamvet -h does not list %s with its summary:\n%s", a.Name, r.stderr)
 		}
 	}
-	for _, want := range []string{"go vet -vettool=", "go fix -fixtool=", "Exit status"} {
+	for _, want := range []string{"go vet -vettool=", "go fix -fixtool=", "Exit status", "Generated files", "-generated", "-sarif", "//streamvet:ignore <reason>"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("streamvet -h lacks %q", want)
 		}
@@ -580,8 +590,18 @@ func TestUsage(t *testing.T) {
 
 	r = run(t, dir, sv, "-V=full")
 	expect(t, r, 0, "streamvet -V=full")
-	if !regexp.MustCompile(`^\S*streamvet version devel .* buildID=[0-9a-f]{64}\n$`).MatchString(r.stdout) {
+	if !regexp.MustCompile(`^\S*streamvet version devel module=\S+ vcs.revision=\S+ buildID=[0-9a-f]{64}\n$`).MatchString(r.stdout) {
 		t.Errorf("streamvet -V=full printed %q, not what go vet parses", r.stdout)
+	}
+	if strings.Contains(r.stdout, "comments-go-here") {
+		t.Errorf("streamvet -V=full printed a placeholder: %q", r.stdout)
+	}
+
+	// An unknown flag: the error and where to read more, not the usage.
+	r = run(t, dir, sv, "-nosuchflag", "./...")
+	expect(t, r, 2, "streamvet -nosuchflag")
+	if want := "streamvet: flag provided but not defined: -nosuchflag\nrun 'streamvet -h' for usage\n"; r.stderr != want {
+		t.Errorf("streamvet -nosuchflag printed\n%s\nwant\n%s", r.stderr, want)
 	}
 
 	r = run(t, dir, sv, "-flags")
