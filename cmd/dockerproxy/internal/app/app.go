@@ -62,6 +62,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	if err != nil {
 		return err
 	}
+	m := metrics.New()
 	var tlsCfg *tls.Config
 	var reloader *certs.Reloader
 	if c.TLSCert != "" {
@@ -72,9 +73,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
-		go reloadOnHUP(ctx, hup, reloader, log)
+		go reloadOnHUP(ctx, hup, reloader, log, m)
 	}
-	m := metrics.New()
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		return err
@@ -141,20 +141,54 @@ func checkFileLimit(log *slog.Logger, conns, streams int) {
 }
 
 // reloadOnHUP reloads the certificates, key and client CA on SIGHUP.
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, log *slog.Logger) {
+// It also keeps the expiry gauges current and warns, daily, when a
+// certificate expires within expiryWarning.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, log *slog.Logger, m *metrics.Metrics) {
+	var warned time.Time
+	check := func() {
+		info := r.Info()
+		now := time.Now()
+		warn := now.Sub(warned) >= 24*time.Hour
+		for _, c := range []struct {
+			name string
+			at   time.Time
+		}{{"server", info.ServerNotAfter}, {"client_ca", info.ClientCANotAfter}} {
+			if c.at.IsZero() {
+				continue
+			}
+			left := c.at.Sub(now)
+			m.CertExpiry.WithLabelValues(c.name).Set(left.Seconds())
+			if warn && left < expiryWarning {
+				log.Warn("certificate expires soon; renew it (gen-certs re-issues from the same CA) and reload", "cert", c.name,
+					"not_after", c.at.UTC().Format(time.RFC3339), "days_left", int(left.Hours()/24))
+				warned = now
+			}
+		}
+	}
+	check()
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick.C:
+			check()
 		case <-hup:
 			if err := r.Reload(); err != nil {
 				log.Error("certificate reload failed; keeping the current ones", "error", err)
 				continue
 			}
 			log.Info("certificates reloaded")
+			warned = time.Time{}
+			check()
 		}
 	}
 }
+
+// expiryWarning is how long before a certificate expires the proxy starts
+// warning: time to renew it and roll it out.
+const expiryWarning = 30 * 24 * time.Hour
 
 func adminMux(hc *healthCheck, m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()

@@ -289,6 +289,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.release(req)
 		active.Dec()
 	}()
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &stopBody{ReadCloser: r.Body, ctx: ctx}
+	}
 	h.classes[class].serve(h, req, w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))
 }
 
@@ -334,6 +337,7 @@ func (h *Handler) limitFor(c route.Class) time.Duration {
 // streamsafe.Handler.
 func (h *Handler) done(ch *classHandler, req *request, rec streamsafe.Record) {
 	m := h.opt.Metrics
+	h.logStoppedHijack(req, &rec)
 	ch.in.Add(float64(rec.BytesIn))
 	ch.out.Add(float64(rec.BytesOut))
 	ch.duration.Observe(rec.Duration.Seconds())
