@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -38,6 +39,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 			return nil
 		}
 		return err
+	}
+	if c.Version {
+		fmt.Fprintln(os.Stdout, Version())
+		return nil
 	}
 	var lh slog.Handler
 	hopts := &slog.HandlerOptions{Level: c.LogLevel}
@@ -120,9 +125,42 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
 		"client_certs", c.TLSClientCA != "", "token", c.Token != "" || len(c.Tokens) > 0, "upstream", up.Addr,
 		"policy", c.Policy.String(), "admin", c.AdminListen,
-		"idle_short", c.Limits.Short, "idle_progress", c.Limits.Progress,
-		"idle_bulk", c.Limits.Bulk, "idle_stream", c.Limits.Idle)
+		"limit_short", c.Limits.Short, "limit_progress", c.Limits.Progress,
+		"limit_bulk", c.Limits.Bulk, "limit_idle", c.Limits.Idle,
+		"max_connections", c.MaxConns, "max_connections_per_client", c.MaxConnsPerClient,
+		"max_streams", c.MaxStreams, "max_streams_per_client", c.MaxStreamsPerClient,
+		"version", Version())
 	return server.Run(ctx, sc)
+}
+
+// Version describes the build: module version, VCS revision and time
+// (with "+dirty" for uncommitted changes), and Go version.
+func Version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "dockerproxy (unknown build)"
+	}
+	var rev, at, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	v := "dockerproxy " + bi.Main.Path + " " + bi.Main.Version
+	if rev != "" {
+		v += " revision " + rev + dirty
+	}
+	if at != "" {
+		v += " " + at
+	}
+	return v + " " + bi.GoVersion
 }
 
 // checkFileLimit warns when the process may run out of file descriptors

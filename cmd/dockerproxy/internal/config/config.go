@@ -23,6 +23,7 @@ import (
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
 
@@ -63,6 +64,8 @@ type Config struct {
 	// AllowOrigins are browser origins allowed to send requests; "*"
 	// allows any. Empty: requests from web pages are refused.
 	AllowOrigins []string
+	// Version: print the version and exit.
+	Version bool
 	// Caps on client connections and requests in flight, in total and
 	// per client (identity, or IP address without one); 0: no cap.
 	MaxConns, MaxConnsPerClient     int
@@ -99,14 +102,29 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&minAPI, "min-api-version", policy.DefaultMinAPIVersion, "oldest Docker API `version` allowed in a /vX.Y prefix (every policy but all); older versions re-open removed parameters")
 	fs.Var(&allowBind, "allow-bind", "host `directory` that bind mounts may use, with everything under it (every policy but all); repeatable")
 	fs.StringVar(&clientPolicies, "client-policies", "", "`file` with one \"CLIENT PROFILE [RULE; RULE...]\" line per client identity (certificate name or token name); other clients get -policy")
-	fs.DurationVar(&c.Limits.Short, "idle-short", c.Limits.Short, "how long a read or write may stay blocked for ordinary requests (0: no limit)")
-	fs.DurationVar(&c.Limits.Progress, "idle-progress", c.Limits.Progress, "the same for pull, push, build, commit")
-	fs.DurationVar(&c.Limits.Bulk, "idle-bulk", c.Limits.Bulk, "the same for save, load, export, archive")
-	fs.DurationVar(&c.Limits.Idle, "idle-stream", c.Limits.Idle, "the same for events, logs -f, stats, wait (silence never cuts a stream)")
+	// One flag per stream class, named as the class is in logs and
+	// metrics (route.Class.String); the older -idle-* names stay as
+	// aliases, left out of -h.
+	for _, l := range []struct {
+		class route.Class
+		d     *time.Duration
+		old   string
+		usage string
+	}{
+		{route.Short, &c.Limits.Short, "idle-short", "inactivity limit of class short (requests in no other class): how long a read or write may stay blocked (0: no limit)"},
+		{route.Progress, &c.Limits.Progress, "idle-progress", "inactivity limit of class progress: pull, push, build, commit"},
+		{route.Bulk, &c.Limits.Bulk, "idle-bulk", "inactivity limit of class bulk: save, load, export, archive"},
+		{route.Idle, &c.Limits.Idle, "idle-stream", "inactivity limit of class idle: events, logs -f, stats, wait (silence never cuts them, a blocked write does)"},
+	} {
+		name := "limit-" + l.class.String()
+		fs.DurationVar(l.d, name, *l.d, l.usage)
+		fs.Func(l.old, deprecated+"-"+name, func(v string) error { return fs.Set(name, v) })
+	}
+	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	fs.DurationVar(&c.Grace, "grace", 10*time.Second, "on SIGTERM, how long requests in flight may take before they are cut")
 	fs.DurationVar(&c.ReadHeader, "read-header-timeout", streamsafe.ServerReadHeaderTimeout, "time allowed to receive request headers")
 	fs.DurationVar(&c.KeepAlive, "keepalive-timeout", streamsafe.ServerIdleTimeout, "how long an idle keep-alive connection is kept")
-	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics over plain HTTP (empty: off)")
+	fs.StringVar(&c.AdminListen, "admin-listen", "", "`address` serving /healthz and /metrics (empty: off): plain HTTP on loopback, elsewhere TLS with the API's client authentication; not 9323, dockerd's own metrics port")
 	fs.Var(&allowHosts, "allow-host", "`name` clients use to reach the proxy, besides the listener's addresses and the server certificate's names; any other Host is refused (DNS rebinding); repeatable")
 	fs.Var(&allowOrigins, "allow-origin", "browser `origin` (https://ui.example) allowed to send requests, \"*\" for any; by default requests from web pages (Origin, Sec-Fetch-Site) are refused; repeatable")
 	fs.IntVar(&c.MaxConns, "max-connections", 4096, "client connections open at once, in total; over it a connection is answered 503 (0: no limit)")
@@ -119,7 +137,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	// Environment first, so that the command line wins.
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "DOCKERPROXY_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := EnvName(f.Name)
 		v := getenv(name)
 		if v == "" {
 			return
@@ -142,8 +160,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if envErr != nil {
 		return nil, envErr
 	}
+	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		return nil, err
+	}
+	if c.Version {
+		return c, nil
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -222,6 +244,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 			return nil, fmt.Errorf("-admin-listen: %v", err)
 		}
 		c.AdminListen = admin
+		if _, port, _ := net.SplitHostPort(admin); port == "9323" {
+			return nil, errors.New("-admin-listen: 9323 is dockerd's own metrics port (--metrics-addr); use another, e.g. 127.0.0.1:9324")
+		}
 		// The admin listener gets the main listener's rule: off loopback
 		// it serves TLS with the same client authentication.
 		if !loop && (c.TLSCert == "" || (c.TLSClientCA == "" && c.Token == "" && len(c.Tokens) == 0)) {
@@ -230,6 +255,47 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		c.AdminTLS = !loop
 	}
 	return c, nil
+}
+
+// deprecated starts the usage of a flag kept as an alias; usage leaves
+// such flags out.
+const deprecated = "deprecated alias of "
+
+// EnvName is the environment variable that sets flag name.
+func EnvName(name string) string {
+	return "DOCKERPROXY_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+}
+
+// usage prints the subcommands and every flag with its environment
+// variable.
+func usage(fs *flag.FlagSet) {
+	w := fs.Output()
+	fmt.Fprint(w, `Usage:
+  dockerproxy [flags]             serve the Docker API over HTTPS
+  dockerproxy gen-certs [flags]   write a CA, server and client certificates, or renew
+                                  them from an existing CA (dockerproxy gen-certs -h)
+  dockerproxy -version            print the version
+
+Every flag can also be set by the environment variable shown after it;
+the command line wins. DOCKERPROXY_ALLOW separates rules with ";",
+DOCKERPROXY_ALLOW_HOST, _ALLOW_ORIGIN and _ALLOW_BIND values with ",".
+
+`)
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Usage, deprecated) {
+			return
+		}
+		name, u := flag.UnquoteUsage(f)
+		fmt.Fprintf(w, "  -%s", f.Name)
+		if name != "" {
+			fmt.Fprintf(w, " %s", name)
+		}
+		fmt.Fprintf(w, "    $%s\n    \t%s", EnvName(f.Name), strings.ReplaceAll(u, "\n", "\n    \t"))
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && f.DefValue != "[]" {
+			fmt.Fprintf(w, " (default %q)", f.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // lookupIP resolves listener names; tests replace it.

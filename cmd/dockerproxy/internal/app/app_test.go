@@ -1,0 +1,83 @@
+package app_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/app"
+)
+
+func noEnv(string) string { return "" }
+
+// TestHelp: -h names the subcommands and, for every flag, its environment
+// variable.
+func TestHelp(t *testing.T) {
+	var out bytes.Buffer
+	if err := app.Main(context.Background(), []string{"-h"}, noEnv, &out); err != nil {
+		t.Fatal(err)
+	}
+	help := out.String()
+	for _, want := range []string{"gen-certs", "-version", "-limit-idle", "-max-streams-per-client", "-allow-origin"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("-h lacks %s:\n%s", want, help)
+		}
+	}
+	flags := regexp.MustCompile(`(?m)^  -([a-z-]+)(.*)$`).FindAllStringSubmatch(help, -1)
+	if len(flags) < 20 {
+		t.Fatalf("-h lists %d flags:\n%s", len(flags), help)
+	}
+	for _, f := range flags {
+		env := "$DOCKERPROXY_" + strings.ToUpper(strings.ReplaceAll(f[1], "-", "_"))
+		if !strings.Contains(f[2], env) {
+			t.Errorf("-%s: no %s in %q", f[1], env, f[0])
+		}
+		if strings.HasPrefix(f[1], "idle-") {
+			t.Errorf("-h lists the alias -%s", f[1])
+		}
+	}
+	out.Reset()
+	if err := app.Main(context.Background(), []string{"gen-certs", "-h"}, noEnv, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "re-issues") || !strings.Contains(out.String(), "-client") {
+		t.Errorf("gen-certs -h does not explain renewal and -client:\n%s", out.String())
+	}
+}
+
+// TestVersion: -version prints the module and the Go version, and nothing
+// else runs (no listener, no certificates needed).
+func TestVersion(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	err = app.Main(context.Background(), []string{"-version", "-listen", "0.0.0.0:1"}, noEnv, io.Discard)
+	os.Stdout = stdout
+	w.Close()
+	b, _ := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^dockerproxy github.com/streamvet/streamvet \S+ .*go1\.\d+`).Match(b) {
+		t.Errorf("-version printed %q", b)
+	}
+}
+
+// TestAdminNotOnDockerdMetricsPort: 9323 is dockerd's metrics port.
+func TestAdminNotOnDockerdMetricsPort(t *testing.T) {
+	// Bounded: a proxy that accepted the port would serve until ctx ends.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := app.Main(ctx, []string{"-listen", "127.0.0.1:0", "-admin-listen", "127.0.0.1:9323"}, noEnv, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "9323") {
+		t.Fatalf("err = %v, want a refusal naming 9323", err)
+	}
+}
