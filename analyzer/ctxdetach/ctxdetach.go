@@ -131,7 +131,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 	c.sym = httpsym.Lookup(pass.Pkg)
-	if c.sym == nil || !httpsym.Imports(pass.Pkg, "net/http") {
+	if c.sym == nil || !httpsym.ImportsHTTP(pass.Pkg) {
 		return nil, nil // serves nothing: functions returning contexts only
 	}
 	c.check()

@@ -23,3 +23,9 @@ func TestCtxdetach(t *testing.T) {
 func TestFixesCompile(t *testing.T) {
 	goldentest.Compile(t, testdata(), "ctxdetach", "ctxdetach/detach")
 }
+
+// TestFrameworks runs the check on handlers of real frameworks (a module
+// of its own under testdata/frameworks).
+func TestFrameworks(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, filepath.Join(testdata(), "frameworks"), ctxdetach.Analyzer, "./detached")
+}

@@ -90,8 +90,9 @@ type checker struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	// Fast path: a package that does not import net/http serves nothing.
-	if !httpsym.Imports(pass.Pkg, "net/http") {
+	// Fast path: a package that imports neither net/http nor a package
+	// that does (a framework) serves nothing.
+	if !httpsym.ImportsHTTP(pass.Pkg) {
 		return nil, nil
 	}
 	sym := httpsym.Lookup(pass.Pkg)
@@ -244,8 +245,9 @@ func (c *checker) check(cur inspector.Cursor) {
 	httpsym.Report(c.pass, d)
 }
 
-// onRequestPath reports whether cur is inside a function that takes the
-// ResponseWriter: a handler, or a function that serves for one.
+// onRequestPath reports whether cur is inside a function whose parameters
+// reach the ResponseWriter: a handler, a framework's handler, or a
+// function that serves for one.
 func (c *checker) onRequestPath(cur inspector.Cursor) bool {
 	for f := range cur.Enclosing((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 		var sig *types.Signature
@@ -262,7 +264,10 @@ func (c *checker) onRequestPath(cur inspector.Cursor) bool {
 		}
 		for i := range sig.Params().Len() {
 			t := sig.Params().At(i).Type()
-			if c.sym.IsResponseWriter(t) { // a *http.Request alone may be a client's
+			// The ResponseWriter itself, or a framework's context holding
+			// it (c.Writer, c.Response()); a *http.Request alone may be a
+			// client's.
+			if c.sym.WriterAccess(t) {
 				return true
 			}
 		}

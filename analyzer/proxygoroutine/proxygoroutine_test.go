@@ -25,3 +25,9 @@ func TestAnalyzer(t *testing.T) {
 func TestFixesCompile(t *testing.T) {
 	goldentest.Compile(t, testdata(), "proxygoroutine/a")
 }
+
+// TestFrameworks runs the check on handlers of real frameworks (a module
+// of its own under testdata/frameworks).
+func TestFrameworks(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, filepath.Join(testdata(), "frameworks"), proxygoroutine.Analyzer, "./goroutines")
+}
