@@ -34,5 +34,7 @@
 // bound it by inactivity rather than by total duration: a per-request
 // deadline set with http.ResponseController and moved forward on
 // progress, as streamsafe.Handler does in
-// github.com/streamvet/streamvet/runtime/streamsafe.
+// github.com/streamvet/streamvet/runtime/streamsafe (not yet on the module
+// proxy: require it from a clone with a replace directive, as the README's
+// Install section shows).
 package timeouthandler

@@ -153,11 +153,11 @@ func message(f *finding) string {
 	if f.through != "" {
 		wrap = f.through + ", an http.TimeoutHandler,"
 	}
-	remedy := fmt.Sprintf("serve %s without the TimeoutHandler and bound it by inactivity instead: a per-request deadline with http.ResponseController moved forward on progress (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)", name)
+	// One short sentence of fact and remedy; the why is in doc.go.
 	if f.stream.Dir&streamflow.Writes == 0 {
-		return fmt.Sprintf("%s ends the upload read by %s (%s) after %s with a 503, however steadily the body arrives; %s", wrap, name, f.stream.Describe(), f.timeout, remedy)
+		return fmt.Sprintf("%s ends the upload read by %s (%s) with a 503 after %s: serve it unwrapped, bounded by inactivity", wrap, name, f.stream.Describe(), f.timeout)
 	}
-	return fmt.Sprintf("%s buffers the whole response of %s (%s): the client receives nothing until the stream ends, Flush and Hijack fail, and a stream longer than %s is dropped for a 503 with the timeout message; %s", wrap, name, f.stream.Describe(), f.timeout, remedy)
+	return fmt.Sprintf("%s buffers the whole response of %s (%s) and drops a stream longer than %s for a 503: serve it unwrapped", wrap, name, f.stream.Describe(), f.timeout)
 }
 
 // duration renders a deadline: "30s" for a constant, else the expression.

@@ -9,5 +9,5 @@ import (
 // fix deletes both.
 func onlyTime(mux *http.ServeMux) {
 	d := 45 * time.Second
-	mux.Handle("/only/", http.TimeoutHandler(proxy, d, "")) // want `longer than d is dropped`
+	mux.Handle("/only/", http.TimeoutHandler(proxy, d, "")) // want `drops a stream longer than d for a 503`
 }
