@@ -793,9 +793,9 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			if t := c.info.TypeOf(arg); t == nil || !c.sym.IsHandler(t) {
 				continue // not the wrapped handler
 			}
-			s := c.flows.Handler(arg)
+			s := c.flows.Handler(arg).Proxied()
 			if s == nil {
-				continue // does not stream: nothing aborts mid-response
+				continue // no proxy: nothing aborts mid-response
 			}
 			d := analysis.Diagnostic{
 				Pos: cur.Node().Pos(),

@@ -176,7 +176,7 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 	}
 	if fn := c.staticCallee(call); fn != nil && fn.Pkg() != c.pass.Pkg && c.recoveryKind(fn) == RecoveringRouter {
 		if r := assignedTo(cur); r != nil {
-			if s := c.flows.Handler(r); s != nil {
+			if s := c.flows.Handler(r).Proxied(); s != nil {
 				c.reportInstall(call, qualified(fn)+" installs recovery middleware that", r, s)
 			}
 		}
@@ -187,9 +187,9 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 		if mw == "" {
 			continue
 		}
-		s := c.flows.Handler(router)
+		s := c.flows.Handler(router).Proxied()
 		if s == nil {
-			return // the router serves no stream: nothing aborts mid-response
+			return // the router serves no proxy: nothing aborts mid-response
 		}
 		c.reportInstall(call, mw, router, s)
 		return

@@ -109,6 +109,18 @@ func (s *Stream) For(d Dir) *Stream {
 	return s
 }
 
+// Proxied returns the stream, among those s unites, that is a
+// ReverseProxy, or nil: only a proxy panics with http.ErrAbortHandler
+// mid-stream, so only it loses an abort to a recover.
+func (s *Stream) Proxied() *Stream {
+	for ; s != nil; s = s.alt {
+		if s.Proxy {
+			return s
+		}
+	}
+	return nil
+}
+
 // Hop is one step on the path from a server to a stream.
 type Hop struct {
 	Pos token.Pos
@@ -819,7 +831,7 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	if fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || fn.Pkg().Path() == "net/http/httputil" {
 		return flow{}
 	}
-	if a.sym.IsRequestPathSig(fn.Signature()) {
+	if a.sym.IsRequestPathSig(fn.Signature()) && !a.returnsHandler(fn.Signature()) {
 		return flow{} // calling a handler returns nothing
 	}
 	var f flow
@@ -911,7 +923,9 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 	}
 	if a.requestPath(sig) {
 		*f = a.body(decl.Body, en)
-	} else if a.returnsHandler(sig) {
+	}
+	if a.returnsHandler(sig) {
+		// Also a constructor, as echo's proxyHTTP(tgt, c, config) http.Handler.
 		for _, ret := range httpsym.Returns(decl.Body) {
 			for _, r := range ret.Results {
 				if a.handlerType(typeOf(a.pass.TypesInfo, r)) {

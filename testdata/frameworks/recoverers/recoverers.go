@@ -5,10 +5,12 @@
 package recoverers
 
 import (
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/go-chi/chi/v5"
@@ -90,4 +92,27 @@ func echoApp() *echo.Echo {
 func h2cApp() http.Handler {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	return h2c.NewHandler(proxy, &http2.Server{}) // ok: http2 runs each handler on its own goroutine and answers aborts with RST_STREAM
+}
+
+// gin.Default in front of a server-sent-event stream: a Flush loop ends
+// when its client leaves, it does not panic with http.ErrAbortHandler.
+func ginSSE() http.Handler {
+	r := gin.Default() // ok: no proxy behind it
+	r.GET("/events", func(c *gin.Context) {
+		c.Stream(func(w io.Writer) bool {
+			c.SSEvent("tick", time.Now().String())
+			return true
+		})
+	})
+	return r
+}
+
+// gorilla's recovery around a Flush loop of the program.
+func gorillaSSE() http.Handler {
+	return handlers.RecoveryHandler()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { // ok: no proxy behind it
+		for range 10 {
+			w.Write([]byte("data: tick\n\n"))
+			w.(http.Flusher).Flush()
+		}
+	}))
 }
