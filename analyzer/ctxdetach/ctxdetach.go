@@ -465,13 +465,14 @@ func (c *checker) report(f *finding) {
 	}
 	var msg string
 	if sv.stream.Proxy {
-		msg = fmt.Sprintf("%s replaces the context of the request served to %s (%s): without the server's context values the ReverseProxy no longer panics with http.ErrAbortHandler when the upstream breaks mid-body, it logs \"suppressing panic\" and the server ends the response cleanly, so the client receives a truncated body that looks complete", f.who, sv.handler, sv.stream.Describe())
+		// One short sentence of fact and remedy; the why is in doc.go.
+		msg = fmt.Sprintf("%s detaches the request served to %s (%s): truncated responses look complete", f.who, sv.handler, sv.stream.Describe())
 		if f.o.done {
-			msg += ", and a client that goes away no longer cancels the upstream request"
+			msg += " and a client leaving no longer cancels the upstream"
 		}
-		msg += fmt.Sprintf("; use context.WithoutCancel(%s.Context()) to keep the values, so a broken stream reaches the client as an error", req)
+		msg += fmt.Sprintf("; use context.WithoutCancel(%s.Context())", req)
 	} else {
-		msg = fmt.Sprintf("%s replaces the context of the request served to %s (%s): the stream's context never ends, so a stream that waits on it runs on after the client has gone; serve it with %s.Context() or a context derived from it", f.who, sv.handler, sv.stream.Describe(), req)
+		msg = fmt.Sprintf("%s detaches the request served to %s (%s): the stream runs on after the client leaves; serve it with %s.Context()", f.who, sv.handler, sv.stream.Describe(), req)
 	}
 	d := analysis.Diagnostic{Pos: f.node.Pos(), End: f.node.End(), Message: msg}
 	for _, s := range f.served {

@@ -17,7 +17,7 @@ func ginApp() *gin.Engine {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	r := gin.New()
 	r.Any("/v1/*path", func(c *gin.Context) {
-		proxy.ServeHTTP(c.Writer, c.Request.WithContext(context.Background())) // want `context.Background\(\) replaces the context of the request served to proxy`
+		proxy.ServeHTTP(c.Writer, c.Request.WithContext(context.Background())) // want `context.Background\(\) detaches the request served to proxy`
 	})
 	return r
 }
@@ -26,7 +26,7 @@ func echoApp() *echo.Echo {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	e := echo.New()
 	e.Any("/*", func(c echo.Context) error {
-		req := c.Request().WithContext(context.TODO()) // want `context.TODO\(\) replaces the context of the request served to proxy`
+		req := c.Request().WithContext(context.TODO()) // want `context.TODO\(\) detaches the request served to proxy`
 		proxy.ServeHTTP(c.Response(), req)
 		return nil
 	})

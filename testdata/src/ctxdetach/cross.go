@@ -7,16 +7,16 @@ import (
 )
 
 func crossDetached(w http.ResponseWriter, r *http.Request) {
-	proxy.ServeHTTP(w, r.WithContext(detach.Detached())) // want `^detach.Detached\(\) \(which returns context.Background\(\)\) replaces the context of the request served to proxy \(httputil.ReverseProxy, proxy.go:15\)`
+	proxy.ServeHTTP(w, r.WithContext(detach.Detached())) // want `^detach.Detached\(\) \(which returns context.Background\(\)\) detaches the request served to proxy \(httputil.ReverseProxy, proxy.go:15\)`
 }
 
 func crossTimed(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := detach.Timed() // want `detach.Timed\(\) .*no longer cancels the upstream request`
+	ctx, cancel := detach.Timed() // want `detach.Timed\(\) .*no longer cancels the upstream`
 	defer cancel()
 	proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
-var crossMW = detach.Middleware(proxy) // want `^detach.Middleware \(with context.Background\(\), detach.go:29\) replaces the context of the request served to proxy \(httputil.ReverseProxy`
+var crossMW = detach.Middleware(proxy) // want `^detach.Middleware \(with context.Background\(\), detach.go:29\) detaches the request served to proxy \(httputil.ReverseProxy`
 
 // ok: the middleware wraps a handler that does not stream
 var crossPlain = detach.Middleware(http.HandlerFunc(hello))

@@ -17,27 +17,27 @@ var proxy = httputil.NewSingleHostReverseProxy(target)
 type key struct{}
 
 func direct(w http.ResponseWriter, r *http.Request) {
-	proxy.ServeHTTP(w, r.WithContext(context.Background())) // want `^context.Background\(\) replaces the context of the request served to proxy \(httputil.ReverseProxy, proxy.go:15\): without the server's context values the ReverseProxy no longer panics with http.ErrAbortHandler when the upstream breaks mid-body, it logs "suppressing panic" and the server ends the response cleanly, so the client receives a truncated body that looks complete; use context.WithoutCancel\(r.Context\(\)\) to keep the values, so a broken stream reaches the client as an error$`
+	proxy.ServeHTTP(w, r.WithContext(context.Background())) // want `^context.Background\(\) detaches the request served to proxy \(httputil.ReverseProxy, proxy.go:15\): truncated responses look complete; use context.WithoutCancel\(r.Context\(\)\)$`
 }
 
 func todoLocal(w http.ResponseWriter, req *http.Request) {
-	ctx := context.TODO() // want `^context.TODO\(\) replaces the context of the request served to proxy .*use context.WithoutCancel\(req.Context\(\)\)`
+	ctx := context.TODO() // want `^context.TODO\(\) detaches the request served to proxy .*use context.WithoutCancel\(req.Context\(\)\)`
 	r2 := req.Clone(ctx)
 	proxy.ServeHTTP(w, r2)
 }
 
 func reassign(w http.ResponseWriter, r *http.Request) {
-	r = r.WithContext(context.Background()) // want `context.Background\(\) replaces the context of the request served to proxy`
+	r = r.WithContext(context.Background()) // want `context.Background\(\) detaches the request served to proxy`
 	proxy.ServeHTTP(w, r)
 }
 
 func withValue(w http.ResponseWriter, r *http.Request) {
-	ctx := context.WithValue(context.Background(), key{}, "v") // want `context.Background\(\) replaces .*looks complete; use`
+	ctx := context.WithValue(context.Background(), key{}, "v") // want `context.Background\(\) detaches .*look complete; use`
 	proxy.ServeHTTP(w, r.WithContext(ctx))
 }
 
 func withTimeout(w http.ResponseWriter, r *http.Request) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // want `looks complete, and a client that goes away no longer cancels the upstream request; use`
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // want `look complete and a client leaving no longer cancels the upstream; use`
 	defer cancel()
 	proxy.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -58,7 +58,7 @@ func detachMW(next http.Handler) http.Handler { // want detachMW:"detaches arg0 
 var wrapped = detachMW(proxy)
 
 func chained(w http.ResponseWriter, r *http.Request) {
-	r2 := r.WithContext(context.Background()) // want `context.Background\(\) replaces .*WithoutCancel\(r.Context\(\)\)`
+	r2 := r.WithContext(context.Background()) // want `context.Background\(\) detaches .*WithoutCancel\(r.Context\(\)\)`
 	r3 := r2.WithContext(context.WithValue(r2.Context(), key{}, 1))
 	proxy.ServeHTTP(w, r3)
 }
@@ -90,7 +90,7 @@ func muxed(w http.ResponseWriter, r *http.Request) {
 }
 
 func doubleDetach(w http.ResponseWriter, r *http.Request) {
-	proxy.ServeHTTP(w, r.WithContext(context.WithoutCancel(context.Background()))) // want `context.Background\(\) replaces`
+	proxy.ServeHTTP(w, r.WithContext(context.WithoutCancel(context.Background()))) // want `context.Background\(\) detaches`
 }
 
 // fresh returns a detached context: its callers are reported.
@@ -99,10 +99,10 @@ func fresh() context.Context { // want fresh:"returns context.Background\\(\\)"
 }
 
 func viaFunc(w http.ResponseWriter, r *http.Request) {
-	proxy.ServeHTTP(w, r.WithContext(fresh())) // want `^fresh\(\) \(which returns context.Background\(\)\) replaces the context of the request served to proxy`
+	proxy.ServeHTTP(w, r.WithContext(fresh())) // want `^fresh\(\) \(which returns context.Background\(\)\) detaches the request served to proxy`
 }
 
-var bg = context.Background() // want `context.Background\(\) replaces the context of the request served to proxy`
+var bg = context.Background() // want `context.Background\(\) detaches the request served to proxy`
 
 func global(w http.ResponseWriter, r *http.Request) {
 	proxy.ServeHTTP(w, r.WithContext(bg))
@@ -110,7 +110,7 @@ func global(w http.ResponseWriter, r *http.Request) {
 
 func handlerFunc(w http.ResponseWriter, r *http.Request) {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { proxy.ServeHTTP(w, r) })
-	h(w, r.WithContext(context.TODO())) // want `context.TODO\(\) replaces the context of the request served to h \(httputil.ReverseProxy`
+	h(w, r.WithContext(context.TODO())) // want `context.TODO\(\) detaches the request served to h \(httputil.ReverseProxy`
 }
 
 // The blog's shape: the proxy is a parameter of the constructor.

@@ -30,11 +30,11 @@ func download(w http.ResponseWriter, r *http.Request) {
 }
 
 func sseDetached(w http.ResponseWriter, r *http.Request) {
-	events(w, r.WithContext(context.Background())) // want `^context.Background\(\) replaces the context of the request served to events \(a Flush loop, stream.go:\d+\): the stream's context never ends, so a stream that waits on it runs on after the client has gone; serve it with r.Context\(\) or a context derived from it$`
+	events(w, r.WithContext(context.Background())) // want `^context.Background\(\) detaches the request served to events \(a Flush loop, stream.go:\d+\): the stream runs on after the client leaves; serve it with r.Context\(\)$`
 }
 
 func downloadDetached(w http.ResponseWriter, r *http.Request) {
-	ctx := context.TODO() // want `context.TODO\(\) replaces the context of the request served to http.HandlerFunc\(download\) \(io.Copy of f into the ResponseWriter`
+	ctx := context.TODO() // want `context.TODO\(\) detaches the request served to http.HandlerFunc\(download\) \(io.Copy of f into the ResponseWriter`
 	http.HandlerFunc(download).ServeHTTP(w, r.WithContext(ctx))
 }
 
