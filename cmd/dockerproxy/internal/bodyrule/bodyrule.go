@@ -283,6 +283,19 @@ func PluginSet(body []byte, _ Options) error {
 	return nil
 }
 
+// Checkpoint checks POST /containers/{id}/checkpoints (experimental):
+// CheckpointDir is a host directory dockerd writes to.
+func Checkpoint(body []byte, _ Options) error {
+	var c struct{ CheckpointDir string }
+	if err := decode(body, &c); err != nil {
+		return err
+	}
+	if c.CheckpointDir != "" {
+		return &Denied{"CheckpointDir (a host directory)"}
+	}
+	return nil
+}
+
 // containerConfigWrapper is moby's runconfig.ContainerConfigWrapper with
 // the fields the checks read. The embedded container.Config is left out:
 // none of its fields is checked, and none shares a name with a HostConfig

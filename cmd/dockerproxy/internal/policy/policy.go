@@ -275,7 +275,7 @@ var bodyRules = map[string]bodyrule.Check{
 	"POST /plugins/pull":                     bodyrule.PluginPrivileges,
 	"POST /plugins/{name:.*}/upgrade":        bodyrule.PluginPrivileges,
 	"POST /plugins/{name:.*}/set":            bodyrule.PluginSet,
-	"POST /containers/{name:.*}/checkpoints": bodyrule.Valid,
+	"POST /containers/{name:.*}/checkpoints": bodyrule.Checkpoint,
 }
 
 // queryRule returns what a query asks that the policy refuses, or "".
@@ -284,6 +284,11 @@ var bodyRules = map[string]bodyrule.Check{
 // by its first value, as r.FormValue does.
 func queryRule(e *route.Endpoint, r *http.Request) string {
 	q := r.URL.Query()
+	// Checkpoints (experimental) are read from and written to a host
+	// directory of the client's choosing.
+	if q.Get("checkpoint-dir") != "" || (strings.Contains(e.Path, "/checkpoints") && q.Get("dir") != "") {
+		return "a checkpoint directory on the host"
+	}
 	switch e.Method + " " + e.Path {
 	case "POST /build":
 		if nm := strings.TrimSpace(q.Get("networkmode")); strings.EqualFold(nm, "host") {

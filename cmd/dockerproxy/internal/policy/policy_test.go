@@ -175,6 +175,8 @@ func TestCheck(t *testing.T) {
 		{ci, req{method: "POST", target: "/v1.41/images/create?fromImage=busybox&tag=latest"}, 0},
 		{ci, req{method: "POST", target: "/v1.41/volumes/create", body: `{"Name":"x","DriverOpts":{"type":"none","o":"bind","device":"/"}}`}, 403},
 		{ci, req{method: "GET", target: "/debug/vars"}, 403},
+		{ci, req{method: "POST", target: "/v1.41/containers/abc/start?checkpoint=c1&checkpoint-dir=/etc"}, 403},
+		{must(t, policy.Options{Name: "full"}), req{method: "POST", target: "/v1.41/containers/abc/checkpoints", body: `{"CheckpointID":"c","CheckpointDir":"/root"}`}, 403},
 		{ci, req{method: "GET", target: "/v1.41/containers/json", body: "x"}, 400},
 	}
 	for _, c := range cases {
