@@ -1,10 +1,12 @@
-// Package identity names the client of a request: the subject common name
-// of its verified client certificate, or the name of the bearer token it
-// sent. The name is the key of per-client limits and profiles and appears
-// in every log record of the request.
+// Package identity names the client of a request: the name of the bearer
+// token it sent, when the token file names its tokens, or else the subject
+// common name of its verified client certificate. The name is the key of
+// per-client limits and profiles and appears in every log record of the
+// request.
 //
 // A client that presents neither (plain HTTP on loopback, TLS without
-// client certificates and no token) has no identity: From returns "".
+// client certificates, a token without a name) has no identity: From
+// returns "".
 package identity
 
 import (

@@ -232,8 +232,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusForbidden, msg)
 		return
 	}
-	// The client is named by its verified certificate or, without one, by
-	// its token; the name goes into every log record of the request.
+	// The client is named by its token, when the token file names it, or
+	// else by its verified certificate (a certificate shared by several
+	// clients is common, a named token is meant to name one); the name
+	// goes into every log record of the request.
 	ctx := r.Context()
 	client := identity.FromTLS(r.TLS)
 	if client != "" {
@@ -247,7 +249,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeJSONError(w, http.StatusUnauthorized, "dockerproxy: missing or wrong bearer token")
 			return
 		}
-		if client == "" {
+		if name != "" {
 			client = name
 			ctx = identity.With(ctx, client)
 		}
@@ -306,7 +308,7 @@ func (h *Handler) tokenOK(r *http.Request) (name string, ok bool) {
 	}
 	got := []byte(strings.TrimSpace(auth[len(scheme):]))
 	if h.opt.Token != "" && subtle.ConstantTimeCompare(got, []byte(h.opt.Token)) == 1 {
-		name, ok = DefaultTokenName, true
+		ok = true // a token without a name names nobody
 	}
 	for tok, n := range h.opt.Tokens {
 		if subtle.ConstantTimeCompare(got, []byte(tok)) == 1 {
@@ -315,9 +317,6 @@ func (h *Handler) tokenOK(r *http.Request) (name string, ok bool) {
 	}
 	return name, ok
 }
-
-// DefaultTokenName is the client name of a token given without a name.
-const DefaultTokenName = "token"
 
 func (h *Handler) limitFor(c route.Class) time.Duration {
 	l := h.opt.Limits
