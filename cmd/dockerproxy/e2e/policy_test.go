@@ -456,6 +456,18 @@ func TestPolicyBodies(t *testing.T) {
 		if err == nil || !strings.Contains(out, `bind mount of host path "/etc"`) {
 			t.Errorf("docker run -v /etc:/host: %v %s", err, out)
 		}
+		// The host network named by its ID is not the host's namespace:
+		// dockerd shares the host's only for the name "host", so the
+		// rule refuses that name alone.
+		id, err := env.daemon.docker("network", "inspect", "host", "--format", "{{.Id}}")
+		if err != nil {
+			t.Fatalf("network inspect host: %v %s", err, id)
+		}
+		for _, n := range []string{strings.TrimSpace(id), strings.TrimSpace(id)[:12]} {
+			if out := c.must(t, "run", "--rm", "--network", n, "busybox:local", "ip", "-o", "link"); strings.Count(strings.TrimSpace(out), "\n") != 0 || !strings.Contains(out, "lo:") {
+				t.Errorf("--network %s: the container sees more than its loopback:\n%s", n, out)
+			}
+		}
 		name := uniq("pol-exec")
 		removeContainers(t, name)
 		c.must(t, "run", "-d", "--network", "none", "--name", name, "busybox:local", "sleep", "600")
