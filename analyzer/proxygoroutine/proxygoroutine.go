@@ -214,21 +214,17 @@ func (c *checker) check(cur inspector.Cursor) {
 	s := sv.stream
 	what := types.ExprString(sv.call.Fun)
 	var msg string
+	// One short sentence of fact and remedy; the why is in doc.go.
 	if recovers {
-		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s) and recovers its panics without handing them back: an http.ErrAbortHandler panic never reaches net/http, so the client receives a truncated response that looks complete; send the recovered value to the handler goroutine and re-panic it there after waiting",
+		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s) and recovers its panics without handing them back: truncated responses look complete; re-panic on the handler goroutine",
 			how, what, s.Describe())
 	} else {
-		cause := "when the stream aborts with http.ErrAbortHandler"
+		cause := "an abort or any other panic"
 		if s.Proxy {
-			cause = "when the ReverseProxy's copy fails it panics with http.ErrAbortHandler, and"
+			cause = "an http.ErrAbortHandler panic"
 		}
-		remedy := "serve it on the handler goroutine, or recover in the goroutine, send the value to the handler goroutine and re-panic it there after waiting"
-		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s): %s net/http recovers that panic only on the handler goroutine, so here it crashes the whole process; %s",
-			how, what, s.Describe(), cause, remedy)
-		if !s.Proxy {
-			msg = fmt.Sprintf("the goroutine started by %s serves %s (%s): %s, or any other panic, net/http does not recover it outside the handler goroutine and the whole process crashes; %s",
-				how, what, s.Describe(), cause, remedy)
-		}
+		msg = fmt.Sprintf("the goroutine started by %s serves %s (%s): %s there crashes the process; serve it on the handler goroutine",
+			how, what, s.Describe(), cause)
 	}
 	d := analysis.Diagnostic{Pos: launch.Pos(), End: launch.End(), Message: msg}
 	if sv.call.Pos() < launch.Pos() || sv.call.Pos() >= launch.End() {
@@ -748,16 +744,16 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			if fn.Pkg() != c.pass.Pkg {
 				name = fn.Pkg().Name() + "." + name
 			}
-			cause := "an abort (http.ErrAbortHandler) or any other panic"
+			cause := "an abort or any other panic"
 			if s.Proxy {
-				cause = "the http.ErrAbortHandler panic of a failed ReverseProxy copy"
+				cause = "an http.ErrAbortHandler panic"
 			}
 			param := fn.Signature().Params().At(i).Name()
 			d := analysis.Diagnostic{
 				Pos: call.Pos(),
 				End: call.End(),
-				Message: fmt.Sprintf("%s serves its argument %s on a new goroutine (%s): wrapping the streaming handler %s (%s) in it, %s is not recovered by net/http off the handler goroutine and crashes the whole process; serve %s on the handler goroutine in %s, or recover in the goroutine and re-panic the value on the handler goroutine after waiting",
-					name, param, sp.Where, types.ExprString(arg), s.Describe(), cause, param, name),
+				Message: fmt.Sprintf("%s serves its argument %s on a new goroutine (%s): given the stream %s (%s), %s crashes the process; serve %s on the handler goroutine",
+					name, param, sp.Where, types.ExprString(arg), s.Describe(), cause, param),
 			}
 			for _, hop := range s.Hops {
 				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})

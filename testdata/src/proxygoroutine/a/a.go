@@ -18,7 +18,7 @@ var proxy = httputil.NewSingleHostReverseProxy(target)
 func waitGroup(w http.ResponseWriter, r *http.Request) {
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // want `the goroutine started by a go statement serves proxy.ServeHTTP \(httputil.ReverseProxy, a.go:16\): when the ReverseProxy's copy fails it panics with http.ErrAbortHandler, and net/http recovers that panic only on the handler goroutine, so here it crashes the whole process; serve it on the handler goroutine, or recover in the goroutine, send the value to the handler goroutine and re-panic it there after waiting`
+	go func() { // want `the goroutine started by a go statement serves proxy.ServeHTTP \(httputil.ReverseProxy, a.go:16\): an http.ErrAbortHandler panic there crashes the process; serve it on the handler goroutine$`
 		defer wg.Done()
 		proxy.ServeHTTP(w, r)
 	}()
@@ -27,7 +27,7 @@ func waitGroup(w http.ResponseWriter, r *http.Request) {
 
 func goDirect(p *httputil.ReverseProxy, wg *sync.WaitGroup) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		go p.ServeHTTP(w, r) // want `the goroutine started by a go statement serves p.ServeHTTP \(httputil.ReverseProxy, \w+.go:\d+\): when the ReverseProxy's copy fails`
+		go p.ServeHTTP(w, r) // want `the goroutine started by a go statement serves p.ServeHTTP \(httputil.ReverseProxy, \w+.go:\d+\): an http.ErrAbortHandler panic there crashes the process`
 		wg.Wait()
 	}
 }
@@ -60,7 +60,7 @@ func events(w http.ResponseWriter, r *http.Request) {
 }
 
 func background(w http.ResponseWriter, r *http.Request) {
-	go events(w, r) // want `the goroutine started by a go statement serves events \(a Flush loop, a.go:\d+\): when the stream aborts with http.ErrAbortHandler, or any other panic, net/http does not recover it outside the handler goroutine and the whole process crashes`
+	go events(w, r) // want `the goroutine started by a go statement serves events \(a Flush loop, a.go:\d+\): an abort or any other panic there crashes the process; serve it on the handler goroutine$`
 	time.Sleep(time.Second)
 }
 
@@ -75,7 +75,7 @@ func waitGroupGo(w http.ResponseWriter, r *http.Request) {
 func logsPanic(w http.ResponseWriter, r *http.Request) {
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // want `the goroutine started by a go statement serves proxy.ServeHTTP \(httputil.ReverseProxy, a.go:16\) and recovers its panics without handing them back: an http.ErrAbortHandler panic never reaches net/http, so the client receives a truncated response that looks complete`
+	go func() { // want `the goroutine started by a go statement serves proxy.ServeHTTP \(httputil.ReverseProxy, a.go:16\) and recovers its panics without handing them back: truncated responses look complete; re-panic on the handler goroutine$`
 		defer wg.Done()
 		defer func() {
 			if v := recover(); v != nil {
@@ -89,7 +89,7 @@ func logsPanic(w http.ResponseWriter, r *http.Request) {
 
 func rePanicsThere(w http.ResponseWriter, r *http.Request) {
 	done := make(chan struct{})
-	go func() { // want `serves proxy.ServeHTTP .*crashes the whole process`
+	go func() { // want `serves proxy.ServeHTTP .*crashes the process`
 		defer close(done)
 		defer func() {
 			if v := recover(); v != nil {
@@ -173,7 +173,7 @@ func async(next http.Handler) http.Handler {
 
 func routes() {
 	http.HandleFunc("/later", later)
-	http.Handle("/async", async(proxy))                   // want `async serves its argument next on a new goroutine \(a.go:\d+\): wrapping the streaming handler proxy \(httputil.ReverseProxy, a.go:16\) in it, the http.ErrAbortHandler panic of a failed ReverseProxy copy is not recovered by net/http off the handler goroutine and crashes the whole process; serve next on the handler goroutine in async`
+	http.Handle("/async", async(proxy))                   // want `async serves its argument next on a new goroutine \(a.go:\d+\): given the stream proxy \(httputil.ReverseProxy, a.go:16\), an http.ErrAbortHandler panic crashes the process; serve next on the handler goroutine$`
 	http.Handle("/hello", async(http.HandlerFunc(hello))) // ok: hello does not stream
 }
 
@@ -184,4 +184,4 @@ func asyncFunc(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-var _ = asyncFunc(events) // want `asyncFunc serves its argument h on a new goroutine \(a.go:\d+\): wrapping the streaming handler events \(a Flush loop, a.go:\d+\) in it, an abort \(http.ErrAbortHandler\) or any other panic is not recovered`
+var _ = asyncFunc(events) // want `asyncFunc serves its argument h on a new goroutine \(a.go:\d+\): given the stream events \(a Flush loop, a.go:\d+\), an abort or any other panic crashes the process`

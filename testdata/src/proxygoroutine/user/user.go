@@ -24,7 +24,7 @@ func hello(w http.ResponseWriter, r *http.Request) {
 }
 
 func routes() {
-	http.Handle("/logs", stream.Async(http.HandlerFunc(stream.Logs)))   // want `stream.Async serves its argument next on a new goroutine \(stream.go:\d+\): wrapping the streaming handler http.HandlerFunc\(stream.Logs\) \(io.Copy of resp.Body into the ResponseWriter, stream.go:17\) in it, an abort \(http.ErrAbortHandler\) or any other panic is not recovered`
+	http.Handle("/logs", stream.Async(http.HandlerFunc(stream.Logs)))   // want `stream.Async serves its argument next on a new goroutine \(stream.go:\d+\): given the stream http.HandlerFunc\(stream.Logs\) \(io.Copy of resp.Body into the ResponseWriter, stream.go:17\), an abort or any other panic crashes the process`
 	http.Handle("/hello", stream.Async(http.HandlerFunc(stream.Hello))) // ok: Hello does not stream
 	http.HandleFunc("/l", logs)
 	http.HandleFunc("/f", forward)
