@@ -31,9 +31,16 @@
 //
 // The suggested fix removes the absolute timeout and keeps the server
 // bounded with ReadHeaderTimeout and IdleTimeout, reusing the removed
-// value. Where a bound per stream is wanted, cut a stream that makes no
+// value when it is a constant. A value from configuration (a flag, an
+// environment variable) is never moved to another field, where it would
+// silently change meaning: the setting is removed with a one-line comment
+// that says why, and the server's other timeouts stay as they are.
+//
+// Where a bound per stream is wanted, cut a stream that makes no
 // progress for a while, per request: streamsafe.Handler in
-// github.com/streamvet/streamvet/runtime/streamsafe does it in one line.
+// github.com/streamvet/streamvet/runtime/streamsafe does it in one line
+// (not yet on the module proxy: require it from a clone with a replace
+// directive, as the README's Install section shows).
 // (Moving http.ResponseController's write deadline forward on each write is
 // not enough over HTTP/2, where that deadline is a timer that resets a
 // stream that is merely quiet.)
