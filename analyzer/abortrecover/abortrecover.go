@@ -149,7 +149,10 @@ type checker struct {
 	abortInfo  map[*unit]*abortInfo
 	abortTests map[*types.Func]int
 	hijack     map[*unit]bool
-	recoveries map[*types.Func]Kind // recoveryKind, memoized; -1 while busy
+	recoveries map[*types.Func]Kind // recoveryKind, memoized; busy while computed
+	insp       *inspector.Inspector
+	refs       map[types.Object][]inspector.Cursor // uses of objects, built on demand
+	params     map[*types.Var]bool                 // parameters of the package's functions, built on demand
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -177,6 +180,7 @@ func run(pass *analysis.Pass) (any, error) {
 		abortTests: make(map[*types.Func]int),
 		hijack:     make(map[*unit]bool),
 		recoveries: make(map[*types.Func]Kind),
+		insp:       pass.ResultOf[inspect.Analyzer].(*inspector.Inspector),
 	}
 	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
 	for _, u := range c.units {
@@ -715,6 +719,9 @@ func (c *checker) checkRequest(u *unit) {
 	}
 	if !c.mayAbort(u) {
 		return // nothing the recover protects can panic with http.ErrAbortHandler
+	}
+	if len(u.defers) > 0 && c.beforeNoProxy(u) {
+		return // middleware installed only in front of handlers that cannot abort
 	}
 	for _, d := range u.defers {
 		sites, fact, fn := c.deferSwallows(d)

@@ -52,7 +52,8 @@ func ginDefault() http.Handler {
 	return r
 }
 
-// A recover written in a gin middleware of the program.
+// A recover written in a gin middleware of the program, installed in
+// front of a proxy.
 func ginMiddleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		defer func() {
@@ -63,6 +64,34 @@ func ginMiddleware() gin.HandlerFunc {
 		}()
 		c.Next()
 	}
+}
+
+func ginOwnRecovery() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	r := gin.New()
+	r.Use(ginMiddleware())
+	r.Any("/v1/*path", gin.WrapH(proxy))
+	return r
+}
+
+// The program's own recovery, installed only in front of JSON handlers:
+// nothing behind it can abort.
+func jsonRecovery() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil { // ok: every use is in front of handlers that cannot abort
+				c.AbortWithStatus(http.StatusInternalServerError)
+			}
+		}()
+		c.Next()
+	}
+}
+
+func ginJSONOwn() http.Handler {
+	r := gin.New()
+	r.Use(jsonRecovery())
+	r.GET("/ping", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
+	return r
 }
 
 // A gin app that serves JSON only: gin.Default's recovery protects

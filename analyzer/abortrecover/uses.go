@@ -1,0 +1,166 @@
+package abortrecover
+
+import (
+	"go/ast"
+	"go/types"
+
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+)
+
+// beforeNoProxy reports whether the recovering request path u belongs to
+// middleware of this package (a function that returns a handler, or a
+// wrapper type's ServeHTTP) every use of which is known and puts it in
+// front of handlers that reach no ReverseProxy: the only code that panics
+// with http.ErrAbortHandler mid-stream is then absent, and the recover
+// swallows nothing. Uses in other packages are checked there, through the
+// facts this package exports.
+func (c *checker) beforeNoProxy(u *unit) bool {
+	if c.streamOf(u).Proxied() != nil {
+		return false // it serves a proxy itself
+	}
+	var obj types.Object
+	switch {
+	case u.lit != nil:
+		top := u
+		for top.outer != nil {
+			top = top.outer
+		}
+		if top.fn == nil || top.sig.Results().Len() != 1 || !c.handlerLike(top.sig.Results().At(0).Type()) {
+			return false // not built by middleware
+		}
+		obj = top.fn
+	case u.fn != nil && u.fn.Name() == "ServeHTTP" && u.sig.Recv() != nil:
+		t := u.sig.Recv().Type()
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		named, ok := types.Unalias(t).(*types.Named)
+		if !ok {
+			return false
+		}
+		obj = named.Obj()
+	default:
+		return false // a handler itself: where it is served decides nothing here
+	}
+	reach, known := c.usesReachProxy(obj)
+	return known && !reach
+}
+
+// handlerLike reports whether t serves requests: a handler, or a function
+// type of a framework's handlers (gin.HandlerFunc).
+func (c *checker) handlerLike(t types.Type) bool {
+	if c.sym.IsHandler(t) {
+		return true
+	}
+	sig, ok := t.Underlying().(*types.Signature)
+	return ok && c.servesRequest(sig)
+}
+
+// usesReachProxy reports whether some use of obj in this package puts it
+// in front of a ReverseProxy, and whether every use is understood.
+func (c *checker) usesReachProxy(obj types.Object) (reach, known bool) {
+	if c.refs == nil {
+		c.refs = make(map[types.Object][]inspector.Cursor)
+		for k := range c.insp.Root().Preorder((*ast.Ident)(nil)) {
+			if o := c.info.Uses[k.Node().(*ast.Ident)]; o != nil {
+				c.refs[o] = append(c.refs[o], k)
+			}
+		}
+	}
+	known = true
+	for _, k := range c.refs[obj] {
+		if k.ParentEdgeKind() == edge.SelectorExpr_Sel {
+			k = k.Parent() // pkg.M
+		}
+		r, ok := c.useReachesProxy(k)
+		reach = reach || r
+		known = known && ok
+	}
+	return reach, known
+}
+
+// useReachesProxy judges one use of middleware at k.
+func (c *checker) useReachesProxy(k inspector.Cursor) (reach, known bool) {
+	p := k.Parent()
+	switch n := p.Node().(type) {
+	case *ast.CallExpr:
+		if k.ParentEdgeKind() == edge.CallExpr_Fun {
+			// M(h): M wraps the handlers it is given.
+			wraps := false
+			for _, arg := range n.Args {
+				if t := c.info.TypeOf(arg); t == nil || !c.handlerLike(t) {
+					continue
+				}
+				wraps = true
+				if c.isParamOrUnknown(arg) {
+					return false, false // whatever the caller passes
+				}
+				if c.flows.Handler(arg).Proxied() != nil {
+					return true, true
+				}
+			}
+			if wraps {
+				return false, true
+			}
+			return c.valueReachesProxy(p) // M(): a factory, judged by where its result goes
+		}
+	case *ast.CompositeLit:
+		// &wrapper{next: h}: the handlers among its fields.
+		for _, elt := range n.Elts {
+			v := elt
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				v = kv.Value
+			}
+			if t := c.info.TypeOf(v); t == nil || !c.handlerLike(t) {
+				continue
+			}
+			if c.isParamOrUnknown(v) {
+				return false, false
+			}
+			if c.flows.Handler(v).Proxied() != nil {
+				return true, true
+			}
+		}
+		return false, true
+	}
+	return c.valueReachesProxy(k)
+}
+
+// valueReachesProxy judges a middleware value at k by the router it is
+// installed on: r.Use(mw), negroni.New(mw()).
+func (c *checker) valueReachesProxy(k inspector.Cursor) (reach, known bool) {
+	call, ok := k.Parent().Node().(*ast.CallExpr)
+	if !ok || k.ParentEdgeKind() != edge.CallExpr_Args {
+		return false, false // returned, stored: used where this package cannot see
+	}
+	var router ast.Expr
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && c.info.Selections[sel] != nil {
+		router = sel.X
+	} else {
+		router = assignedTo(k.Parent())
+	}
+	if router == nil {
+		return false, false
+	}
+	return c.flows.Handler(router).Proxied() != nil, true
+}
+
+// isParamOrUnknown reports whether the handler expression e is a
+// parameter of the enclosing function, whose streams the caller decides.
+func (c *checker) isParamOrUnknown(e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	if c.params == nil {
+		c.params = make(map[*types.Var]bool)
+		for _, u := range c.units {
+			for i := range u.sig.Params().Len() {
+				c.params[u.sig.Params().At(i)] = true
+			}
+		}
+	}
+	v, ok := c.info.Uses[id].(*types.Var)
+	return ok && c.params[v]
+}
