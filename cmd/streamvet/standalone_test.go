@@ -285,3 +285,29 @@ func TestSARIF(t *testing.T) {
 		t.Error("the schema accepted a SARIF log without a version")
 	}
 }
+
+// TestVersionFromBuildInfo: -V=full names the VCS revision the binary was
+// built from (go build records it with -buildvcs).
+func TestVersionFromBuildInfo(t *testing.T) {
+	t.Parallel()
+	goCmd, git := requireGo(t), requireGit(t)
+	rev, err := exec.Command(git, "rev-parse", "HEAD").Output()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("CI runs in a git clone, yet git rev-parse HEAD failed: %v", err)
+		}
+		t.Skipf("not in a git checkout, so there is no revision to record: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "streamvet")
+	build := exec.Command(goCmd, "build", "-buildvcs=true", "-o", bin, ".")
+	build.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build -buildvcs=true: %v\n%s", err, out)
+	}
+	r := run(t, t.TempDir(), bin, "-V=full")
+	expect(t, r, 0, "streamvet -V=full")
+	want := regexp.MustCompile(`^streamvet version devel module=\S+ vcs.revision=` + strings.TrimSpace(string(rev)) + `(\+modified)? buildID=[0-9a-f]{64}\n$`)
+	if !want.MatchString(r.stdout) {
+		t.Errorf("streamvet -V=full printed %q, want the revision %s", r.stdout, strings.TrimSpace(string(rev)))
+	}
+}
