@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
 // The policy tests judge a request by what dockerd did with it: dockerd
@@ -554,4 +556,70 @@ func TestPolicyPerClient(t *testing.T) {
 	if out, err := as(tokBuilder).run(t, "run", "--rm", "--privileged", "--network", "none", "busybox:local", "true"); err == nil || !strings.Contains(out, "Privileged is not allowed by policy ci-runner") {
 		t.Errorf("builder ran a privileged container: %v %s", err, out)
 	}
+}
+
+// TestPolicyRouteTable: the proxy's copy of dockerd's router agrees with
+// the real one. Each probe goes straight to dockerd's socket with API
+// version 1.0 (dockerd logs "Calling" when it routes the request, then
+// refuses the version, so nothing is acted on); it is routed exactly when
+// route.Lookup finds an endpoint.
+func TestPolicyRouteTable(t *testing.T) {
+	need(t)
+	direct := &http.Client{
+		Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", env.daemon.sock)
+		}},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	type probe struct{ method, path string }
+	var probes []probe
+	fill := strings.NewReplacer("{name:.*}", "x", "{id:.*}", "x", "{id:.+}", "x", "{name}", "x", "{id}", "x", "{checkpoint}", "c")
+	for _, e := range route.Endpoints {
+		if !e.Versioned {
+			continue // dockerd's /debug routes answer for real; /debug/vars is probed below
+		}
+		probes = append(probes, probe{e.Method, "/v1.0" + fill.Replace(e.Path)})
+	}
+	probes = append(probes,
+		probe{"GET", "/debug/vars"},
+		probe{"GET", "/v1.0/debug/vars"},
+		probe{"GET", "/v1.0/containers/x/bogus"},
+		probe{"GET", "/v1.0/Containers/json"},
+		probe{"GET", "/v1.0/containers/json/"},
+		probe{"HEAD", "/v1.0/containers/json"},
+		probe{"POST", "/v1.0/containers/json"},
+		probe{"GET", "/v1.0/images/x/push"},
+		probe{"GET", "/v/containers/json"},
+		probe{"GET", "/v1.0.0/containers/a/b/json"},
+		probe{"GET", "/v1..0/info"},
+		probe{"DELETE", "/v1.0/containers/a/checkpoints/b"},
+		probe{"DELETE", "/v1.0/containers/a/checkpoints/b/c"},
+		probe{"DELETE", "/v1.0/containers/a/"},
+		probe{"GET", "/v1.0/networks/"},
+		probe{"GET", "/v1.0/networks/a/b"},
+		probe{"GET", "/v1.0/volumes/"},
+		probe{"GET", "/v1.0/services/a/b"},
+		probe{"POST", "/v1.0/services/a/b/update"},
+		probe{"GET", "/v1.0/containers/x/../../info"},
+		probe{"GET", "/v1.0/containers//json"},
+	)
+	for i, pr := range probes {
+		uri := fmt.Sprintf("%s?rt=%d-%d", pr.path, time.Now().UnixNano(), i)
+		req, err := http.NewRequest(pr.method, "http://docker"+uri, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := direct.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", pr.method, uri, err)
+		}
+		res.Body.Close()
+		settle(t)
+		got := reached(uri, pr.method)
+		want := route.Lookup(pr.method, pr.path).Endpoint != nil
+		if got != want {
+			t.Errorf("%s %s: dockerd routed it: %v; route.Lookup: %v (status %d)", pr.method, pr.path, got, want, res.StatusCode)
+		}
+	}
+	t.Logf("%d probes", len(probes))
 }
