@@ -2,6 +2,7 @@ package route_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"path"
 	"regexp"
@@ -207,4 +208,69 @@ func FuzzLookup(f *testing.F) {
 		}
 		check(t, method, p)
 	})
+}
+
+// TestLookupGenerated runs the comparison of FuzzLookup on paths built
+// from the pieces dockerd's routes are made of (their literal segments,
+// version spellings, empty and dot segments, newlines), which random
+// bytes rarely hit. It runs with every go test, seeded, so a failure
+// reproduces.
+func TestLookupGenerated(t *testing.T) {
+	pieces := []string{"", ".", "..", "x", "a.b", "v", "v1.41", "v1.41.0", "v.", "v1..2", "V1.41", "v1.41x", "\n", "x\ny", "%2F", "json", "_ping"}
+	seen := map[string]bool{}
+	for _, e := range route.Endpoints {
+		for _, seg := range strings.Split(varRE.ReplaceAllString(e.Path, "x"), "/") {
+			if !seen[seg] {
+				seen[seg] = true
+				pieces = append(pieces, seg)
+			}
+		}
+	}
+	methods := []string{"GET", "HEAD", "POST", "PUT", "DELETE", "get", "PATCH"}
+	rng := rand.New(rand.NewPCG(12, 1))
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	routed := 0
+	for i := 0; i < n; i++ {
+		var b strings.Builder
+		m := methods[rng.IntN(len(methods))]
+		if rng.IntN(2) == 0 {
+			// A route with its variables filled by pieces (one or more
+			// segments), under a version prefix or not.
+			if rng.IntN(2) == 0 {
+				b.WriteString("/" + pieces[rng.IntN(17)])
+			}
+			e := route.Endpoints[rng.IntN(len(route.Endpoints))]
+			if e.Method != "" && rng.IntN(5) != 0 {
+				m = e.Method
+			}
+			b.WriteString(varRE.ReplaceAllStringFunc(e.Path, func(string) string {
+				v := pieces[rng.IntN(len(pieces))]
+				for rng.IntN(3) == 0 {
+					v += "/" + pieces[rng.IntN(len(pieces))]
+				}
+				return v
+			}))
+		} else {
+			for k := 1 + rng.IntN(6); k > 0; k-- {
+				b.WriteByte('/')
+				b.WriteString(pieces[rng.IntN(len(pieces))])
+			}
+		}
+		if rng.IntN(8) == 0 {
+			b.WriteByte('/')
+		}
+		check(t, m, b.String())
+		if route.Lookup(m, b.String()).Endpoint != nil {
+			routed++
+		}
+	}
+	// Most paths route nowhere; enough must route for the comparison to
+	// mean something.
+	if routed < n/50 {
+		t.Fatalf("only %d of %d generated paths route to an endpoint", routed, n)
+	}
+	t.Logf("%d of %d generated paths route to an endpoint", routed, n)
 }
