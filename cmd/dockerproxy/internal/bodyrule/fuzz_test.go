@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -323,32 +324,127 @@ func FuzzContainerCreate(f *testing.F) {
 	for _, s := range createSeeds {
 		f.Add([]byte(s))
 	}
-	opts := bodyrule.Options{BindPaths: []string{allowedDir}}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		err := bodyrule.ContainerCreate(body, opts)
-		if len(bytes.TrimSpace(body)) == 0 {
-			return
+	f.Fuzz(compareCreate)
+}
+
+// compareCreate checks bodyrule.ContainerCreate's decision on body against
+// encoding/json into dockerd's types.
+func compareCreate(t *testing.T, body []byte) {
+	t.Helper()
+	err := bodyrule.ContainerCreate(body, bodyrule.Options{BindPaths: []string{allowedDir}})
+	if len(bytes.TrimSpace(body)) == 0 {
+		return
+	}
+	var w RefWrapper
+	refErr := json.Unmarshal(body, &w)
+	var denied *bodyrule.Denied
+	var malformed *bodyrule.Malformed
+	switch {
+	case err == nil:
+		if refErr == nil && refForbidden(&w, false) {
+			t.Fatalf("allowed %s, which dockerd decodes to a host setting", body)
 		}
-		var w RefWrapper
-		refErr := json.Unmarshal(body, &w)
-		var denied *bodyrule.Denied
-		var malformed *bodyrule.Malformed
-		switch {
-		case err == nil:
-			if refErr == nil && refForbidden(&w, false) {
-				t.Fatalf("allowed %s, which dockerd decodes to a host setting", body)
-			}
-		case errors.As(err, &denied):
-			if refErr == nil && !refForbidden(&w, true) {
-				t.Fatalf("refused %s (%v), which has no host setting", body, err)
-			}
-		case errors.As(err, &malformed):
-			// Refusing is always safe; duplicate keys and trailing data
-			// are refused although encoding/json would decode them.
-		default:
-			t.Fatalf("unexpected error type %T: %v", err, err)
+	case errors.As(err, &denied):
+		if refErr == nil && !refForbidden(&w, true) {
+			t.Fatalf("refused %s (%v), which has no host setting", body, err)
 		}
-	})
+	case errors.As(err, &malformed):
+		// Refusing is always safe; duplicate keys and trailing data
+		// are refused although encoding/json would decode them.
+	default:
+		t.Fatalf("unexpected error type %T: %v", err, err)
+	}
+}
+
+// TestContainerCreateGenerated runs compareCreate on bodies built from
+// dockerd's field names in random case, at the top level and in
+// HostConfig, with host and harmless values, unknown and nested fields,
+// nulls and the occasional repeated key: what random bytes rarely hit.
+// Seeded, so a failure reproduces.
+func TestContainerCreateGenerated(t *testing.T) {
+	fields := []struct {
+		key    string
+		values []string
+	}{
+		{"Privileged", []string{"true", "false", "null", `"true"`}},
+		{"NetworkMode", []string{`"host"`, `"none"`, `"HOST"`, `" host"`, `"bridge"`, `"container:x"`}},
+		{"PidMode", []string{`"host"`, `""`}},
+		{"IpcMode", []string{`"host"`, `"shareable"`}},
+		{"UTSMode", []string{`"host"`, `""`}},
+		{"UsernsMode", []string{`"host"`, `""`}},
+		{"CgroupnsMode", []string{`"host"`, `"private"`}},
+		{"CapAdd", []string{`["SYS_ADMIN"]`, `"NET_ADMIN"`, `[]`, `null`}},
+		{"CapDrop", []string{`["ALL"]`}},
+		{"SecurityOpt", []string{`["seccomp=unconfined"]`, `["no-new-privileges"]`, `["no-new-privileges:true"]`, `[]`}},
+		{"Binds", []string{`["/:/h"]`, `["/srv/ci/x:/w"]`, `["/srv/ci/../../etc:/w"]`, `["vol:/w"]`, `["/anon"]`, `["a:/w"]`}},
+		{"Mounts", []string{`[{"Type":"bind","Source":"/etc","Target":"/e"}]`, `[{"type":"BIND","source":"/srv/ci","target":"/e"}]`,
+			`[{"Type":"volume","Target":"/v","VolumeOptions":{"DriverConfig":{"Options":{"device":"/"}}}}]`, `[{"Type":"tmpfs","Target":"/t"}]`}},
+		{"Devices", []string{`[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/x"}]`, `[]`}},
+		{"DeviceCgroupRules", []string{`["a *:* rwm"]`}},
+		{"DeviceRequests", []string{`[{"Count":-1}]`}},
+		{"CgroupParent", []string{`"/"`, `""`}},
+		{"VolumesFrom", []string{`["other"]`}},
+		{"MaskedPaths", []string{`[]`, `null`}},
+		{"ReadonlyPaths", []string{`[]`}},
+		{"Memory", []string{`1000000`, `"x"`}},
+		{"Cpuset", []string{`"0"`}},
+		{"Unknown", []string{`{"Privileged":true,"deep":[{"HostConfig":{"Privileged":true}}]}`}},
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	cased := func(k string) string {
+		switch rng.IntN(4) {
+		case 0:
+			return strings.ToLower(k)
+		case 1:
+			return strings.ToUpper(k)
+		}
+		return k
+	}
+	obj := func() string {
+		var parts []string
+		for k := rng.IntN(4); k >= 0; k-- {
+			f := fields[rng.IntN(len(fields))]
+			parts = append(parts, `"`+cased(f.key)+`":`+f.values[rng.IntN(len(f.values))])
+		}
+		return "{" + strings.Join(parts, ",") + "}"
+	}
+	n := 10000
+	if testing.Short() {
+		n = 1000
+	}
+	denied := 0
+	for i := 0; i < n; i++ {
+		parts := []string{`"Image":"busybox"`}
+		switch rng.IntN(4) {
+		case 0:
+			parts = append(parts, `"`+cased("HostConfig")+`":`+obj())
+		case 1:
+			parts = append(parts, strings.Trim(obj(), "{}"))
+		case 2:
+			parts = append(parts, `"HostConfig":`+obj(), strings.Trim(obj(), "{}"))
+		case 3:
+			parts = append(parts, `"HostConfig":null`, strings.Trim(obj(), "{}"))
+		}
+		if rng.IntN(10) == 0 {
+			parts = append(parts, `"NetworkingConfig":{"EndpointsConfig":{"`+cased("host")+`":{}}}`)
+		}
+		var keep []string
+		for _, p := range parts {
+			if p != "" {
+				keep = append(keep, p)
+			}
+		}
+		body := []byte("{" + strings.Join(keep, ",") + "}")
+		compareCreate(t, body)
+		var d *bodyrule.Denied
+		if errors.As(bodyrule.ContainerCreate(body, bodyrule.Options{BindPaths: []string{allowedDir}}), &d) {
+			denied++
+		}
+	}
+	if denied < n/10 || denied > n*9/10 {
+		t.Fatalf("%d of %d generated bodies denied: the generator does not exercise both decisions", denied, n)
+	}
+	t.Logf("%d of %d generated bodies denied for a host setting", denied, n)
 }
 
 func TestContainerCreate(t *testing.T) {
