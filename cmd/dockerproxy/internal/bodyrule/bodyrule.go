@@ -102,11 +102,11 @@ func scanValue(d *json.Decoder, depth int) error {
 			}
 			key := k.(string)
 			if strings.ContainsAny(key, "\u212a\u017f") {
-				return &Malformed{fmt.Errorf("key %q folds onto another spelling", key)}
+				return &Malformed{fmt.Errorf("key %q folds onto another spelling", short(key))}
 			}
 			fold := strings.ToLower(key)
 			if prev, ok := seen[fold]; ok {
-				return &Malformed{fmt.Errorf("key %q repeated (as %q)", key, prev)}
+				return &Malformed{fmt.Errorf("key %q repeated (as %q)", short(key), short(prev))}
 			}
 			seen[fold] = key
 			if err := scanValue(d, depth+1); err != nil {
@@ -126,6 +126,14 @@ func scanValue(d *json.Decoder, depth int) error {
 		return &Malformed{err}
 	}
 	return nil
+}
+
+// short keeps a client's key from filling the log and the error message.
+func short(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "..."
+	}
+	return s
 }
 
 // decode scans body and decodes it into v as dockerd would.
