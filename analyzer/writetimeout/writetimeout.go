@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/tools/go/analysis"
@@ -41,6 +42,9 @@ type server struct {
 	declared bool // the holder is declared here as a zero http.Server
 	settings map[string]fixer.Setting
 	file     *ast.File
+	// served is the handler a framework puts on the server when the
+	// program sets none: e for e.Server (echo v4), or for e.StartServer(srv).
+	served ast.Expr
 }
 
 var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTimeout", "IdleTimeout"}
@@ -56,6 +60,7 @@ func run(pass *analysis.Pass) (any, error) {
 
 	var servers []*server
 	byHolder := make(map[*types.Var][]*server)
+	owned := make(map[string]*server) // servers held in a field of a handler value, by expression
 	for _, file := range pass.Files {
 		fc, _ := insp.Root().FindNode(file)
 		for c := range fc.Preorder((*ast.CompositeLit)(nil), (*ast.ValueSpec)(nil)) {
@@ -103,6 +108,13 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			holder := varOf(info, sel.X)
+			if fs := frameworkServer(info, flows, sel.X, file, owned); fs != nil {
+				if len(fs.settings) == 0 {
+					servers = append(servers, fs)
+				}
+				fs.settings[sel.Sel.Name] = fixer.Setting{Name: sel.Sel.Name, Node: as, Value: as.Rhs[0]}
+				continue
+			}
 			for _, s := range byHolder[holder] {
 				if s.file == file || s.holder.IsField() || s.holder.Parent() == pass.Pkg.Scope() {
 					s.settings[sel.Sel.Name] = fixer.Setting{Name: sel.Sel.Name, Node: as, Value: as.Rhs[0]}
@@ -112,6 +124,9 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 
 	for _, s := range servers {
+		if s.served == nil && s.lit != nil {
+			s.served = startedBy(info, flows, insp, s)
+		}
 		check(pass, flows, s)
 	}
 	return nil, nil
@@ -124,6 +139,9 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	if h, ok := s.settings["Handler"]; ok && !isDefaultMux(info, h.Value) {
 		stream = flows.Handler(h.Value)
 		handlerName = describe(h.Value)
+	} else if s.served != nil {
+		stream = flows.Handler(s.served)
+		handlerName = describe(s.served)
 	} else if s.lit != nil || s.declared {
 		stream = flows.DefaultMux()
 	}
@@ -312,6 +330,59 @@ func varOf(info *types.Info, e ast.Expr) *types.Var {
 		return v
 	case *ast.StarExpr:
 		return varOf(info, e.X)
+	}
+	return nil
+}
+
+// frameworkServer returns the server held in a field of a handler value,
+// x.F where x serves HTTP and F is an *http.Server: echo v4's e.Server,
+// which e.Start serves with e as its handler. Assignments to its fields
+// configure it; nil when srv is not such a field.
+func frameworkServer(info *types.Info, flows *streamflow.Result, srv ast.Expr, file *ast.File, owned map[string]*server) *server {
+	sel, ok := ast.Unparen(srv).(*ast.SelectorExpr)
+	if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.FieldVal {
+		return nil
+	}
+	if !flows.IsHandler(info.TypeOf(sel.X)) {
+		return nil // a struct of the program's own that holds a server: not served by it
+	}
+	key := types.ExprString(sel) + "@" + strconv.Itoa(int(file.Pos()))
+	if v := varOf(info, sel.X); v != nil {
+		key = sel.Sel.Name + "@" + strconv.Itoa(int(v.Pos())) // one server per variable holding the handler
+	}
+	if s, ok := owned[key]; ok {
+		return s
+	}
+	s := &server{holder: varOf(info, sel), settings: make(map[string]fixer.Setting), file: file, served: sel.X}
+	owned[key] = s
+	return s
+}
+
+// startedBy returns the handler that serves a server literal the program
+// gives no Handler: a value whose method is called with the server,
+// e.StartServer(srv) in echo v4, which sets srv.Handler = e.
+func startedBy(info *types.Info, flows *streamflow.Result, insp *inspector.Inspector, s *server) ast.Expr {
+	if _, ok := s.settings["Handler"]; ok {
+		return nil
+	}
+	for c := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
+		call := c.Node().(*ast.CallExpr)
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.MethodVal || !flows.IsHandler(info.TypeOf(sel.X)) {
+			continue
+		}
+		if httpsym.IsNamed(info.TypeOf(sel.X), "net/http", "ServeMux") {
+			continue // the standard mux starts no server
+		}
+		for _, arg := range call.Args {
+			arg = ast.Unparen(arg)
+			if u, ok := arg.(*ast.UnaryExpr); ok && u.Op == token.AND {
+				arg = ast.Unparen(u.X)
+			}
+			if arg == s.lit || (s.holder != nil && varOf(info, arg) == s.holder) {
+				return sel.X
+			}
+		}
 	}
 	return nil
 }

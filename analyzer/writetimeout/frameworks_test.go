@@ -1,0 +1,80 @@
+package writetimeout_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/streamvet/streamvet/analyzer/writetimeout"
+)
+
+// frameworks is the module of real frameworks under testdata.
+func frameworks(t *testing.T) string {
+	dir, err := filepath.Abs("../../testdata/frameworks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// frameworkPkgs are the apps written on gin, echo v4 and v5, chi,
+// gorilla/mux and httprouter.
+var frameworkPkgs = []string{"wtgin", "wtecho4"}
+
+// TestFrameworks runs the check on apps written on real frameworks, with
+// their fixes.
+func TestFrameworks(t *testing.T) {
+	var pkgs []string
+	for _, p := range frameworkPkgs {
+		pkgs = append(pkgs, "./"+p)
+	}
+	analysistest.RunWithSuggestedFixes(t, frameworks(t), writetimeout.Analyzer, pkgs...)
+}
+
+// TestFrameworkFixesBuild builds the framework apps with every fix
+// applied (the .golden files in place of their sources).
+func TestFrameworkFixesBuild(t *testing.T) {
+	src := frameworks(t)
+	dst := t.TempDir()
+	for _, name := range []string{"go.mod", "go.sum"} {
+		data, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pkgs []string
+	for _, pkg := range frameworkPkgs {
+		pkgs = append(pkgs, "./"+pkg)
+		if err := os.MkdirAll(filepath.Join(dst, pkg), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		files, err := filepath.Glob(filepath.Join(src, pkg, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range files {
+			data, err := os.ReadFile(file + ".golden")
+			if os.IsNotExist(err) {
+				data, err = os.ReadFile(file)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dst, pkg, filepath.Base(file)), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cmd := exec.Command("go", append([]string{"vet"}, pkgs...)...)
+	cmd.Dir = dst
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=readonly", "GOPROXY=off")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("fixed framework apps do not build: %v\n%s", err, out)
+	}
+}
