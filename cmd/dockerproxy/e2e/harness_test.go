@@ -417,6 +417,13 @@ func startProxy(t *testing.T, d *daemon, extra ...string) *proxyProc {
 // certificates or, on loopback, plain HTTP.
 func startProxyWith(t *testing.T, d *daemon, withTLS bool, extra ...string) *proxyProc {
 	t.Helper()
+	return startProxyCmd(t, d, withTLS, nil, extra...)
+}
+
+// startProxyCmd is startProxyWith with the proxy run under wrapper (a
+// command that execs its arguments, such as prlimit).
+func startProxyCmd(t *testing.T, d *daemon, withTLS bool, wrapper []string, extra ...string) *proxyProc {
+	t.Helper()
 	p := &proxyProc{addr: freeAddr(t), admin: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
 	args := []string{
 		"-listen", p.addr, "-admin-listen", p.admin,
@@ -427,7 +434,11 @@ func startProxyWith(t *testing.T, d *daemon, withTLS bool, extra ...string) *pro
 		args = append(args, "-tls-dir", env.certs)
 	}
 	args = append(args, extra...)
-	p.cmd = exec.Command(env.proxyBin, args...)
+	args = append([]string{env.proxyBin}, args...)
+	if len(wrapper) > 0 {
+		args = append(wrapper[:len(wrapper):len(wrapper)], args...)
+	}
+	p.cmd = exec.Command(args[0], args[1:]...)
 	p.cmd.Stdout, p.cmd.Stderr = p.log, p.log
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -117,6 +117,9 @@ func TestStreamLimits(t *testing.T) {
 	if n := p.metric(t, `dockerproxy_aborts_total{cause="client_gone"}`); n > 0 {
 		t.Errorf("aborts_total{client_gone} = %v after clients left docker events, want none", n)
 	}
+	if n := p.metric(t, `dockerproxy_request_duration_seconds_count{class="idle"}`); n < 5 {
+		t.Errorf("request_duration_seconds_count{idle} = %v, want the 5 ended streams", n)
+	}
 }
 
 // TestConnectionLimits: connections beyond a client's limit are answered
