@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -79,5 +80,26 @@ func TestAdminNotOnDockerdMetricsPort(t *testing.T) {
 	err := app.Main(ctx, []string{"-listen", "127.0.0.1:0", "-admin-listen", "127.0.0.1:9323"}, noEnv, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "9323") {
 		t.Fatalf("err = %v, want a refusal naming 9323", err)
+	}
+}
+
+// TestTokenFileReadableByOthers: a token file that group or others can
+// read gets a WARN at start; a private one does not.
+func TestTokenFileReadableByOthers(t *testing.T) {
+	for mode, warn := range map[os.FileMode]bool{0o644: true, 0o640: true, 0o600: false} {
+		file := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(file, []byte("0123456789abcdef0123\n"), mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(file, mode) // whatever the umask
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // start, log, and stop at once
+		var logs bytes.Buffer
+		if err := app.Main(ctx, []string{"-listen", "127.0.0.1:0", "-token-file", file, "-upstream", "unix:///nonexistent.sock"}, noEnv, &logs); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(logs.String(), "token file is readable by group or others"); got != warn {
+			t.Errorf("mode %v: WARN %v, want %v:\n%s", mode, got, warn, logs.String())
+		}
 	}
 }
