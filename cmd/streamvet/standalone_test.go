@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -309,5 +310,49 @@ func TestVersionFromBuildInfo(t *testing.T) {
 	want := regexp.MustCompile(`^streamvet version devel module=\S+ vcs.revision=` + strings.TrimSpace(string(rev)) + `(\+modified)? buildID=[0-9a-f]{64}\n$`)
 	if !want.MatchString(r.stdout) {
 		t.Errorf("streamvet -V=full printed %q, want the revision %s", r.stdout, strings.TrimSpace(string(rev)))
+	}
+}
+
+// TestDirectives: through the real drivers (go vet runs the checks of a
+// package in parallel), an ignore directive silences its finding, and a
+// directive without a reason or matching nothing is reported.
+func TestDirectives(t *testing.T) {
+	t.Parallel()
+	goCmd, sv := requireGo(t), streamvet(t)
+	dir := copyDemo(t)
+	name := filepath.Join(dir, "cmd", "blogproxy", "main.go")
+	src, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src = bytes.Replace(src, []byte("\t\tReadTimeout:  5 * time.Second,\n"),
+		[]byte("\t\t//streamvet:ignore uploads are refused by the upstream anyway\n\t\tReadTimeout:  5 * time.Second,\n"), 1)
+	src = bytes.Replace(src, []byte("\t\tWriteTimeout: 10 * time.Second,\n"),
+		[]byte("\t\tWriteTimeout: 10 * time.Second, //streamvet:ignore\n"), 1)
+	src = append(src, "\n//streamvet:ignore nothing to silence here\nvar _ = 0\n"...)
+	if err := os.WriteFile(name, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{sv, "./..."}, {goCmd, "vet", "-vettool=" + sv, "./..."}} {
+		what := filepath.Base(args[0]) + " " + strings.Join(args[1:], " ")
+		r := run(t, dir, args[0], args[1:]...)
+		var got []string
+		for _, f := range parseText(t, dir, r.stderr) {
+			if f.File == "cmd/blogproxy/main.go" {
+				got = append(got, f.Message)
+			}
+		}
+		want := []*regexp.Regexp{
+			regexp.MustCompile(`^WriteTimeout \(10s\) cuts`),
+			regexp.MustCompile(`^//streamvet:ignore needs a reason`),
+			regexp.MustCompile(`^//streamvet:ignore matches no finding`),
+		}
+		ok := len(got) == len(want)
+		for _, re := range want {
+			ok = ok && slices.ContainsFunc(got, re.MatchString)
+		}
+		if !ok {
+			t.Errorf("%s: findings in blogproxy\n%s\nwant the WriteTimeout finding (ReadTimeout's is silenced), the directive without a reason, the stale one", what, strings.Join(got, "\n"))
+		}
 	}
 }
