@@ -242,23 +242,19 @@ func message(info *types.Info, f fixer.Setting, handler string, s, whole *stream
 			value = time.Duration(d).String()
 		}
 	}
+	// One short sentence of fact and remedy; the why is in doc.go.
 	var what, cut, remedy string
 	if f.Name == "WriteTimeout" {
 		what = "streaming responses"
-		cut = "a response that lasts longer is cut mid-stream"
-		remedy = "remove WriteTimeout, keep ReadHeaderTimeout and IdleTimeout, and bound the stream by inactivity per request (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)"
+		cut = "the client gets a truncated response"
+		remedy = "remove it and bound streams by inactivity"
 	} else {
 		what = "streamed request bodies"
-		cut = "an upload that lasts longer is cut mid-body"
-		remedy = "replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity per request (streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe)"
+		cut = "uploads fail with an i/o timeout"
+		remedy = "use ReadHeaderTimeout and bound uploads by inactivity"
 	}
-	switch {
-	case s.Proxy:
-		cut += ", and ReverseProxy turns the failure into an http.ErrAbortHandler panic that net/http recovers silently, so nothing is logged"
-	case f.Name == "WriteTimeout":
-		cut += " with an i/o timeout and the client gets a truncated response"
-	default:
-		cut += " with an i/o timeout"
+	if s.Proxy {
+		cut = "the proxy aborts silently"
 	}
 	msg := fmt.Sprintf("%s (%s) cuts %s of %s (%s): %s; %s", f.Name, value, what, handler, s.Describe(), cut, remedy)
 	dir := streamflow.Writes

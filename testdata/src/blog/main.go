@@ -22,7 +22,7 @@ func main() {
 
 		// "legacy" code written 3 years ago that I didn't see.
 		ReadTimeout:  5 * time.Second,  // want `ReadTimeout \(5s\) cuts streamed request bodies of proxy \(httputil.ReverseProxy, main.go:14\)`
-		WriteTimeout: 10 * time.Second, // want `WriteTimeout \(10s\) cuts streaming responses of proxy \(httputil.ReverseProxy, main.go:14\): .*recovers silently`
+		WriteTimeout: 10 * time.Second, // want `WriteTimeout \(10s\) cuts streaming responses of proxy \(httputil.ReverseProxy, main.go:14\): the proxy aborts silently; remove it and bound streams by inactivity$`
 	}
 
 	srv.ListenAndServe()

@@ -417,7 +417,7 @@ func helperServer(rl *relay) *http.Server {
 		}),
 		ReadHeaderTimeout: time.Second,
 		IdleTimeout:       time.Minute,
-		ReadTimeout:       2 * time.Hour, // want `ReadTimeout \(2h0m0s\) cuts streamed request bodies of the handler literal \(the request body forwarded upstream, positive.go:\d+\): an upload that lasts longer is cut mid-body with an i/o timeout; replace ReadTimeout with ReadHeaderTimeout and bound the body by inactivity per request \(streamsafe.Handler in github.com/streamvet/streamvet/runtime/streamsafe\)$`
+		ReadTimeout:       2 * time.Hour, // want `ReadTimeout \(2h0m0s\) cuts streamed request bodies of the handler literal \(the request body forwarded upstream, positive.go:\d+\): uploads fail with an i/o timeout; use ReadHeaderTimeout and bound uploads by inactivity$`
 		WriteTimeout:      2 * time.Hour, // want `WriteTimeout \(2h0m0s\) cuts streaming responses of the handler literal \(io.Copy of resp.Body into the ResponseWriter, positive.go:\d+\).*\(the deadline cleared at positive.go:\d+ does not count: it runs on some paths only\)`
 	}
 }
