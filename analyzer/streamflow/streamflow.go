@@ -773,11 +773,18 @@ func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
 	for _, v := range fields {
 		// The field's value in this literal, and what is registered on or
 		// assigned to it by statements.
-		for _, elt := range lit.Elts {
+		for i, elt := range lit.Elts {
+			value := elt
 			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				value = nil
 				if id, ok := kv.Key.(*ast.Ident); ok && info.Uses[id] == v {
-					f = f.join(a.eval(kv.Value, en).via(kv.Value.Pos(), "wrapped by "+types.TypeString(t, types.RelativeTo(a.pass.Pkg))))
+					value = kv.Value
 				}
+			} else if st, ok := t.Underlying().(*types.Struct); !ok || i >= st.NumFields() || st.Field(i) != v {
+				value = nil // a positional literal, loggingHandler{out, h, f}: the i-th field
+			}
+			if value != nil {
+				f = f.join(a.eval(value, en).via(value.Pos(), "wrapped by "+types.TypeString(t, types.RelativeTo(a.pass.Pkg))))
 			}
 		}
 		for _, list := range [][]ast.Expr{a.assigns[v], a.routes[v]} {

@@ -22,7 +22,7 @@ func frameworks(t *testing.T) string {
 
 // frameworkPkgs are the apps written on gin, echo v4 and v5, chi,
 // gorilla/mux and httprouter.
-var frameworkPkgs = []string{"wtgin", "wtecho4"}
+var frameworkPkgs = []string{"wtgin", "wtecho4", "wtecho5", "wtrouters"}
 
 // TestFrameworks runs the check on apps written on real frameworks, with
 // their fixes.

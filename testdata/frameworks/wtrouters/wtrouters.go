@@ -1,0 +1,114 @@
+// Package wtrouters: chi, gorilla/mux and httprouter apps behind servers
+// with absolute timeouts.
+package wtrouters
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/gorilla/handlers"
+	"github.com/gorilla/mux"
+	"github.com/julienschmidt/httprouter"
+)
+
+var target = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
+
+// Server-sent events.
+func events(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/event-stream")
+	for {
+		fmt.Fprintf(w, "data: %s\n\n", time.Now())
+		http.NewResponseController(w).Flush()
+		time.Sleep(time.Second)
+	}
+}
+
+func status(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") }
+
+func auth(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { next.ServeHTTP(w, r) })
+}
+
+// chi: a route registered inside r.Route.
+func chiRoute() *http.Server {
+	r := chi.NewRouter()
+	r.Use(middleware.Logger)
+	r.Get("/status", status)
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/events", events)
+	})
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, wtrouters.go:27\)`
+}
+
+// chi: a proxy in a Group, behind middleware.
+func chiGroup() *http.Server {
+	r := chi.NewRouter()
+	r.Group(func(r chi.Router) {
+		r.Use(auth)
+		r.Handle("/docker/*", httputil.NewSingleHostReverseProxy(target))
+	})
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(httputil.ReverseProxy`
+}
+
+// chi: r.With(mw).Get.
+func chiWith() *http.Server {
+	r := chi.NewRouter()
+	r.With(auth).Get("/events", events)
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop`
+}
+
+// ok: a chi app without streams, with chi's Recoverer (which re-panics http.ErrAbortHandler)
+func chiPlain() *http.Server {
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	r.Route("/api", func(r chi.Router) {
+		r.Get("/status", status)
+	})
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
+}
+
+// gorilla/mux: a sub-router of a path prefix, behind gorilla's logging handler.
+func gorillaSubrouter() *http.Server {
+	r := mux.NewRouter()
+	api := r.PathPrefix("/api").Subrouter()
+	api.HandleFunc("/events", events).Methods(http.MethodGet)
+	r.HandleFunc("/status", status)
+	return &http.Server{Handler: handlers.LoggingHandler(os.Stdout, r), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of handlers.LoggingHandler\(os.Stdout, r\) \(a Flush loop`
+}
+
+// ok: a gorilla/mux app without streams
+func gorillaPlain() *http.Server {
+	r := mux.NewRouter()
+	r.PathPrefix("/api").Subrouter().HandleFunc("/status", status)
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
+}
+
+// httprouter: a handle with route parameters that proxies.
+func httprouterHandle() *http.Server {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	router := httprouter.New()
+	router.GET("/containers/:id/logs", func(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+		proxy.ServeHTTP(w, r)
+	})
+	return &http.Server{Handler: router, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of router \(httputil.ReverseProxy`
+}
+
+// httprouter: router.Handler with an http.Handler.
+func httprouterHandler() *http.Server {
+	router := httprouter.New()
+	router.Handler(http.MethodGet, "/events", http.HandlerFunc(events))
+	return &http.Server{Handler: router, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of router \(a Flush loop`
+}
+
+// ok: an httprouter app without streams
+func httprouterPlain() *http.Server {
+	router := httprouter.New()
+	router.GET("/status", func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) { status(w, r) })
+	return &http.Server{Handler: router, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
+}
