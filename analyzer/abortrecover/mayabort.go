@@ -257,6 +257,21 @@ func (c *checker) returnsTrueForAbort(u *unit, p *types.Var) bool {
 // raisesAbort reports whether calling fn panics with http.ErrAbortHandler
 // itself on some path.
 func (c *checker) raisesAbort(fn *types.Func) bool {
+	if recv := fn.Signature().Recv(); recv != nil && types.IsInterface(recv.Type()) {
+		// An interface method, as rw.finalizeResponse() on a wrapper
+		// interface: it raises when an implementation in this package does.
+		iface, _ := recv.Type().Underlying().(*types.Interface)
+		for m, d := range c.decls {
+			r := m.Signature().Recv()
+			if r == nil || m.Name() != fn.Name() || iface == nil || !types.Implements(r.Type(), iface) {
+				continue
+			}
+			if c.aborts(d).raises {
+				return true
+			}
+		}
+		return false
+	}
 	_, raises := c.funcAborts(fn)
 	return raises
 }
