@@ -30,5 +30,11 @@ func TestFixesCompile(t *testing.T) {
 // frameworks (a module of its own under testdata/frameworks).
 func TestFrameworks(t *testing.T) {
 	dir := filepath.Join(testdata(), "frameworks")
-	analysistest.Run(t, dir, abortrecover.Analyzer, "./recoverers")
+	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./recoverers")
+}
+
+// TestFrameworkFixesCompile type-checks the framework testdata with every
+// fix applied.
+func TestFrameworkFixesCompile(t *testing.T) {
+	goldentest.CompileModule(t, filepath.Join(testdata(), "frameworks"), "./recoverers")
 }

@@ -31,3 +31,9 @@ func TestFixesCompile(t *testing.T) {
 func TestFrameworks(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, filepath.Join(testdata(), "frameworks"), proxygoroutine.Analyzer, "./goroutines")
 }
+
+// TestFrameworkFixesCompile type-checks the framework testdata with every
+// fix applied.
+func TestFrameworkFixesCompile(t *testing.T) {
+	goldentest.CompileModule(t, filepath.Join(testdata(), "frameworks"), "./goroutines")
+}

@@ -17,10 +17,32 @@ import (
 // x.go, and reports every error. It fails when no golden file is found.
 func Compile(t *testing.T, testdata string, patterns ...string) {
 	t.Helper()
+	dirs := make([]string, len(patterns))
+	for i, pattern := range patterns {
+		dirs[i] = filepath.Join(testdata, "src", filepath.FromSlash(pattern))
+	}
+	env := append(os.Environ(), "GOPATH="+testdata, "GO111MODULE=off", "GOPROXY=off", "GOFLAGS=")
+	compile(t, testdata, env, dirs, patterns)
+}
+
+// CompileModule does what Compile does for packages of the module rooted
+// at dir (patterns such as "./gin"), whose dependencies must already be in
+// the module cache.
+func CompileModule(t *testing.T, dir string, patterns ...string) {
+	t.Helper()
+	dirs := make([]string, len(patterns))
+	for i, pattern := range patterns {
+		dirs[i] = filepath.Join(dir, filepath.FromSlash(pattern))
+	}
+	env := append(os.Environ(), "GOPROXY=off", "GOFLAGS=-mod=mod", "GOWORK=off")
+	compile(t, dir, env, dirs, patterns)
+}
+
+func compile(t *testing.T, dir string, env, pkgDirs, patterns []string) {
+	t.Helper()
 	overlay := make(map[string][]byte)
-	for _, pattern := range patterns {
-		dir := filepath.Join(testdata, "src", filepath.FromSlash(pattern))
-		goldens, _ := filepath.Glob(filepath.Join(dir, "*.go.golden"))
+	for _, pkgDir := range pkgDirs {
+		goldens, _ := filepath.Glob(filepath.Join(pkgDir, "*.go.golden"))
 		for _, g := range goldens {
 			data, err := os.ReadFile(g)
 			if err != nil {
@@ -34,8 +56,8 @@ func Compile(t *testing.T, testdata string, patterns ...string) {
 	}
 	cfg := &packages.Config{
 		Mode:    packages.NeedName | packages.NeedFiles | packages.NeedSyntax | packages.NeedTypes | packages.NeedDeps | packages.NeedImports,
-		Dir:     testdata,
-		Env:     append(os.Environ(), "GOPATH="+testdata, "GO111MODULE=off", "GOPROXY=off", "GOFLAGS="),
+		Dir:     dir,
+		Env:     env,
 		Overlay: overlay,
 		Tests:   false,
 	}
