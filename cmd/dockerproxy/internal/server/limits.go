@@ -50,10 +50,13 @@ type connLimiter struct {
 	total    int
 	perKey   map[string]int
 	refusing atomic.Int32
+	// warn rate-limits the records of refused connections: a flood of
+	// them must not flood the log too.
+	warn *warnEvery
 }
 
 func newConnLimiter(l ConnLimits, log *slog.Logger, m *metrics.Metrics) *connLimiter {
-	return &connLimiter{limits: l, log: log, m: m, perKey: map[string]int{}}
+	return &connLimiter{limits: l, log: log, m: m, perKey: map[string]int{}, warn: &warnEvery{period: 10 * time.Second, burst: 5}}
 }
 
 // claim counts c for key and reports whether it must be refused; release
@@ -71,11 +74,11 @@ func (l *connLimiter) claim(key, remote string) *refusal {
 	case l.limits.Total > 0 && total > l.limits.Total:
 		l.m.Denied.WithLabelValues("connections").Inc()
 		r = &refusal{http.StatusServiceUnavailable, fmt.Sprintf("dockerproxy: too many connections (limit %d); try again later", l.limits.Total)}
-		l.log.Warn("connection refused", "reason", "connections", "limit", l.limits.Total, "client", key, "remote", remote)
+		l.warn.log(l.log, "connection refused", "reason", "connections", "limit", l.limits.Total, "client", key, "remote", remote)
 	case l.limits.PerClient > 0 && mine > l.limits.PerClient:
 		l.m.Denied.WithLabelValues("client_connections").Inc()
 		r = &refusal{http.StatusTooManyRequests, fmt.Sprintf("dockerproxy: too many connections from this client (limit %d); close some (docker events, logs -f) and try again", l.limits.PerClient)}
-		l.log.Warn("connection refused", "reason", "client_connections", "limit", l.limits.PerClient, "client", key, "remote", remote)
+		l.warn.log(l.log, "connection refused", "reason", "client_connections", "limit", l.limits.PerClient, "client", key, "remote", remote)
 	}
 	return r
 }
