@@ -22,13 +22,15 @@ func TestShutdownLogsEveryCut(t *testing.T) {
 	id := runSleeper(t)
 
 	// docker wait: an idle-class stream, cut when shutdown starts.
+	// Each command is killed before it is waited for, so that a failure
+	// part-way cannot leave the test waiting on it.
 	waitCtx, cancelWait := context.WithCancel(context.Background())
-	defer cancelWait()
 	wait := c.cmd(waitCtx, "wait", id)
 	if err := wait.Start(); err != nil {
+		cancelWait()
 		t.Fatal(err)
 	}
-	defer wait.Wait()
+	defer func() { cancelWait(); _ = wait.Wait() }()
 
 	// An upload that keeps arriving: dockerd reads a load to its end
 	// before it answers.
@@ -65,13 +67,12 @@ func TestShutdownLogsEveryCut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer stdin.Close()
 	var sessOut syncBuffer
 	session.Stdout = &sessOut
 	if err := session.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer session.Wait()
+	defer func() { stdin.Close(); cancelSess(); _ = session.Wait() }()
 	fmt.Fprintln(stdin, "hello")
 	if !waitFor(10*time.Second, func() bool { return strings.Contains(sessOut.String(), "hello") }) {
 		t.Fatal("attach session did not echo")
