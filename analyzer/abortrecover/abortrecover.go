@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -926,14 +925,7 @@ func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.
 	c.report(d)
 }
 
-// report reports d unless it is in a test file: a test's recover captures
-// a panic to fail the test, and a test's handler serves no client.
-func (c *checker) report(d analysis.Diagnostic) {
-	if strings.HasSuffix(c.pass.Fset.File(d.Pos).Name(), "_test.go") {
-		return
-	}
-	httpsym.Report(c.pass, d)
-}
+func (c *checker) report(d analysis.Diagnostic) { httpsym.Report(c.pass, d) }
 
 func (c *checker) file(n ast.Node) *fixer.File { return fixer.Open(c.pass, n.Pos()) }
 

@@ -7,6 +7,7 @@ package httpsym
 
 import (
 	"go/ast"
+	"go/build"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -199,20 +200,40 @@ func (s *Symbols) IsRequest(t types.Type) bool {
 }
 
 // Where formats pos as "file.go:line", short and stable across machines,
-// for messages and facts (a token.Pos cannot cross packages in facts).
+// for messages and facts (a token.Pos cannot cross packages in facts). A
+// file of a dependency is named by where it lives instead, so that a
+// reader can find it: "module@version/dir/file.go:line" in the module
+// cache, "net/http/file.go:line" in GOROOT, the path under vendor/.
 func Where(fset *token.FileSet, pos token.Pos) string {
 	if !pos.IsValid() {
 		return ""
 	}
 	p := fset.Position(pos)
-	return filepath.Base(p.Filename) + ":" + strconv.Itoa(p.Line)
+	return depPath(p.Filename) + ":" + strconv.Itoa(p.Line)
+}
+
+// depPath shortens a file name as Where does.
+func depPath(name string) string {
+	slash := filepath.ToSlash(name)
+	if i := strings.LastIndex(slash, "/pkg/mod/"); i >= 0 && strings.Contains(slash[i:], "@") {
+		return slash[i+len("/pkg/mod/"):]
+	}
+	if i := strings.LastIndex(slash, "/vendor/"); i >= 0 {
+		return slash[i+len("/vendor/"):]
+	}
+	if root := build.Default.GOROOT; root != "" {
+		if rel, err := filepath.Rel(filepath.Join(root, "src"), name); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return filepath.Base(name)
 }
 
 // Unparen strips parentheses.
 func Unparen(e ast.Expr) ast.Expr { return ast.Unparen(e) }
 
-// Report is pass.Report that skips generated files, whose authors cannot
-// act on a finding (unless IncludeGenerated), and findings silenced on
+// Report is pass.Report that skips test files, generated files, whose
+// authors cannot act on a finding (unless IncludeGenerated), and findings silenced on
 // purpose with a comment
 //
 //	//streamvet:ignore <reason>
@@ -228,6 +249,11 @@ func Report(pass *analysis.Pass, d analysis.Diagnostic) {
 			}
 			break
 		}
+	}
+	if strings.HasSuffix(pass.Fset.File(d.Pos).Name(), "_test.go") {
+		// Tests set short timeouts and recover panics on purpose, to
+		// provoke and observe failures; they serve no client.
+		return
 	}
 	pass.Report(d)
 }
