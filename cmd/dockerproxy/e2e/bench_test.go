@@ -76,10 +76,13 @@ func TestBench(t *testing.T) {
 	direct := &benchPath{name: "direct (dockerd mTLS)", host: "tcp://" + env.daemon.tlsAddr, tls: true, client: tlsClient(), base: "https://" + env.daemon.tlsAddr}
 	paths = append(paths, direct)
 
-	dp := startProxyWith(t, env.daemon, false, "-log-level", "info")
+	// One client here opens 1,000 event streams on top of the ping part's
+	// keep-alive connections: above the per-client defaults (1,024).
+	limits := []string{"-max-connections-per-client", "4096", "-max-streams-per-client", "4096"}
+	dp := startProxyWith(t, env.daemon, false, append([]string{"-log-level", "info"}, limits...)...)
 	paths = append(paths, &benchPath{name: "dockerproxy (http)", host: "tcp://" + dp.addr, client: tcpClient(), base: "http://" + dp.addr,
 		pid: func() []int { return []int{dp.cmd.Process.Pid} }})
-	dpt := startProxy(t, env.daemon, "-log-level", "info")
+	dpt := startProxy(t, env.daemon, append([]string{"-log-level", "info"}, limits...)...)
 	paths = append(paths, &benchPath{name: "dockerproxy (mTLS)", host: "tcp://" + dpt.addr, tls: true, client: tlsClient(), base: "https://" + dpt.addr,
 		pid: func() []int { return []int{dpt.cmd.Process.Pid} }})
 
