@@ -49,7 +49,7 @@ func events(c *gin.Context) {
 func stream() *http.Server {
 	r := gin.New()
 	r.Group("/v1").GET("/events", events)
-	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, context.go:[0-9]+\)`
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, github.com/gin-gonic/gin@v[^/]+/context.go:[0-9]+\)`
 }
 
 // SSEvent then Flush in a loop.
