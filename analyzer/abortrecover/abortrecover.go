@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/types"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -37,7 +38,7 @@ var Analyzer = &analysis.Analyzer{
 	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/abortrecover",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
-	FactTypes: []analysis.Fact{new(Swallows), new(RePanics), new(MayAbort), new(AbortTest), new(Hijacks)},
+	FactTypes: []analysis.Fact{new(Swallows), new(RePanics), new(MayAbort), new(AbortTest), new(Hijacks), new(ProxyReachable)},
 }
 
 // Kind says how a function swallows http.ErrAbortHandler.
@@ -152,9 +153,17 @@ type checker struct {
 	insp       *inspector.Inspector
 	refs       map[types.Object][]inspector.Cursor // uses of objects, built on demand
 	params     map[*types.Var]bool                 // parameters of the package's functions, built on demand
+
+	proxyReachable bool // the package or one it imports uses httputil.ReverseProxy
 }
 
 func run(pass *analysis.Pass) (any, error) {
+	// Before the fast path: a package that serves nothing may still build
+	// the proxy its importers serve.
+	proxyReachable := reachesProxy(pass)
+	if proxyReachable && !strings.HasSuffix(pass.Pkg.Path(), ".test") { // a generated test main is imported by nobody
+		pass.ExportPackageFact(new(ProxyReachable))
+	}
 	// Fast path: a package that imports neither net/http nor a package
 	// that does (a framework) serves nothing and handles no request.
 	if !httpsym.ImportsHTTP(pass.Pkg) {
@@ -180,6 +189,8 @@ func run(pass *analysis.Pass) (any, error) {
 		hijack:     make(map[*unit]bool),
 		recoveries: make(map[*types.Func]Kind),
 		insp:       pass.ResultOf[inspect.Analyzer].(*inspector.Inspector),
+
+		proxyReachable: proxyReachable,
 	}
 	c.collect(pass.ResultOf[inspect.Analyzer].(*inspector.Inspector))
 	for _, u := range c.units {

@@ -15,7 +15,7 @@ func testdata() string {
 	return dir
 }
 
-var pkgs = []string{"abortrecover/a", "abortrecover/recovery", "abortrecover/user", "abortrecover/fix", "abortrecover/lib", "abortrecover/precision"}
+var pkgs = []string{"abortrecover/a", "abortrecover/recovery", "abortrecover/user", "abortrecover/fix", "abortrecover/lib", "abortrecover/precision", "abortrecover/jsononly"}
 
 func TestAnalyzer(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(), abortrecover.Analyzer, pkgs...)
@@ -30,7 +30,7 @@ func TestFixesCompile(t *testing.T) {
 // frameworks (a module of its own under testdata/frameworks).
 func TestFrameworks(t *testing.T) {
 	dir := filepath.Join(testdata(), "frameworks")
-	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./recoverers")
+	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./recoverers", "./ginjson")
 }
 
 // TestFrameworkFixesCompile type-checks the framework testdata with every

@@ -3,6 +3,10 @@ package abortrecover
 import (
 	"go/ast"
 	"go/types"
+	"strings"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"golang.org/x/tools/go/analysis"
 
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
@@ -10,14 +14,20 @@ import (
 
 // beforeNoProxy reports whether the recovering request path u belongs to
 // middleware of this package (a function that returns a handler, or a
-// wrapper type's ServeHTTP) every use of which is known and puts it in
-// front of handlers that reach no ReverseProxy: the only code that panics
-// with http.ErrAbortHandler mid-stream is then absent, and the recover
+// wrapper type's ServeHTTP) in a package that cannot reach
+// httputil.ReverseProxy, every use of which is known and puts it in front
+// of handlers that reach no proxy: the only code that panics with
+// http.ErrAbortHandler mid-stream is then absent, and the recover
 // swallows nothing. Uses in other packages are checked there, through the
 // facts this package exports.
 func (c *checker) beforeNoProxy(u *unit) bool {
 	if c.streamOf(u).Proxied() != nil {
 		return false // it serves a proxy itself
+	}
+	if c.proxyReachable {
+		// A proxy may sit behind it on a path the analysis cannot follow
+		// (middleware kept in slices, handlers built in loops).
+		return false
 	}
 	var obj types.Object
 	switch {
@@ -45,6 +55,35 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 	}
 	reach, known := c.usesReachProxy(obj)
 	return known && !reach
+}
+
+// ProxyReachable is the package fact that the package, or a package it
+// imports, uses httputil.ReverseProxy: a recover there may stand in front
+// of one on a path the analysis cannot follow.
+type ProxyReachable struct{}
+
+func (*ProxyReachable) AFact() {}
+
+func (*ProxyReachable) String() string { return "reaches httputil.ReverseProxy" }
+
+// reachesProxy reports whether the package of pass uses
+// httputil.ReverseProxy or imports a package that does. Importing
+// net/http/httputil alone (for DumpRequest, as gin does) is not enough.
+func reachesProxy(pass *analysis.Pass) bool {
+	for _, imp := range pass.Pkg.Imports() {
+		if imp.Path() != "net/http/httputil" && pass.ImportPackageFact(imp, new(ProxyReachable)) {
+			return true
+		}
+	}
+	if !httpsym.Imports(pass.Pkg, "net/http/httputil") {
+		return false
+	}
+	for _, obj := range pass.TypesInfo.Uses {
+		if obj.Pkg() != nil && obj.Pkg().Path() == "net/http/httputil" && strings.Contains(obj.Name(), "ReverseProxy") {
+			return true
+		}
+	}
+	return false
 }
 
 // handlerLike reports whether t serves requests: a handler, or a function

@@ -1,8 +1,8 @@
+package recoverers // want package:"reaches httputil.ReverseProxy"
 // Recovery middleware of real frameworks in front of streams: gin's and
 // gorilla's and negroni's swallow http.ErrAbortHandler; chi's and echo's
 // re-panic it; x/net/http2 answers it with RST_STREAM on the handler's
 // own goroutine.
-package recoverers
 
 import (
 	"io"
@@ -71,26 +71,6 @@ func ginOwnRecovery() http.Handler {
 	r := gin.New()
 	r.Use(ginMiddleware())
 	r.Any("/v1/*path", gin.WrapH(proxy))
-	return r
-}
-
-// The program's own recovery, installed only in front of JSON handlers:
-// nothing behind it can abort.
-func jsonRecovery() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		defer func() {
-			if v := recover(); v != nil { // ok: every use is in front of handlers that cannot abort
-				c.AbortWithStatus(http.StatusInternalServerError)
-			}
-		}()
-		c.Next()
-	}
-}
-
-func ginJSONOwn() http.Handler {
-	r := gin.New()
-	r.Use(jsonRecovery())
-	r.GET("/ping", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"ok": true}) })
 	return r
 }
 

@@ -1,5 +1,5 @@
+package a // want package:"reaches httputil.ReverseProxy"
 // Recovers on request paths, in one package.
-package a
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package precision
+package precision // want package:"reaches httputil.ReverseProxy"
 
 import (
 	"log"

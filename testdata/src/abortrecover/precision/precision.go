@@ -169,25 +169,6 @@ func serveFrames(conn any, r *http.Request) {
 	h.ServeHTTP(nil, r)
 }
 
-// The program's own recovery middleware, used only in front of a mux of
-// JSON handlers: nothing behind it can abort.
-func recoverJSON(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if v := recover(); v != nil { // ok: every use wraps handlers that cannot abort
-				http.Error(w, "internal error", http.StatusInternalServerError)
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
-}
-
-func jsonAPI() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/api/users", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`[]`)) })
-	return recoverJSON(mux)
-}
-
 // The same shape in front of a mux that routes to the proxy.
 func recoverAll(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

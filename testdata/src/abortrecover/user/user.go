@@ -1,5 +1,5 @@
+package user // want package:"reaches httputil.ReverseProxy"
 // A program that uses the recovery package of a dependency.
-package user
 
 import (
 	"fmt"
