@@ -112,3 +112,86 @@ func (a *state) isFlush(call *ast.CallExpr, fn *types.Func) bool {
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	return ok && a.writerAccess(sel.X)
 }
+
+// streamsOnError reports whether the error of a deadline-clearing call is
+// checked but the handler goes on streaming when it fails:
+//
+//	if err := rc.SetWriteDeadline(time.Time{}); err != nil {
+//		log.Print(err)
+//	}
+//
+// stack holds the ancestors of call, outermost first. Only an error branch
+// seen not to leave the handler counts; any other use of the error is
+// taken as handling it.
+func streamsOnError(stack []ast.Node, call *ast.CallExpr) bool {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch n := stack[i].(type) {
+		case *ast.IfStmt:
+			// if err := rc.SetWriteDeadline(…); err != nil {…}, or the
+			// call in the condition itself.
+			return !terminates(n.Body)
+		case *ast.AssignStmt:
+			if i > 0 {
+				if ifs, ok := stack[i-1].(*ast.IfStmt); ok && ifs.Init == n {
+					return !terminates(ifs.Body) // if err := rc.SetWriteDeadline(…); err != nil {…}
+				}
+			}
+			// err := rc.SetWriteDeadline(…), checked by the next statement.
+			if i == 0 || len(n.Lhs) != 1 {
+				return false
+			}
+			id, ok := n.Lhs[0].(*ast.Ident)
+			blk, isBlock := stack[i-1].(*ast.BlockStmt)
+			if !ok || !isBlock {
+				return false
+			}
+			for j, st := range blk.List {
+				if st != n || j+1 >= len(blk.List) {
+					continue
+				}
+				if next, ok := blk.List[j+1].(*ast.IfStmt); ok && mentions(next.Cond, id.Name) {
+					return !terminates(next.Body)
+				}
+			}
+			return false
+		case *ast.FuncLit, *ast.FuncDecl, *ast.BlockStmt, *ast.ExprStmt:
+			return false
+		}
+	}
+	return false
+}
+
+// terminates reports whether a block leaves the code that follows it:
+// it ends in return, panic, a branch, or a Fatal/Exit call.
+func terminates(b *ast.BlockStmt) bool {
+	if b == nil || len(b.List) == 0 {
+		return false
+	}
+	switch st := b.List[len(b.List)-1].(type) {
+	case *ast.ReturnStmt, *ast.BranchStmt:
+		return true
+	case *ast.ExprStmt:
+		call, ok := st.X.(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		switch fun := ast.Unparen(call.Fun).(type) {
+		case *ast.Ident:
+			return fun.Name == "panic"
+		case *ast.SelectorExpr:
+			return strings.HasPrefix(fun.Sel.Name, "Fatal") || fun.Sel.Name == "Exit" || strings.HasPrefix(fun.Sel.Name, "Panic")
+		}
+	}
+	return false
+}
+
+func mentions(e ast.Expr, name string) bool {
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && id.Name == name {
+			found = true
+		}
+		return !found
+	})
+	return found
+}

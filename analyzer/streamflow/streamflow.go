@@ -28,7 +28,7 @@ var Analyzer = &analysis.Analyzer{
 	Requires:   []*analysis.Analyzer{inspect.Analyzer},
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),
-	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams)},
+	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams), new(Registers)},
 }
 
 // Handlers names functions and methods that return, or are, a streaming
@@ -284,6 +284,8 @@ type state struct {
 	keyed   map[*types.Var][]ast.Expr   // field values from composite literals
 	routes  map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
 	derived map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
+	passed  map[*types.Var][]argUse     // calls the variable is passed to: register(mux)
+	regs    map[regKey]flow             // what a function registers on a parameter
 	muxRegs []ast.Expr                  // handlers registered on http.DefaultServeMux
 	params  map[*types.Var]bool         // parameters of every function
 	funcs   map[*types.Func]*flow
@@ -360,6 +362,8 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		keyed:   make(map[*types.Var][]ast.Expr),
 		routes:  make(map[*types.Var][]ast.Expr),
 		derived: make(map[*types.Var][]*types.Var),
+		passed:  make(map[*types.Var][]argUse),
+		regs:    make(map[regKey]flow),
 		funcs:   make(map[*types.Func]*flow),
 		vars:    make(map[*types.Var]*Stream),
 		busy:    make(map[any]bool),
@@ -423,6 +427,7 @@ func (a *state) index() {
 			}
 		case *ast.CallExpr:
 			a.indexRoute(n)
+			a.indexPassed(n)
 		}
 	}
 }
@@ -650,6 +655,7 @@ func (a *state) local(v *types.Var, en *env) flow {
 	for _, d := range a.derived[v] {
 		f = f.join(a.routesOf(d, en))
 	}
+	f = f.join(a.helperRoutes(v, en))
 	return f
 }
 
@@ -668,6 +674,7 @@ func (a *state) routesOf(v *types.Var, en *env) flow {
 	for _, d := range a.derived[v] {
 		f = f.join(a.routesOf(d, en))
 	}
+	f = f.join(a.helperRoutes(v, en))
 	return f
 }
 
@@ -703,6 +710,7 @@ func (a *state) varStream(v *types.Var) *Stream {
 	for _, d := range a.derived[v] {
 		s = union(s, a.routesOf(d, nil).s)
 	}
+	s = union(s, a.helperRoutes(v, nil).s)
 	if s == nil && len(a.assigns[v])+len(a.keyed[v]) == 0 {
 		s = a.typeStream(v.Type())
 	}
@@ -1016,6 +1024,10 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 				if uncleared == "" {
 					uncleared, unclearedDir = "the deadline cleared at "+a.where(call.Pos())+" does not count: it runs on some paths only", d
 				}
+			case streamsOnError(stack, call):
+				if uncleared == "" {
+					uncleared, unclearedDir = "the deadline cleared at "+a.where(call.Pos())+" does not count: when it fails (http.ErrNotSupported through ResponseWriter wrappers without Unwrap) the handler streams on", d
+				}
 			default:
 				clears |= d
 			}
@@ -1264,6 +1276,7 @@ func (a *state) defaultMux() *Stream {
 // mux registrations.
 func (a *state) exportFacts() {
 	for fn := range a.decls {
+		a.exportRegisters(fn)
 		sum := a.funcFlow(fn)
 		s := sum.s
 		if fn.Name() == "ServeHTTP" || a.requestPath(fn.Signature()) {

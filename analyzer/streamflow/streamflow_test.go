@@ -18,3 +18,13 @@ func TestFacts(t *testing.T) {
 	}
 	analysistest.Run(t, dir, streamflow.Analyzer, "wtlib")
 }
+
+// TestRegisters checks the facts of helpers that register routes on a
+// router parameter, on the real chi module.
+func TestRegisters(t *testing.T) {
+	dir, err := filepath.Abs("../../testdata/frameworks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	analysistest.Run(t, dir, streamflow.Analyzer, "./wtroutes/lib")
+}

@@ -22,7 +22,7 @@ func frameworks(t *testing.T) string {
 
 // frameworkPkgs are the apps written on gin, echo v4 and v5, chi,
 // gorilla/mux and httprouter.
-var frameworkPkgs = []string{"wtgin", "wtecho4", "wtecho5", "wtrouters"}
+var frameworkPkgs = []string{"wtgin", "wtecho4", "wtecho5", "wtrouters", "wtroutes"}
 
 // TestFrameworks runs the check on apps written on real frameworks, with
 // their fixes.
@@ -50,25 +50,29 @@ func TestFrameworkFixesBuild(t *testing.T) {
 	}
 	var pkgs []string
 	for _, pkg := range frameworkPkgs {
-		pkgs = append(pkgs, "./"+pkg)
-		if err := os.MkdirAll(filepath.Join(dst, pkg), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		files, err := filepath.Glob(filepath.Join(src, pkg, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, file := range files {
+		pkgs = append(pkgs, "./"+pkg+"/...")
+		err := filepath.WalkDir(filepath.Join(src, pkg), func(file string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || filepath.Ext(file) != ".go" {
+				return err
+			}
+			rel, err := filepath.Rel(src, file)
+			if err != nil {
+				return err
+			}
 			data, err := os.ReadFile(file + ".golden")
 			if os.IsNotExist(err) {
 				data, err = os.ReadFile(file)
 			}
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			if err := os.WriteFile(filepath.Join(dst, pkg, filepath.Base(file)), data, 0o644); err != nil {
-				t.Fatal(err)
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dst, rel)), 0o755); err != nil {
+				return err
 			}
+			return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 	cmd := exec.Command("go", append([]string{"vet"}, pkgs...)...)
@@ -77,4 +81,10 @@ func TestFrameworkFixesBuild(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("fixed framework apps do not build: %v\n%s", err, out)
 	}
+}
+
+// TestServesParam checks the facts of functions that build a server
+// around a handler parameter.
+func TestServesParam(t *testing.T) {
+	analysistest.Run(t, frameworks(t), writetimeout.Analyzer, "./wtroutes/serve")
 }

@@ -32,6 +32,9 @@ var Analyzer = &analysis.Analyzer{
 	URL:      "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/writetimeout",
 	Requires: []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:      run,
+	// ServesParam carries servers built around a handler parameter to
+	// the calls in other packages.
+	FactTypes: []analysis.Fact{new(ServesParam)},
 }
 
 // server is one http.Server: its literal, the variable or field that
@@ -50,8 +53,9 @@ type server struct {
 var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTimeout", "IdleTimeout"}
 
 func run(pass *analysis.Pass) (any, error) {
-	// Fast path: a package that does not import net/http builds no server.
-	if !httpsym.Imports(pass.Pkg, "net/http") {
+	// Fast path: a package that reaches no net/http builds no server and
+	// passes no handler to one.
+	if !httpsym.ImportsHTTP(pass.Pkg) {
 		return nil, nil
 	}
 	flows := pass.ResultOf[streamflow.Analyzer].(*streamflow.Result)
@@ -123,6 +127,11 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 	}
 
+	var calls []*ast.CallExpr
+	for c := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
+		calls = append(calls, c.Node().(*ast.CallExpr))
+	}
+	checkParamServers(pass, flows, calls, servers)
 	for _, s := range servers {
 		if s.served == nil && s.lit != nil {
 			s.served = startedBy(info, flows, insp, s)

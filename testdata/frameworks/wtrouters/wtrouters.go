@@ -4,6 +4,7 @@ package wtrouters
 
 import (
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
@@ -43,7 +44,7 @@ func chiRoute() *http.Server {
 	r.Route("/api", func(r chi.Router) {
 		r.Get("/events", events)
 	})
-	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, wtrouters.go:27\)`
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, wtrouters.go:28\)`
 }
 
 // chi: a proxy in a Group, behind middleware.
@@ -111,4 +112,36 @@ func httprouterPlain() *http.Server {
 	router := httprouter.New()
 	router.GET("/status", func(w http.ResponseWriter, r *http.Request, _ httprouter.Params) { status(w, r) })
 	return &http.Server{Handler: router, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
+}
+
+// A deadline clear whose failure is logged while the stream goes on: behind
+// a ResponseWriter wrapper without Unwrap it fails and the timeout still cuts.
+func loggedClear(w http.ResponseWriter, r *http.Request) {
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Time{}); err != nil {
+		log.Print(err)
+	}
+	events(w, r)
+}
+
+func loggedClearServer() *http.Server {
+	r := chi.NewRouter()
+	r.Use(middleware.Logger)
+	r.Get("/events", loggedClear)
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(a Flush loop, wtrouters.go:28\).*when it fails`
+}
+
+// ok: the handler stops when the deadline cannot be cleared
+func stoppingClear(w http.ResponseWriter, r *http.Request) {
+	err := http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	if err != nil {
+		http.Error(w, "cannot stream here", http.StatusInternalServerError)
+		return
+	}
+	events(w, r)
+}
+
+func stoppingClearServer() *http.Server {
+	r := chi.NewRouter()
+	r.Get("/events", stoppingClear)
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
 }

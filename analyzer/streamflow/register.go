@@ -1,0 +1,210 @@
+package streamflow
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Routes registered in helpers: func register(mux *http.ServeMux) {
+// mux.HandleFunc("/events", sse) }, RegisterRoutes(r chi.Router),
+// generated Mount(mux, h) functions. A router passed to a function routes
+// to whatever that function registers on its parameter; the Registers
+// fact carries this to other packages.
+
+// Registers is the fact that a function registers handlers on routers it
+// takes as parameters.
+type Registers struct {
+	On []Registration
+}
+
+// Registration is what a function registers on one router parameter.
+type Registration struct {
+	Param  int // the router parameter
+	Dir    Dir // how the handlers it registers by itself stream (0: they do not)
+	Source string
+	Where  string
+	Proxy  bool
+	Passes []int // parameters whose handlers it registers on the router
+}
+
+func (*Registers) AFact() {}
+
+func (f *Registers) String() string {
+	var parts []string
+	for _, r := range f.On {
+		s := "arg" + strconv.Itoa(r.Param) + ":"
+		if r.Dir != 0 {
+			s += " streams " + r.Dir.String() + ": " + r.Source
+		}
+		for _, p := range r.Passes {
+			s += " arg" + strconv.Itoa(p)
+		}
+		parts = append(parts, s)
+	}
+	return "registers on " + strings.Join(parts, "; ")
+}
+
+// argUse is a variable passed as argument param of a call to fn.
+type argUse struct {
+	call  *ast.CallExpr
+	fn    *types.Func
+	param int
+}
+
+type regKey struct {
+	fn    *types.Func
+	param int
+}
+
+// indexPassed records the variables passed to functions of the program:
+// register(mux), api.Mount(r), register(r.Group("/v1")).
+func (a *state) indexPassed(call *ast.CallExpr) {
+	fn, ok := typeOfCallee(a, call)
+	if !ok || fn.Pkg() == nil || strings.HasPrefix(fn.Pkg().Path(), "net/http") {
+		return
+	}
+	for i, arg := range call.Args {
+		arg = ast.Unparen(arg)
+		if u, ok := arg.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			arg = u.X
+		}
+		v := a.varOf(arg)
+		if v == nil {
+			if inner, ok := arg.(*ast.CallExpr); ok {
+				if sel, ok := ast.Unparen(inner.Fun).(*ast.SelectorExpr); ok && a.pass.TypesInfo.Selections[sel] != nil {
+					v = a.chainRoot(sel) // a router derived in place: register(r.Group("/v1"))
+				}
+			}
+		}
+		if v == nil || a.handlerType(v.Type()) && !a.sym.IsHandler(v.Type()) {
+			continue // nothing to register on, or a handler function passed along
+		}
+		a.passed[v] = append(a.passed[v], argUse{call, fn, i})
+	}
+}
+
+func typeOfCallee(a *state, call *ast.CallExpr) (*types.Func, bool) {
+	if tv, ok := a.pass.TypesInfo.Types[call.Fun]; ok && tv.IsType() {
+		return nil, false
+	}
+	fn, ok := calleeFunc(a, call)
+	return fn, ok && fn != nil
+}
+
+func calleeFunc(a *state, call *ast.CallExpr) (*types.Func, bool) {
+	switch fun := ast.Unparen(call.Fun).(type) {
+	case *ast.Ident:
+		fn, ok := a.pass.TypesInfo.Uses[fun].(*types.Func)
+		return fn, ok
+	case *ast.SelectorExpr:
+		if sel := a.pass.TypesInfo.Selections[fun]; sel != nil {
+			fn, ok := sel.Obj().(*types.Func)
+			return fn, ok && sel.Kind() == types.MethodVal
+		}
+		fn, ok := a.pass.TypesInfo.Uses[fun.Sel].(*types.Func)
+		return fn, ok
+	}
+	return nil, false
+}
+
+// helperRoutes evaluates what the functions v is passed to register on it.
+func (a *state) helperRoutes(v *types.Var, en *env) flow {
+	var f flow
+	for _, u := range a.passed[v] {
+		g := a.registered(u.fn, u.param)
+		msg := "registered by " + u.fn.Name()
+		out := flow{s: g.s.via(u.call.Pos(), msg)}
+		for _, p := range g.params {
+			if p >= 0 && p < len(u.call.Args) {
+				out = out.join(a.eval(u.call.Args[p], en).via(u.call.Pos(), msg))
+			}
+		}
+		f = f.join(out)
+	}
+	return f
+}
+
+// registered evaluates what fn registers on its parameter i, in terms of
+// fn's own parameters.
+func (a *state) registered(fn *types.Func, i int) flow {
+	fn = fn.Origin()
+	key := regKey{fn, i}
+	if f, ok := a.regs[key]; ok {
+		return f
+	}
+	var f flow
+	if fn.Pkg() != a.pass.Pkg {
+		var fact Registers
+		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &fact) {
+			for _, r := range fact.On {
+				if r.Param == i {
+					if r.Dir != 0 {
+						f.s = &Stream{Dir: r.Dir, Source: r.Source, Where: r.Where, Proxy: r.Proxy}
+					}
+					f.params = r.Passes
+				}
+			}
+		}
+		a.regs[key] = f
+		return f
+	}
+	sig := fn.Signature()
+	if a.decls[fn] == nil || i >= sig.Params().Len() || a.busy[key] {
+		return f
+	}
+	a.busy[key] = true
+	defer delete(a.busy, key)
+	f = a.routesOf(sig.Params().At(i), a.envOf(fn))
+	a.regs[key] = f
+	return f
+}
+
+// envOf binds the parameters and receiver of fn for its summary.
+func (a *state) envOf(fn *types.Func) *env {
+	en := &env{params: make(map[*types.Var]int)}
+	sig := fn.Signature()
+	for i := range sig.Params().Len() {
+		en.params[sig.Params().At(i)] = i
+	}
+	if recv := sig.Recv(); recv != nil {
+		en.recv = recv
+		en.params[recv] = -1
+	}
+	return en
+}
+
+// exportRegisters publishes what each function registers on its router
+// parameters.
+func (a *state) exportRegisters(fn *types.Func) {
+	var fact Registers
+	sig := fn.Signature()
+	for i := range sig.Params().Len() {
+		p := sig.Params().At(i)
+		if len(a.routes[p])+len(a.derived[p])+len(a.passed[p]) == 0 {
+			continue // registers nothing on it
+		}
+		f := a.registered(fn, i)
+		var passes []int
+		for _, q := range f.params {
+			if q >= 0 {
+				passes = append(passes, q)
+			}
+		}
+		slices.Sort(passes)
+		if f.s == nil && len(passes) == 0 {
+			continue
+		}
+		r := Registration{Param: i, Passes: passes}
+		if f.s != nil {
+			r.Dir, r.Source, r.Where, r.Proxy = f.s.Dir, f.s.Source, f.s.Where, f.s.Proxy
+		}
+		fact.On = append(fact.On, r)
+	}
+	if len(fact.On) > 0 {
+		a.pass.ExportObjectFact(fn, &fact)
+	}
+}

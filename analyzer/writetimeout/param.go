@@ -1,0 +1,254 @@
+package writetimeout
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
+)
+
+// A server built around a handler parameter, in this package or another:
+//
+//	func serve(h http.Handler) error {
+//		srv := &http.Server{Handler: h, WriteTimeout: 15 * time.Second}
+//		return srv.ListenAndServe()
+//	}
+//
+// The server cannot know what it serves; each call can. The ServesParam
+// fact says which parameter a function serves with which absolute
+// timeouts, and every call that passes a stream there is reported, with
+// the server as related information.
+
+// ServesParam is the fact that a function serves its parameters on
+// servers with absolute timeouts.
+type ServesParam struct {
+	Params []ServedParam
+}
+
+// ServedParam is one parameter served with absolute timeouts.
+type ServedParam struct {
+	Param    int
+	Timeouts []Timeout
+}
+
+// Timeout is an absolute timeout of the server that serves a parameter.
+type Timeout struct {
+	Name  string // WriteTimeout or ReadTimeout
+	Value string // 15s, cfg.WriteTimeout
+	Where string // file.go:line of the setting
+
+	pos token.Pos // the setting, when it is in this package
+}
+
+func (*ServesParam) AFact() {}
+
+func (f *ServesParam) String() string {
+	var parts []string
+	for _, p := range f.Params {
+		var names []string
+		for _, t := range p.Timeouts {
+			names = append(names, t.Name+" "+t.Value)
+		}
+		parts = append(parts, "arg"+strconv.Itoa(p.Param)+" with "+strings.Join(names, ", "))
+	}
+	return "serves " + strings.Join(parts, "; ")
+}
+
+// paramServers finds the servers whose handler is a parameter of the
+// function around them.
+func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*server) map[*types.Func][]ServedParam {
+	info := pass.TypesInfo
+	served := make(map[*types.Func][]ServedParam)
+	for _, s := range servers {
+		h, ok := s.settings["Handler"]
+		if !ok {
+			continue
+		}
+		fn, i := paramOf(pass, h.Value)
+		if fn == nil {
+			continue // not a parameter: the check at the server decides
+		}
+		if flows.Handler(h.Value) != nil {
+			continue // the parameter's type streams: reported at the server
+		}
+		var timeouts []Timeout
+		for _, name := range []string{"ReadTimeout", "WriteTimeout"} {
+			set, ok := s.settings[name]
+			if !ok || isZero(info, set.Value) {
+				continue
+			}
+			timeouts = append(timeouts, Timeout{Name: name, Value: valueString(info, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()})
+		}
+		if len(timeouts) > 0 {
+			served[fn] = addServed(served[fn], ServedParam{Param: i, Timeouts: timeouts})
+		}
+	}
+	return served
+}
+
+func addServed(list []ServedParam, p ServedParam) []ServedParam {
+	for i := range list {
+		if list[i].Param == p.Param {
+			for _, t := range p.Timeouts {
+				if !slices.ContainsFunc(list[i].Timeouts, func(u Timeout) bool { return u.Name == t.Name && u.Where == t.Where }) {
+					list[i].Timeouts = append(list[i].Timeouts, t)
+				}
+			}
+			return list
+		}
+	}
+	return append(list, p)
+}
+
+// paramOf reports which parameter of which declared function e names.
+func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int) {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return nil, -1
+	}
+	v, ok := pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok {
+		return nil, -1
+	}
+	for _, f := range pass.Files {
+		if id.Pos() < f.FileStart || id.Pos() > f.FileEnd {
+			continue
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || id.Pos() < fd.Pos() || id.Pos() >= fd.End() {
+				continue
+			}
+			fn, _ := pass.TypesInfo.Defs[fd.Name].(*types.Func)
+			if fn == nil {
+				return nil, -1
+			}
+			params := fn.Signature().Params()
+			for i := range params.Len() {
+				if params.At(i) == v {
+					return fn, i
+				}
+			}
+			return nil, -1 // a local, or a parameter of a closure
+		}
+	}
+	return nil, -1
+}
+
+// checkParamServers reports calls that pass a stream to a function that
+// serves it with absolute timeouts, and exports the facts; a function
+// that hands its own parameter on serves it too.
+func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*ast.CallExpr, servers []*server) {
+	info := pass.TypesInfo
+	served := paramServers(pass, flows, servers)
+	lookup := func(fn *types.Func) []ServedParam {
+		if fn.Pkg() == pass.Pkg {
+			return served[fn]
+		}
+		var fact ServesParam
+		if pass.ImportObjectFact(fn, &fact) {
+			return fact.Params
+		}
+		return nil
+	}
+	type finding struct {
+		call *ast.CallExpr
+		fn   *types.Func
+		arg  ast.Expr
+		p    ServedParam
+	}
+	var findings []finding
+	// Propagate through functions that pass their parameter on, until
+	// nothing changes (bounded: each round adds a parameter or stops).
+	for changed, round := true, 0; changed && round < 8; round++ {
+		changed = false
+		findings = findings[:0]
+		for _, call := range calls {
+			fn, _ := httpsym.Callee(info, call).(*types.Func)
+			if fn == nil {
+				continue
+			}
+			for _, p := range lookup(fn.Origin()) {
+				if p.Param >= len(call.Args) {
+					continue
+				}
+				arg := call.Args[p.Param]
+				if outer, i := paramOf(pass, arg); outer != nil {
+					before := len(served[outer])
+					n := 0
+					for _, q := range served[outer] {
+						n += len(q.Timeouts)
+					}
+					served[outer] = addServed(served[outer], ServedParam{Param: i, Timeouts: p.Timeouts})
+					m := 0
+					for _, q := range served[outer] {
+						m += len(q.Timeouts)
+					}
+					changed = changed || len(served[outer]) != before || m != n
+					continue
+				}
+				findings = append(findings, finding{call, fn, arg, p})
+			}
+		}
+	}
+	for fn, params := range served {
+		pass.ExportObjectFact(fn, &ServesParam{Params: params})
+	}
+	for _, f := range findings {
+		s := flows.Handler(f.arg)
+		if s == nil {
+			continue // the handler passed here does not stream
+		}
+		for _, t := range f.p.Timeouts {
+			dir := streamflow.Writes
+			if t.Name == "ReadTimeout" {
+				dir = streamflow.Reads
+			}
+			if s.Dir&dir == 0 {
+				continue // streams the other way only
+			}
+			cause := s.For(dir)
+			d := analysis.Diagnostic{
+				Pos:     f.arg.Pos(),
+				End:     f.arg.End(),
+				Message: paramMessage(f.fn, t, describe(f.arg), cause),
+			}
+			if t.pos.IsValid() {
+				d.Related = append(d.Related, analysis.RelatedInformation{Pos: t.pos, Message: "the server " + f.fn.Name() + " builds sets " + t.Name})
+			}
+			for _, hop := range cause.Hops {
+				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+			}
+			httpsym.Report(pass, d)
+		}
+	}
+}
+
+func paramMessage(fn *types.Func, t Timeout, handler string, s *streamflow.Stream) string {
+	what := "streaming responses"
+	if t.Name == "ReadTimeout" {
+		what = "streamed request bodies"
+	}
+	return fmt.Sprintf("%s serves %s (%s) on a server whose %s (%s, %s) cuts %s; remove that timeout and bound streams by inactivity",
+		fn.Name(), handler, s.Describe(), t.Name, t.Value, t.Where, what)
+}
+
+// valueString renders a timeout's value: a constant as a duration.
+func valueString(info *types.Info, e ast.Expr) string {
+	if tv := info.Types[e]; tv.Value != nil {
+		if d, ok := constant.Int64Val(tv.Value); ok {
+			return time.Duration(d).String()
+		}
+	}
+	return types.ExprString(e)
+}
