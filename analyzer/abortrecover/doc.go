@@ -29,30 +29,61 @@
 // quiet, is reported too: the log is quiet because the client was lied to.
 //
 // The check looks at recovers in deferred functions on a request path:
-// handler functions, ServeHTTP methods, handler closures (including those
-// returned by middleware of the shape func(http.Handler) http.Handler),
-// functions that take the ResponseWriter, and the functions they call (a
-// function that takes only a *http.Request may be a client's). A recover handles the abort when the value is
-// re-panicked under a condition that holds for http.ErrAbortHandler: a
-// comparison with ==, errors.Is, a type switch case that matches errors,
-// or no condition at all (every recovered value is re-panicked), also
-// through a boolean set on such a path (if v != nil { repanic = true }).
-// Calling a function that re-panics its argument that way counts as well,
-// and so does handing the value to the enclosing function, in a variable
-// or over a channel, when that function panics with it.
+// any function whose parameters reach the ResponseWriter (handlers,
+// ServeHTTP methods, gin's func(*gin.Context), echo's
+// func(echo.Context) error, helpers that take the writer), the closures
+// in them (including those returned by middleware) and the functions they
+// call; a function that takes only a *http.Request may be a client's.
+//
+// A recover swallows an abort only when the code it protects can raise
+// one. That is computed bottom-up, across packages as a fact: code may
+// abort when it serves a ReverseProxy, calls ServeHTTP, calls a function
+// value that handles a request (next(w, r), c.Next() running the rest of
+// a gin chain), or panics with http.ErrAbortHandler. A recover that
+// guards reflection, a probe callback that sees neither the response nor
+// the request, a JSON encoder or a header write swallows nothing and is
+// not reported, and neither are callers of such library functions.
+//
+// A recover handles the abort when the value is re-panicked under a
+// condition that holds for http.ErrAbortHandler: a comparison with ==,
+// errors.Is, a predicate that tests either (isAbort(v)), a type switch
+// case that matches errors, or no condition at all (every recovered value
+// is re-panicked), also through a boolean set on such a path (if v != nil
+// { repanic = true }). Conditions around the recover itself do not count
+// (when they fail nothing is recovered), and neither does a return that an
+// abort may take before the re-panic. Calling a function that re-panics
+// its argument that way counts as well, and so does a function that
+// panics with http.ErrAbortHandler itself (a writer's finalizer that
+// aborts once the headers are out, 500 before), and handing the value to
+// the enclosing function, in a variable or over a channel, when that
+// function panics with it.
 //
 // Facts carry the finding across packages: deferring a recovery function
 // declared in another package, calling a function from another package
-// that guards its body with such a recover, wrapping a streaming handler
-// in recovery middleware from a dependency, and installing such
-// middleware on a router that routes to a stream (r.Use(mw)) are
-// reported where the code that can change is: the defer, the call, the
-// wrapping.
+// that guards its body with such a recover (or guards a callback that can
+// abort), wrapping a ReverseProxy in recovery middleware from a
+// dependency (gorilla's handlers.RecoveryHandler()), and installing such
+// middleware on a router that routes to a ReverseProxy (r.Use(mw),
+// r.Use(gin.Recovery()), gin.Default(), negroni.New(negroni.NewRecovery()))
+// are reported where the code that can change is: the defer, the call,
+// the wrapping. Only a ReverseProxy panics with http.ErrAbortHandler
+// mid-stream, so recovery in front of a Flush loop is not reported.
+//
+// The program's own recovery middleware is reported at its recover,
+// unless the program cannot reach httputil.ReverseProxy and every use of
+// the middleware in its package is understood and puts it in front of
+// handlers that reach no proxy; middleware with no use in its package is
+// reported where other packages wrap a proxy in it.
 //
 // Not reported: recovers in goroutines (net/http never sees their
-// panics; see proxygoroutine), in code that does not serve requests, a
-// recover called by a function that is not itself deferred (it returns
-// nil and recovers nothing), and defer recover() (likewise).
+// panics; see proxygoroutine), in code that does not serve requests, in
+// handlers that hijack the connection (websocket upgrades: net/http
+// writes no response after Hijack, so nothing can look complete), in test
+// files (a test's recover captures a panic to fail the test), a recover
+// called by a function that is not itself deferred (it returns nil and
+// recovers nothing), and defer recover() (likewise). Recovery that
+// re-panics http.ErrAbortHandler, as chi's and echo's do, and servers
+// that answer the abort themselves (x/net/http2, h2c) are not reported.
 //
 // The suggested fix re-panics the abort right after the recover, binding
 // the recovered value first when the code did not:
