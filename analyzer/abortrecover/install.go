@@ -168,6 +168,8 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 	var router ast.Expr
 	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && c.info.Selections[sel] != nil && c.info.Selections[sel].Kind() == types.MethodVal {
 		router = sel.X // r.Use(mw)
+	} else if h := c.wrappedArg(call); h != nil {
+		router = h // rest.Wrap(proxy, rest.Recoverer(l), ...)
 	} else {
 		router = assignedTo(cur) // n := negroni.New(mw)
 	}
@@ -232,4 +234,25 @@ func assignedTo(cur inspector.Cursor) ast.Expr {
 		}
 	}
 	return nil
+}
+
+// wrappedArg returns the handler that a function applying middleware to
+// it receives, as rest.Wrap(h, mws...) or alice.New(mws...).Then(h) do:
+// its one argument that serves requests and is no recovery middleware.
+func (c *checker) wrappedArg(call *ast.CallExpr) ast.Expr {
+	var found ast.Expr
+	for _, arg := range call.Args {
+		t := c.info.TypeOf(arg)
+		if t == nil || !c.sym.IsHandler(t) || c.recoveryArg(arg) != "" {
+			continue
+		}
+		if sig, ok := t.Underlying().(*types.Signature); ok && c.isMiddlewareSig(sig) {
+			continue // middleware, not the handler it wraps
+		}
+		if found != nil {
+			return nil // several handlers: not a wrapping
+		}
+		found = arg
+	}
+	return found
 }

@@ -86,3 +86,16 @@ func routers() {
 	http.ListenAndServe(":8081", rt)
 	http.ListenAndServe(":8082", plain)
 }
+
+// wrap applies middleware to h, as go-pkgz/rest.Wrap does.
+func wrap(h http.Handler, mws ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(mws) - 1; i >= 0; i-- {
+		h = mws[i](h)
+	}
+	return h
+}
+
+func wrapped() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return wrap(proxy, recovery.Handler()) // want `the middleware of recovery.Handler recovers panics`
+}
