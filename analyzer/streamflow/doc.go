@@ -17,15 +17,35 @@
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body.
 //
+// A handler is any request path: a function whose parameters reach an
+// http.ResponseWriter, directly, through a field or through a nullary
+// method (func(w, r), func(w, r, httprouter.Params), gin's
+// func(*gin.Context), echo's func(echo.Context) error). No framework is
+// named: gin.WrapH, echo.WrapHandler, echo's proxy middleware and gin's
+// c.Stream are read from the frameworks' own code, as any dependency is;
+// a Flush method of any value that reaches the ResponseWriter
+// (c.Writer.Flush(), c.Response().Flush()) flushes.
+//
 // Streaming is carried through closures, http.HandlerFunc conversions,
-// http.StripPrefix, muxes (http.ServeMux and any router type whose methods
-// take handlers), middleware of the shape func(http.Handler) http.Handler
-// and handler types that delegate to a field. A handler that clears or
-// rolls its deadline with http.ResponseController (and checks the error)
-// does not stream for that direction.
+// http.StripPrefix, middleware (a function that returns a handler), and
+// handler types that delegate to a field. Registration is a rule: a method
+// call that passes a handler to a value held in a variable or field
+// (mux.Handle, r.GET, e.Any, r.NoRoute, r.Use) makes that value route to
+// it, and so does the router it was derived from (api := r.Group("/api"),
+// r.PathPrefix(p).Subrouter(), r.With(mw).Get, the router a Route or
+// Group closure receives). A router passed to a function routes to what
+// that function registers on its parameter (register(mux),
+// RegisterRoutes(r), generated Mount(mux, h)), in other packages too.
+//
+// A handler that clears or rolls its deadline with http.ResponseController
+// and stops when that fails does not stream for that direction. A clear
+// whose error is ignored, or only logged while the handler streams on,
+// does not count: through a ResponseWriter wrapper without Unwrap it fails
+// with http.ErrNotSupported and the timeout still cuts the stream.
 //
 // The analyzer reports nothing. It exports facts on functions, methods,
-// package-level variables and struct fields, so that a server in one
+// package-level variables and struct fields (and Registers on functions
+// that register routes on a router parameter), so that a server in one
 // package sees that a router built in another streams, and it returns a
 // *Result that the checks in streamvet query for any handler expression.
 package streamflow

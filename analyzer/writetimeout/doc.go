@@ -22,10 +22,16 @@
 // without logging, so the client sees EOF and the server logs nothing.
 //
 // The check follows the server's handler through variables, closures,
-// muxes, middleware and constructors in other packages (see streamflow),
-// and reports each absolute timeout that applies to a stream: WriteTimeout
-// when the handler streams its response, ReadTimeout when it streams the
-// request body. Zero and constant-zero timeouts, client and transport
+// muxes, routers of any framework, middleware and constructors in other
+// packages (see streamflow), and reports each absolute timeout that
+// applies to a stream: WriteTimeout when the handler streams its response,
+// ReadTimeout when it streams the request body. A server held in a field
+// of a handler (echo's e.Server) or given to a handler's method
+// (e.StartServer(srv)) serves that handler. A server built around a
+// handler parameter (func serve(h http.Handler) { srv := &http.Server{
+// Handler: h, WriteTimeout: …} … }) is reported at the server when a call
+// in its package passes it a stream, and at the call when the call is in
+// another package (the ServesParam fact). Zero and constant-zero timeouts, client and transport
 // timeouts, and handlers that clear or roll their deadline with
 // http.ResponseController are not reported.
 //

@@ -24,10 +24,12 @@ import (
 //		return srv.ListenAndServe()
 //	}
 //
-// The server cannot know what it serves; each call can. The ServesParam
-// fact says which parameter a function serves with which absolute
-// timeouts, and every call that passes a stream there is reported, with
-// the server as related information.
+// The server cannot know what it serves; each call can. A call in the
+// same package that passes a stream is reported at the server, with its
+// fix and the call as related information. The ServesParam fact says
+// which parameter a function serves with which absolute timeouts, so a
+// call in another package that passes a stream is reported at the call,
+// with the server's setting named in the message.
 
 // ServesParam is the fact that a function serves its parameters on
 // servers with absolute timeouts.
@@ -209,6 +211,13 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 		if s == nil {
 			continue // the handler passed here does not stream
 		}
+		if srv := serverAt(servers, f.p.Timeouts); srv != nil {
+			// The server is in this package: report it there, with its fix.
+			if srv.passed == nil {
+				srv.passed, srv.passedTo = f.arg, f.call
+			}
+			continue
+		}
 		for _, t := range f.p.Timeouts {
 			dir := streamflow.Writes
 			if t.Name == "ReadTimeout" {
@@ -224,7 +233,7 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 				Message: paramMessage(f.fn, t, describe(f.arg), cause),
 			}
 			if t.pos.IsValid() {
-				d.Related = append(d.Related, analysis.RelatedInformation{Pos: t.pos, Message: "the server " + f.fn.Name() + " builds sets " + t.Name})
+				d.Related = append(d.Related, analysis.RelatedInformation{Pos: t.pos, Message: "the server's " + t.Name})
 			}
 			for _, hop := range cause.Hops {
 				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
@@ -251,4 +260,19 @@ func valueString(info *types.Info, e ast.Expr) string {
 		}
 	}
 	return types.ExprString(e)
+}
+
+// serverAt returns the server of this package that sets one of timeouts.
+func serverAt(servers []*server, timeouts []Timeout) *server {
+	for _, t := range timeouts {
+		if !t.pos.IsValid() {
+			continue
+		}
+		for _, s := range servers {
+			if set, ok := s.settings[t.Name]; ok && set.Node.Pos() == t.pos {
+				return s
+			}
+		}
+	}
+	return nil
 }

@@ -48,6 +48,10 @@ type server struct {
 	// served is the handler a framework puts on the server when the
 	// program sets none: e for e.Server (echo v4), or for e.StartServer(srv).
 	served ast.Expr
+	// passed is a stream that a call (passedTo) in this package hands to
+	// the function that builds this server around its handler parameter.
+	passed   ast.Expr
+	passedTo *ast.CallExpr
 }
 
 var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTimeout", "IdleTimeout"}
@@ -148,6 +152,10 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	if h, ok := s.settings["Handler"]; ok && !isDefaultMux(info, h.Value) {
 		stream = flows.Handler(h.Value)
 		handlerName = describe(h.Value)
+		if stream == nil && s.passed != nil {
+			stream = flows.Handler(s.passed)
+			handlerName = describe(s.passed)
+		}
 	} else if s.served != nil {
 		stream = flows.Handler(s.served)
 		handlerName = describe(s.served)
@@ -209,6 +217,9 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 			Pos:     f.Node.Pos(),
 			End:     f.Node.End(),
 			Message: message(info, f, handlerName, cause, stream),
+		}
+		if s.passedTo != nil && stream != nil && s.passed != nil {
+			d.Related = append(d.Related, analysis.RelatedInformation{Pos: s.passedTo.Pos(), Message: "passed to the server here"})
 		}
 		for _, hop := range cause.Hops {
 			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
