@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -93,8 +94,8 @@ func TestTokenFileReadableByOthers(t *testing.T) {
 		}
 		os.Chmod(file, mode) // whatever the umask
 		ctx, cancel := context.WithCancel(context.Background())
-		cancel() // start, log, and stop at once
-		var logs bytes.Buffer
+		cancel()              // start, log, and stop at once
+		var logs lockedBuffer // net/http runs shutdown hooks, which log, on goroutines of their own
 		if err := app.Main(ctx, []string{"-listen", "127.0.0.1:0", "-token-file", file, "-upstream", "unix:///nonexistent.sock"}, noEnv, &logs); err != nil {
 			t.Fatal(err)
 		}
@@ -102,4 +103,21 @@ func TestTokenFileReadableByOthers(t *testing.T) {
 			t.Errorf("mode %v: WARN %v, want %v:\n%s", mode, got, warn, logs.String())
 		}
 	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
