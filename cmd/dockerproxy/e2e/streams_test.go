@@ -223,8 +223,8 @@ func TestInteractiveAndExec(t *testing.T) {
 	}
 }
 
-// TestBuildSaveLoad: a build with a 200 MB context and a 400 MB
-// save | load through the proxy, timed against the direct socket.
+// TestBuildSaveLoad: a build with a 200 MB context and a 400 MB save,
+// then load, through the proxy, timed against the direct socket.
 func TestBuildSaveLoad(t *testing.T) {
 	need(t)
 	p := startProxy(t, env.daemon, "-idle-bulk", "3s", "-idle-progress", "3s")
@@ -265,16 +265,16 @@ func TestBuildSaveLoad(t *testing.T) {
 	}
 	dTook, out, err := saveLoad(direct)
 	if err != nil {
-		t.Fatalf("direct save | load: %v\n%s", err, out)
+		t.Fatalf("direct save, load: %v\n%s", err, out)
 	}
 	pTook, out, err := saveLoad(c)
 	if err != nil {
-		t.Fatalf("save | load through dockerproxy: %v\n%s", err, out)
+		t.Fatalf("save, load through dockerproxy: %v\n%s", err, out)
 	}
 	if !strings.Contains(out, "Loaded image: "+bigImage) {
 		t.Errorf("load output: %q", out)
 	}
-	t.Logf("save | load 400 MB: direct %v, through dockerproxy %v (ratio %.2f)", dTook.Round(time.Millisecond), pTook.Round(time.Millisecond), dTook.Seconds()/pTook.Seconds())
+	t.Logf("save, load 400 MB: direct %v, through dockerproxy %v (ratio %.2f)", dTook.Round(time.Millisecond), pTook.Round(time.Millisecond), dTook.Seconds()/pTook.Seconds())
 	if lines := logLines(p.log.String(), "request aborted"); len(lines) > 0 {
 		t.Errorf("proxy aborted requests:\n%s", strings.Join(lines, "\n"))
 	}
