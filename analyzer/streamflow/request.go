@@ -195,3 +195,21 @@ func mentions(e ast.Expr, name string) bool {
 	})
 	return found
 }
+
+// unknownMiddleware evaluates a call of a middleware whose code is not
+// known statically: a factory's result, otelhttp.NewMiddleware(op)(h), or
+// a func value, m(h) over a slice of middleware. It is taken to pass its
+// handler arguments on, as middleware does.
+func (a *state) unknownMiddleware(call *ast.CallExpr, en *env) flow {
+	sig, ok := typeOf(a.pass.TypesInfo, call.Fun).Underlying().(*types.Signature)
+	if !ok || !a.middlewareSig(sig) {
+		return flow{}
+	}
+	var f flow
+	for _, arg := range call.Args {
+		if a.handlerType(a.pass.TypesInfo.TypeOf(arg)) {
+			f = f.join(a.eval(arg, en).via(call.Pos(), "wrapped by "+types.ExprString(call.Fun)))
+		}
+	}
+	return f
+}

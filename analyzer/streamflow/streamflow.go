@@ -815,7 +815,7 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	callee := httpsym.Callee(info, call)
 	fn, _ := callee.(*types.Func)
 	if fn == nil {
-		return flow{}
+		return a.unknownMiddleware(call, en)
 	}
 	arg := func(i int) ast.Expr {
 		if i < len(call.Args) {

@@ -196,7 +196,6 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	if _, ok := s.settings["IdleTimeout"]; !ok && !readKept {
 		need = append(need, fixer.IdleTimeout)
 	}
-	file := fixer.Open(pass, s.file.Pos())
 	for _, f := range findings {
 		// Share the replacements out so that applying every fix adds each
 		// once: ReadTimeout becomes ReadHeaderTimeout, WriteTimeout the rest.
@@ -224,7 +223,9 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 		for _, hop := range cause.Hops {
 			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
 		}
-		if file != nil {
+		// The setting's own file: an assignment may be in another file
+		// than the server (srv.Config.WriteTimeout = d in a test).
+		if file := fixer.Open(pass, f.Node.Pos()); file != nil {
 			if fix, ok := fixer.ReplaceServerTimeout(file, f, with); ok {
 				d.SuggestedFixes = []analysis.SuggestedFix{fix}
 			}
