@@ -3,6 +3,7 @@ package directive
 import (
 	_ "embed"
 	"go/token"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -46,6 +47,9 @@ func run(pass *analysis.Pass) (any, error) {
 		used := httpsym.UsedDirectives(f)
 		if httpsym.Generated(f) {
 			continue // its findings are not reported, nor are its directives
+		}
+		if strings.HasSuffix(pass.Fset.File(f.FileStart).Name(), "_test.go") {
+			continue // findings in tests are not reported (httpsym.Report): no directive there can match one
 		}
 		for _, d := range httpsym.Directives(pass.Fset, f) {
 			var msg string

@@ -19,6 +19,7 @@
 // directive would hide the next finding on that line.
 //
 // It requires every other check of the suite, so that it sees all their
-// findings on the package; generated files are skipped unless the
-// command's -generated flag is set.
+// findings on the package. Test files are skipped, as no check reports
+// findings in them; generated files are skipped unless the command's
+// -generated flag is set.
 package directive

@@ -6,6 +6,7 @@ package httpsym
 
 import (
 	"go/ast"
+	"maps"
 	"go/token"
 	"strings"
 	"sync"
@@ -73,16 +74,17 @@ func ignored(fset *token.FileSet, f *ast.File, pos token.Pos) bool {
 }
 
 // UsedDirectives returns the lines of f's ignore directives that silenced
-// a finding so far, and forgets them.
+// a finding so far. They are kept: go/packages shares the syntax of a file
+// between a package and its test variant, whose checks run in either order.
 func UsedDirectives(f *ast.File) map[int]bool {
-	v, ok := used.LoadAndDelete(f)
+	v, ok := used.Load(f)
 	if !ok {
 		return nil
 	}
 	s := v.(*lineSet)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.lines
+	return maps.Clone(s.lines)
 }
 
 // Generated reports whether a file is generated and findings in it are

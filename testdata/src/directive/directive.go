@@ -34,7 +34,7 @@ func noReason() *http.Server {
 		Handler:           httputil.NewSingleHostReverseProxy(target),
 		ReadHeaderTimeout: time.Second,
 		/* want `//streamvet:ignore needs a reason` */ //streamvet:ignore
-		WriteTimeout: 10 * time.Second,
+		WriteTimeout:                                  10 * time.Second,
 	}
 }
 
@@ -44,7 +44,7 @@ func stale() *http.Server {
 		Handler:           httputil.NewSingleHostReverseProxy(target),
 		ReadHeaderTimeout: time.Second,
 		/* want `//streamvet:ignore matches no finding on this line or the next` */ //streamvet:ignore the proxy used to stream
-		IdleTimeout: time.Minute,
+		IdleTimeout:                                                                time.Minute,
 	}
 }
 
