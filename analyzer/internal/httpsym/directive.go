@@ -6,8 +6,8 @@ package httpsym
 
 import (
 	"go/ast"
-	"maps"
 	"go/token"
+	"maps"
 	"strings"
 	"sync"
 )
