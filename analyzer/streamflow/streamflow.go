@@ -623,7 +623,9 @@ func (a *state) name(e ast.Expr, en *env) flow {
 			// A local variable: what is stored in it here (the summary
 			// environment still applies, for h = mw(h) and closures).
 			f = f.join(a.local(obj, en))
-			if f.empty() {
+			if f.s == nil {
+				// A concrete type that streams (a *httputil.ReverseProxy
+				// parameter) streams whatever the caller passes.
 				f.s = a.typeStream(obj.Type())
 				if f.s != nil && f.s.Where == "" {
 					c := *f.s
