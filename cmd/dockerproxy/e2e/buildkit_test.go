@@ -40,7 +40,7 @@ func TestBuildKitControlThroughProxy(t *testing.T) {
 	direct := listWorkers(t, h2cClient(t, h2cUpgrade(t, dialUnix(t, env.daemon.sock), "/grpc", nil)))
 
 	const limit = time.Second
-	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	p := startProxy(t, env.daemon, "-policy", "all", "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
 	conn := dialProxy(t, p.addr)
 	start := time.Now()
 	c := h2cClient(t, h2cUpgrade(t, conn, "/grpc", nil))
@@ -122,7 +122,7 @@ func TestBuildKitSessionThroughProxy(t *testing.T) {
 	d.close()
 
 	const limit = time.Second
-	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	p := startProxy(t, env.daemon, "-policy", "all", "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
 	id := newSessionID(t)
 	opened := time.Now()
 	s := openSession(t, dialProxy(t, p.addr), id)

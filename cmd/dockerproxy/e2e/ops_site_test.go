@@ -28,11 +28,19 @@ func TestBrowserRequestsRefused(t *testing.T) {
 
 	restart := func(host string, h map[string]string) (int, string) {
 		t.Helper()
-		req, _ := http.NewRequest("POST", "http://"+p.addr+"/v1.41/containers/"+id+"/restart?t=0", strings.NewReader("x"))
+		body := io.Reader(strings.NewReader("x"))
+		if h["Content-Length"] == "0" {
+			body = nil
+		}
+		req, _ := http.NewRequest("POST", "http://"+p.addr+"/v1.41/containers/"+id+"/restart?t=0", body)
 		req.Host = host
-		req.Header.Set("Content-Type", "text/plain")
+		if body != nil {
+			req.Header.Set("Content-Type", "text/plain")
+		}
 		for k, v := range h {
-			req.Header.Set(k, v)
+			if k != "Content-Length" {
+				req.Header.Set(k, v)
+			}
 		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -73,8 +81,10 @@ func TestBrowserRequestsRefused(t *testing.T) {
 	// The same request with the listener's own name and no browser
 	// headers reaches dockerd: the refusals above are the checks, not a
 	// broken request.
+	// (Without the browser's text/plain body: under the default policy a
+	// body sent to restart is refused on its own.)
 	for _, host := range []string{p.addr, "localhost:" + port} {
-		if code, body := restart(host, nil); code != http.StatusNoContent {
+		if code, body := restart(host, map[string]string{"Content-Length": "0"}); code != http.StatusNoContent {
 			t.Fatalf("restart with Host %s: %d %s", host, code, body)
 		}
 	}

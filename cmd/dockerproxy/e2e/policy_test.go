@@ -380,7 +380,8 @@ func TestPolicyBodies(t *testing.T) {
 	// An allowlist that permits create (before the body rules, it let
 	// every one of these through), and ci-runner.
 	var p *proxyProc
-	for _, args := range [][]string{{"-allow", "POST /containers/create"}, {"-policy", "ci-runner", "-allow-bind", allowed}} {
+	// The default policy (no -policy flag) is full: every body rule holds.
+	for _, args := range [][]string{{"-limit-short", "1m"}, {"-allow", "POST /containers/create"}, {"-policy", "ci-runner", "-allow-bind", allowed}} {
 		pp := startProxy(t, env.daemon, args...)
 		p = pp
 		for _, h := range holes {

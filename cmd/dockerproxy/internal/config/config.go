@@ -97,7 +97,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&c.TLSKey, "tls-key", "", "server private key `file` (PEM)")
 	fs.StringVar(&c.TLSClientCA, "tls-client-ca", "", "CA `file` for client certificates; when set, clients must present a certificate it signed")
 	fs.StringVar(&c.TokenFile, "token-file", "", "`file` holding a bearer token clients must send as \"Authorization: Bearer TOKEN\" (docker: HttpHeaders in config.json), or one \"NAME TOKEN\" line per client")
-	fs.StringVar(&policyName, "policy", "all", "`profile`: all (no checks), observe (read-only is its alias), build-push, ci-runner, full, or allowlist (only -allow rules)")
+	fs.StringVar(&policyName, "policy", "full", "`profile`: full (every endpoint the proxy can inspect, with the body rules), observe (read-only is its alias), build-push, ci-runner, allowlist (only -allow rules), or all (no checks)")
 	fs.Var(&allow, "allow", "`rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored) that extends the profile; repeatable")
 	fs.StringVar(&minAPI, "min-api-version", policy.DefaultMinAPIVersion, "oldest Docker API `version` allowed in a /vX.Y prefix (every policy but all); older versions re-open removed parameters")
 	fs.Var(&allowBind, "allow-bind", "host `directory` that bind mounts may use, with everything under it (every policy but all); repeatable")
@@ -177,7 +177,9 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("-log-format: want text or json, not %q", c.LogFormat)
 	}
-	if policyName == "all" && len(allow) > 0 {
+	policySet := false
+	fs.Visit(func(f *flag.Flag) { policySet = policySet || f.Name == "policy" }) // env variables are set as flags too
+	if !policySet && len(allow) > 0 {
 		policyName = "allowlist" // -allow alone means an allowlist
 	}
 	popts := policy.Options{Name: policyName, Allow: allow, MinAPIVersion: minAPI,

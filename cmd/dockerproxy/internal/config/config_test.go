@@ -68,3 +68,22 @@ func TestIsLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultPolicy: without -policy the proxy applies full, which keeps
+// the body rules; -allow alone is an allowlist of its rules.
+func TestDefaultPolicy(t *testing.T) {
+	c, err := config.Parse(nil, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy.String() != "full" {
+		t.Errorf("default policy %v, want full", c.Policy)
+	}
+	c, err = config.Parse([]string{"-policy", "full", "-allow", "GET /debug/vars"}, env(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Policy.String() != "full" || !c.Policy.Allow("GET", "/debug/vars") {
+		t.Errorf("full extended by -allow: %v", c.Policy)
+	}
+}
