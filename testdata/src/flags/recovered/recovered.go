@@ -1,4 +1,4 @@
-package recovered
+package recovered // want package:"reaches httputil.ReverseProxy"
 
 import (
 	"net/http"
