@@ -1040,7 +1040,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
 				}
 			}
-			if a.isRequestBody(call.Args[1]) && unbounded(info, call) {
+			// A body read into memory is one the handler expects to be
+			// small; an upload streams to a file, a pipe or upstream.
+			if a.isRequestBody(call.Args[1]) && unbounded(info, call) && !inMemory(info, call.Args[0]) {
 				own = union(own, &Stream{Dir: Reads, Source: "io." + fn.Name() + " from the request body", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "reads the whole request body"}}})
 			}
 		case httpsym.IsMethod(fn, "net/http", "Request", "MultipartReader", "ParseMultipartForm", "FormFile"):
@@ -1203,6 +1205,13 @@ func (a *state) writes(call *ast.CallExpr, fn *types.Func) bool {
 		return true
 	}
 	return false
+}
+
+// inMemory reports whether dst, the destination of an io.Copy, is an
+// in-memory buffer.
+func inMemory(info *types.Info, dst ast.Expr) bool {
+	t := info.TypeOf(dst)
+	return httpsym.IsNamed(t, "bytes", "Buffer") || httpsym.IsNamed(t, "strings", "Builder")
 }
 
 // unbounded reports whether the source of an io.Copy into the response
