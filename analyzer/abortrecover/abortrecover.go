@@ -722,8 +722,8 @@ func (c *checker) checkRequest(u *unit) {
 			c.report(analysis.Diagnostic{
 				Pos: call.Pos(),
 				End: call.End(),
-				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so calling it in %s swallows aborts raised inside it: %s; re-panic http.ErrAbortHandler in it",
-					qualified(fn), c.describe(u), c.consequence(u)),
+				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so calling it in %s swallows aborts raised inside it; re-panic them in it",
+					qualified(fn), c.describe(u)),
 			})
 		}
 	}
@@ -739,8 +739,8 @@ func (c *checker) checkRequest(u *unit) {
 			c.report(analysis.Diagnostic{
 				Pos: d.Pos(),
 				End: d.End(),
-				Message: fmt.Sprintf("%s (%s) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in %s swallows aborts: %s; re-panic http.ErrAbortHandler in it, or recover here with a function that does",
-					qualified(fn), fact.Where, c.describe(u), c.consequence(u)),
+				Message: fmt.Sprintf("%s (%s) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in %s swallows aborts; recover with a function that re-panics them",
+					qualified(fn), fact.Where, c.describe(u)),
 			})
 			continue // one finding per defer
 		}
@@ -817,8 +817,8 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			d := analysis.Diagnostic{
 				Pos: cur.Node().Pos(),
 				End: cur.Node().End(),
-				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler %s (%s) in it swallows its aborts: the client receives a truncated response that looks complete%s; wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped",
-					mw, types.ExprString(arg), s.Describe(), proxyNote(s)),
+				Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler %s (%s) in it swallows its aborts; use recovery that re-panics them",
+					mw, types.ExprString(arg), s.Describe()),
 			}
 			for _, hop := range s.Hops {
 				d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
@@ -827,13 +827,6 @@ func (c *checker) checkWrapping(insp *inspector.Inspector) {
 			break
 		}
 	}
-}
-
-func proxyNote(s *streamflow.Stream) string {
-	if s == nil || !s.Proxy {
-		return ""
-	}
-	return " (around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off)"
 }
 
 func qualified(fn *types.Func) string {
@@ -897,11 +890,6 @@ func (c *checker) streamOf(u *unit) *streamflow.Stream {
 	return s
 }
 
-func (c *checker) consequence(u *unit) string {
-	s := c.streamOf(u)
-	return "the handler returns normally and net/http completes the response, so the client receives a truncated response that looks complete" + proxyNote(s)
-}
-
 // reportSite reports one recover that drops aborts, with the fix.
 func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.RelatedInformation) {
 	if c.reported[s.call] {
@@ -912,15 +900,15 @@ func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.
 	if s.compared {
 		switch {
 		case s.instead != "" && s.instead != "returns":
-			what = "compares the value with http.ErrAbortHandler but " + s.instead + " instead of re-panicking, which swallows the abort"
+			what = "compares the value with http.ErrAbortHandler but " + s.instead + " instead of re-panicking"
 		default:
-			what = "compares the value with http.ErrAbortHandler but does not re-panic it, which swallows the abort"
+			what = "compares the value with http.ErrAbortHandler but does not re-panic it"
 		}
 	}
 	d := analysis.Diagnostic{
 		Pos:     s.call.Pos(),
 		End:     s.call.End(),
-		Message: fmt.Sprintf("recover in %s %s: %s; re-panic it: if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) { panic(v) }", where, what, c.consequence(u)),
+		Message: fmt.Sprintf("recover in %s %s: a cut response looks complete to the client; re-panic it", where, what),
 		Related: related,
 	}
 	if st := c.streamOf(u); st != nil {

@@ -202,8 +202,8 @@ func (c *checker) reportInstall(call *ast.CallExpr, mw string, router ast.Expr, 
 	d := analysis.Diagnostic{
 		Pos: call.Pos(),
 		End: call.End(),
-		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows that stream's aborts: the client receives a truncated response that looks complete%s; install recovery middleware that re-panics http.ErrAbortHandler instead",
-			mw, types.ExprString(router), s.Describe(), proxyNote(s)),
+		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows its aborts; install recovery that re-panics them",
+			mw, types.ExprString(router), s.Describe()),
 	}
 	for _, hop := range s.Hops {
 		d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})

@@ -19,7 +19,7 @@ func hello(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "hello") }
 var app http.Handler = http.HandlerFunc(hello)
 
 func serve(w http.ResponseWriter, r *http.Request) {
-	defer recovery.Recover(w) // want `recovery.Recover \(recovery.go:13\) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in handler serve swallows aborts: .*truncated response that looks complete; re-panic http.ErrAbortHandler in it, or recover here with a function that does`
+	defer recovery.Recover(w) // want `recovery.Recover \(recovery.go:13\) recovers panics without re-panicking http.ErrAbortHandler, so deferring it in handler serve swallows aborts; recover with a function that re-panics them`
 	app.ServeHTTP(w, r)
 }
 
@@ -41,7 +41,7 @@ func repanics(w http.ResponseWriter, r *http.Request) {
 func main() {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	mux := http.NewServeMux()
-	mux.Handle("/a", recovery.Middleware(proxy))                                 // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy \(httputil.ReverseProxy, user.go:42\) in it swallows its aborts: the client receives a truncated response that looks complete \(around a ReverseProxy, dropping the abort also silences its log, but the client is still cut off\); wrap the stream in recovery middleware that re-panics http.ErrAbortHandler, or leave it unwrapped`
+	mux.Handle("/a", recovery.Middleware(proxy))                                 // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy \(httputil.ReverseProxy, user.go:42\) in it swallows its aborts; use recovery that re-panics them`
 	mux.Handle("/b", recovery.Handler()(proxy))                                  // want `the middleware of recovery.Handler recovers panics`
 	mux.Handle("/c", &recovery.Recovery{Next: proxy})                            // want `recovery.Recovery recovers panics without re-panicking http.ErrAbortHandler, so wrapping the streaming handler proxy`
 	mux.Handle("/d", recovery.Safe(proxy))                                       // ok: re-panics aborts
@@ -76,7 +76,7 @@ func routers() {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	rt := &router{mux: http.NewServeMux()}
 	rt.Handle("/v1/", proxy)
-	rt.Use(recovery.Middleware)        // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so installing it on rt, which routes to a stream \(httputil.ReverseProxy, user.go:\d+\), swallows that stream's aborts`
+	rt.Use(recovery.Middleware)        // want `recovery.Middleware recovers panics without re-panicking http.ErrAbortHandler, so installing it on rt, which routes to a stream \(httputil.ReverseProxy, user.go:\d+\), swallows its aborts`
 	rt.Use(recovery.RecoveryHandler()) // want `the middleware of recovery.RecoveryHandler recovers panics`
 	rt.Use(recovery.Safe)              // ok: re-panics aborts
 
