@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/inspect"
@@ -228,9 +229,12 @@ func (*MuxStreams) AFact() {}
 
 func (f *MuxStreams) String() string { return "default mux " + f.Streams.String() }
 
-// Result answers whether handler expressions of the current package stream.
+// Result answers whether handler expressions of the current package
+// stream. The checks of one package run concurrently and share it, and
+// its answers fill caches: mu serialises them.
 type Result struct {
-	a *state
+	mu sync.Mutex
+	a  *state
 }
 
 // Handler reports how the handler expression e streams, or nil.
@@ -238,6 +242,8 @@ func (r *Result) Handler(e ast.Expr) *Stream {
 	if r == nil || r.a == nil {
 		return nil
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.a.eval(e, nil).s
 }
 
@@ -247,6 +253,8 @@ func (r *Result) DefaultMux() *Stream {
 	if r == nil || r.a == nil {
 		return nil
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.a.defaultMux()
 }
 
@@ -255,6 +263,8 @@ func (r *Result) Func(fn *types.Func) *Stream {
 	if r == nil || r.a == nil {
 		return nil
 	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	return r.a.funcFlow(fn).resolve(r.a)
 }
 
