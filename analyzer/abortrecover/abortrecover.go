@@ -153,6 +153,7 @@ type checker struct {
 	insp       *inspector.Inspector
 	refs       map[types.Object][]inspector.Cursor // uses of objects, built on demand
 	params     map[*types.Var]bool                 // parameters of the package's functions, built on demand
+	lits       map[*types.Var]*ast.FuncLit         // locals declared with a function literal, built on demand
 
 	proxyReachable bool // the package or one it imports uses httputil.ReverseProxy
 }

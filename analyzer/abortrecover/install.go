@@ -3,6 +3,7 @@ package abortrecover
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
@@ -97,8 +98,42 @@ func (c *checker) swallowingValue(e ast.Expr) bool {
 			return true
 		}
 		return c.typeGuards(c.info.TypeOf(e)) // negroni.NewRecovery() returns a *Recovery
+	case *ast.Ident:
+		// fn := func(w, r) {...}; return http.HandlerFunc(fn)
+		if v, ok := c.info.Uses[e].(*types.Var); ok {
+			if lit := c.litOf(v); lit != nil {
+				return c.swallowingValue(lit)
+			}
+		}
 	}
 	return c.swallowingHandler(e)
+}
+
+// litOf returns the function literal that the local variable v is
+// declared with (fn := func(...) {...}), or nil.
+func (c *checker) litOf(v *types.Var) *ast.FuncLit {
+	if c.lits == nil {
+		c.lits = make(map[*types.Var]*ast.FuncLit)
+		for _, u := range c.units {
+			if u.lit == nil {
+				continue
+			}
+			as, ok := u.cur.Parent().Node().(*ast.AssignStmt)
+			if !ok || as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
+				continue
+			}
+			for i, r := range as.Rhs {
+				if r == u.lit {
+					if id, ok := as.Lhs[i].(*ast.Ident); ok {
+						if lv, ok := c.info.Defs[id].(*types.Var); ok {
+							c.lits[lv] = u.lit
+						}
+					}
+				}
+			}
+		}
+	}
+	return c.lits[v]
 }
 
 // passThrough returns the parameter that every return of fn hands back

@@ -36,8 +36,12 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 		for top.outer != nil {
 			top = top.outer
 		}
-		if top.fn == nil || top.sig.Results().Len() != 1 || !c.handlerLike(top.sig.Results().At(0).Type()) {
+		if top.fn == nil || top.sig.Results().Len() != 1 {
 			return false // not built by middleware
+		}
+		res := top.sig.Results().At(0).Type()
+		if sig, ok := res.Underlying().(*types.Signature); !c.handlerLike(res) && !(ok && c.isMiddlewareSig(sig)) {
+			return false // not middleware, nor a factory of it
 		}
 		obj = top.fn
 	case u.fn != nil && u.fn.Name() == "ServeHTTP" && u.sig.Recv() != nil:

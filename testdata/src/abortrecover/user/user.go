@@ -99,3 +99,8 @@ func wrapped() http.Handler {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	return wrap(proxy, recovery.Handler()) // want `the middleware of recovery.Handler recovers panics`
 }
+
+func wrappedLocal() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	return wrap(proxy, recovery.Recoverer(log.Default())) // want `the middleware of recovery.Recoverer recovers panics`
+}
