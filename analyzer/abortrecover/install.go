@@ -228,15 +228,15 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 		if s == nil {
 			return // the router serves no proxy: nothing aborts mid-response
 		}
-		c.reportInstall(call, mw, router, s)
+		c.reportInstall(arg, mw, router, s) // at the middleware, which may sit lines below the call
 		return
 	}
 }
 
-func (c *checker) reportInstall(call *ast.CallExpr, mw string, router ast.Expr, s *streamflow.Stream) {
+func (c *checker) reportInstall(at ast.Node, mw string, router ast.Expr, s *streamflow.Stream) {
 	d := analysis.Diagnostic{
-		Pos: call.Pos(),
-		End: call.End(),
+		Pos: at.Pos(),
+		End: at.End(),
 		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows its aborts; install recovery that re-panics them",
 			mw, types.ExprString(router), s.Describe()),
 	}
