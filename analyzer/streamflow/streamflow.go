@@ -997,12 +997,24 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		}
 		return false
 	}
+	var waits []token.Pos // where the handler may wait: what makes a Flush before more writes a stream
 	visit := func(n ast.Node) {
+		switch n := n.(type) {
+		case *ast.UnaryExpr:
+			if n.Op == token.ARROW {
+				waits = append(waits, n.Pos())
+			}
+		case *ast.SelectStmt:
+			waits = append(waits, n.Pos())
+		}
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
 			return
 		}
 		fn, _ := httpsym.Callee(info, call).(*types.Func)
+		if mayWait(info, call, fn) {
+			waits = append(waits, call.Pos())
+		}
 		switch {
 		case fn != nil && fn.Name() == "ServeHTTP" && fn.Signature().Recv() != nil && a.sym.IsHandlerSig(fn.Signature()):
 			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
@@ -1079,7 +1091,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		own = union(own, &Stream{Dir: Writes, Source: "a Flush loop", Where: a.where(flushInLoop.Pos()), Hops: []Hop{{flushInLoop.Pos(), "flushes in a loop"}}})
 	} else {
 		for _, fl := range flushes {
-			if fl.Pos() < lastWrite {
+			if fl.Pos() < lastWrite && slices.ContainsFunc(waits, func(w token.Pos) bool { return fl.Pos() < w && w < lastWrite }) {
 				own = union(own, &Stream{Dir: Writes, Source: "a Flush before further writes", Where: a.where(fl.Pos()), Hops: []Hop{{fl.Pos(), "flushes, then writes more"}}})
 				break
 			}
@@ -1212,6 +1224,33 @@ func (a *state) writes(call *ast.CallExpr, fn *types.Func) bool {
 		return len(call.Args) > 0 && a.isResponseWriter(call.Args[0])
 	}
 	if httpsym.IsMethod(fn, "encoding/json", "Encoder", "Encode") {
+		return true
+	}
+	return false
+}
+
+// mayWait reports whether call may block for long: a sleep, a wait for a
+// process or a peer, or code outside the standard library (unknown). A
+// Flush before more writes makes a stream only when the handler waits in
+// between: flushing "running GC..." before runtime.GC() and "done" is a
+// short response.
+func mayWait(info *types.Info, call *ast.CallExpr, fn *types.Func) bool {
+	if tv, ok := info.Types[call.Fun]; ok && (tv.IsType() || tv.IsBuiltin()) {
+		return false // a conversion or a builtin
+	}
+	if fn == nil {
+		return true // a func value: unknown
+	}
+	if fn.Pkg() == nil {
+		return false
+	}
+	path := fn.Pkg().Path()
+	if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") {
+		return true // code outside the standard library: unknown
+	}
+	switch fn.Name() {
+	case "Sleep", "Wait", "Run", "Output", "CombinedOutput", "Do", "Get", "Post", "Head",
+		"RoundTrip", "Read", "ReadAll", "ReadFull", "Copy", "CopyN", "CopyBuffer", "Accept", "Dial", "DialContext", "Lock", "Recv", "Scan":
 		return true
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httputil"
+	"runtime"
 	"strings"
 	"time"
 
@@ -230,4 +231,17 @@ func buffered(w http.ResponseWriter, r *http.Request) {
 
 func bufferedServer() *http.Server {
 	return &http.Server{Handler: http.HandlerFunc(buffered), ReadTimeout: time.Minute}
+}
+
+// ok: a Flush before a short computation and one more line ("running
+// GC...", then "Done.") waits for nothing: the response stays short.
+func gcNow(w http.ResponseWriter, r *http.Request) {
+	w.Write([]byte("running GC...\n"))
+	w.(http.Flusher).Flush()
+	runtime.GC()
+	w.Write([]byte("Done.\n"))
+}
+
+func gcServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(gcNow), ReadHeaderTimeout: time.Second, WriteTimeout: 30 * time.Second}
 }
