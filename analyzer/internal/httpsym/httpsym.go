@@ -10,6 +10,7 @@ import (
 	"go/build"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -215,6 +216,12 @@ func Where(fset *token.FileSet, pos token.Pos) string {
 // depPath shortens a file name as Where does.
 func depPath(name string) string {
 	slash := filepath.ToSlash(name)
+	if cache := os.Getenv("GOMODCACHE"); cache != "" {
+		// A module cache set apart from GOPATH (GOMODCACHE=/cache).
+		if rel, err := filepath.Rel(cache, name); err == nil && filepath.IsLocal(rel) {
+			return filepath.ToSlash(rel)
+		}
+	}
 	if i := strings.LastIndex(slash, "/pkg/mod/"); i >= 0 && strings.Contains(slash[i:], "@") {
 		return slash[i+len("/pkg/mod/"):]
 	}

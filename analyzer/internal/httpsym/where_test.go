@@ -21,3 +21,13 @@ func TestDepPath(t *testing.T) {
 		}
 	}
 }
+
+// TestDepPathModCache: a module cache set apart with GOMODCACHE, as CI
+// machines and containers often do, is found too.
+func TestDepPathModCache(t *testing.T) {
+	t.Setenv("GOMODCACHE", "/cache/mods")
+	got := depPath(filepath.FromSlash("/cache/mods/github.com/gin-gonic/gin@v1.12.0/context.go"))
+	if want := "github.com/gin-gonic/gin@v1.12.0/context.go"; got != want {
+		t.Errorf("depPath under GOMODCACHE = %q, want %q", got, want)
+	}
+}
