@@ -519,7 +519,14 @@ func (s *stream) log(rec Record) {
 	case errors.Is(rec.Cause, ErrClientGone), errors.Is(rec.Cause, ErrStopped):
 		level = slog.LevelWarn // nothing failed
 	}
-	s.cfg.logger.LogAttrs(s.base.Context, level, msg,
+	s.cfg.logger.LogAttrs(s.base.Context, level, msg, rec.Attrs()...)
+	markLogged(s.w.ResponseWriter, rec.Cause)
+}
+
+// Attrs returns the log attributes of an aborted or failed request, in
+// the order Handler logs them; the cause must be set.
+func (rec *Record) Attrs() []slog.Attr {
+	return []slog.Attr{
 		slog.String("method", rec.Method),
 		slog.String("path", rec.Path),
 		slog.Int("status", rec.Status),
@@ -528,6 +535,5 @@ func (s *stream) log(rec Record) {
 		slog.Duration("duration", rec.Duration),
 		slog.String("reason", rec.Reason()),
 		slog.String("cause", rec.Cause.Error()),
-	)
-	markLogged(s.w.ResponseWriter, rec.Cause)
+	}
 }

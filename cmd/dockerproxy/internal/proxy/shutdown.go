@@ -42,16 +42,6 @@ func (h *Handler) logStoppedHijack(req *request, rec *streamsafe.Record) bool {
 		return false
 	}
 	rec.Cause, rec.Aborted = fmt.Errorf("%w: %w", streamsafe.ErrStopped, cause), true
-	h.log.LogAttrs(req.ctx, slog.LevelWarn, "request aborted",
-		slog.String("method", rec.Method),
-		slog.String("path", rec.Path),
-		slog.Int("status", rec.Status),
-		slog.Int64("bytes_in", rec.BytesIn),
-		slog.Int64("bytes_out", rec.BytesOut),
-		slog.Duration("duration", rec.Duration),
-		slog.String("reason", rec.Reason()),
-		slog.String("cause", rec.Cause.Error()),
-		slog.Bool("hijacked", true),
-	)
+	h.log.LogAttrs(req.ctx, slog.LevelWarn, "request aborted", append(rec.Attrs(), slog.Bool("hijacked", true))...)
 	return true
 }
