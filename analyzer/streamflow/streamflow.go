@@ -661,14 +661,7 @@ func (a *state) local(v *types.Var, en *env) flow {
 	for _, rhs := range a.assigns[v] {
 		f = f.join(a.eval(rhs, en).via(rhs.Pos(), "stored in "+v.Name()))
 	}
-	for _, h := range a.routes[v] {
-		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
-	}
-	for _, d := range a.derived[v] {
-		f = f.join(a.routesOf(d, en))
-	}
-	f = f.join(a.helperRoutes(v, en))
-	return f
+	return f.join(a.routesOn(v, en))
 }
 
 // routesOf evaluates what is registered on a router derived from another
@@ -679,6 +672,12 @@ func (a *state) routesOf(v *types.Var, en *env) flow {
 	}
 	a.busy[v] = true
 	defer delete(a.busy, v)
+	return a.routesOn(v, en)
+}
+
+// routesOn evaluates the handlers registered on router v: directly, on
+// routers derived from it, and by helpers it is passed to.
+func (a *state) routesOn(v *types.Var, en *env) flow {
 	var f flow
 	for _, h := range a.routes[v] {
 		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
@@ -686,8 +685,7 @@ func (a *state) routesOf(v *types.Var, en *env) flow {
 	for _, d := range a.derived[v] {
 		f = f.join(a.routesOf(d, en))
 	}
-	f = f.join(a.helperRoutes(v, en))
-	return f
+	return f.join(a.helperRoutes(v, en))
 }
 
 func (f flow) via(pos token.Pos, msg string) flow {
