@@ -170,6 +170,62 @@ func (c *checker) paramIndex(u *unit, obj types.Object) int {
 	return -1
 }
 
+// definingCall returns the call that the local variable v is declared
+// with (v := f() or var v = f()) when nothing else is assigned to v, or nil.
+func (c *checker) definingCall(v *types.Var) *ast.CallExpr {
+	if v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
+		return nil
+	}
+	id, ok := c.insp.Root().FindByPos(v.Pos(), v.Pos()+token.Pos(len(v.Name())))
+	if !ok {
+		return nil
+	}
+	call, ok := ast.Unparen(definition(id)).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	for cur := range c.insp.Root().Preorder((*ast.AssignStmt)(nil)) {
+		as := cur.Node().(*ast.AssignStmt)
+		if as.Tok == token.DEFINE {
+			continue
+		}
+		for _, l := range as.Lhs {
+			if l, ok := ast.Unparen(l).(*ast.Ident); ok && c.info.Uses[l] == v {
+				return nil // reassigned: which value it holds is not known
+			}
+		}
+	}
+	return call
+}
+
+// definition returns the value the identifier at cur is declared with,
+// or nil.
+func definition(cur inspector.Cursor) ast.Expr {
+	id, ok := cur.Node().(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	switch p := cur.Parent().Node().(type) {
+	case *ast.AssignStmt:
+		if len(p.Lhs) == len(p.Rhs) {
+			for i, l := range p.Lhs {
+				if l == id {
+					return p.Rhs[i]
+				}
+			}
+		}
+	case *ast.ValueSpec:
+		if len(p.Names) == len(p.Values) {
+			for i, n := range p.Names {
+				if n == id {
+					return p.Values[i]
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // recoveryArg names the recovery middleware that the argument e installs,
 // or returns "": a middleware function from another package, a call to a
 // factory of middleware, or a recovery handler built by a call.
@@ -178,6 +234,13 @@ func (c *checker) recoveryArg(e ast.Expr) string {
 	case *ast.Ident, *ast.SelectorExpr:
 		if fn, ok := c.info.Uses[identOf(a)].(*types.Func); ok && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
 			return qualified(fn)
+		}
+		if v, ok := c.info.Uses[identOf(a)].(*types.Var); ok {
+			// recovery := negroni.NewRecovery(); recovery.Logger = l;
+			// negroni.New(recovery, ...)
+			if call := c.definingCall(v); call != nil {
+				return c.recoveryArg(call)
+			}
 		}
 	case *ast.CallExpr:
 		fn := c.staticCallee(a)

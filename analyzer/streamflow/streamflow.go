@@ -298,6 +298,9 @@ type state struct {
 	regs    map[regKey]flow             // what a function registers on a parameter
 	muxRegs []ast.Expr                  // handlers registered on http.DefaultServeMux
 	params  map[*types.Var]bool         // parameters of every function
+	paramAt map[*types.Var]paramSite    // parameters of declared functions
+	calls   map[*types.Func][]*ast.CallExpr
+	argsIn  map[*types.Var]*Stream // what callers pass to a parameter stored in a field
 	funcs   map[*types.Func]*flow
 	vars    map[*types.Var]*Stream
 	busy    map[any]bool
@@ -358,9 +361,24 @@ func clear(s *Stream, d Dir) *Stream {
 }
 
 // env binds the parameters and receiver of the function being summarized.
+// An env with callers set evaluates a value stored in a field or package
+// variable: a parameter of a declared function stands for what the
+// package's calls pass to it (the functional option SetHandler(h) that
+// returns func(o *T) { o.handler = h }).
 type env struct {
-	params map[*types.Var]int
-	recv   *types.Var
+	params  map[*types.Var]int
+	recv    *types.Var
+	callers bool
+}
+
+// storedEnv evaluates values stored in fields and package variables.
+var storedEnv = &env{callers: true}
+
+// paramSite is parameter i of a declared function (i ≥ its last index
+// for the variadic one).
+type paramSite struct {
+	fn *types.Func
+	i  int
 }
 
 func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
@@ -378,6 +396,9 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		vars:    make(map[*types.Var]*Stream),
 		busy:    make(map[any]bool),
 		params:  make(map[*types.Var]bool),
+		paramAt: make(map[*types.Var]paramSite),
+		calls:   make(map[*types.Func][]*ast.CallExpr),
+		argsIn:  make(map[*types.Var]*Stream),
 	}
 	a.index()
 	return a
@@ -389,13 +410,21 @@ func (a *state) index() {
 	info := a.pass.TypesInfo
 	insp := a.pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	store := func(lhs ast.Expr, rhs ast.Expr) {
+		if ix, ok := ast.Unparen(lhs).(*ast.IndexExpr); ok {
+			lhs = ix.X // proxies[host] = p: containers hold what their elements do
+		}
 		if v := a.varOf(lhs); v != nil {
 			a.assigns[v] = append(a.assigns[v], rhs)
 		}
 		a.indexDerived(lhs, rhs)
 	}
-	for c := range insp.Root().Preorder((*ast.FuncType)(nil), (*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil)) {
+	for c := range insp.Root().Preorder((*ast.FuncType)(nil), (*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil), (*ast.RangeStmt)(nil)) {
 		switch n := c.Node().(type) {
+		case *ast.RangeStmt:
+			// for _, h := range handlers: h holds what the elements do.
+			if n.Value != nil && a.handlerType(typeOf(info, n.Value)) {
+				store(n.Value, n.X)
+			}
 		case *ast.FuncType:
 			if n.Params != nil {
 				for _, field := range n.Params.List {
@@ -409,18 +438,30 @@ func (a *state) index() {
 		case *ast.FuncDecl:
 			if fn, ok := info.Defs[n.Name].(*types.Func); ok && n.Body != nil {
 				a.decls[fn] = n
+				if fn.Signature().Recv() == nil {
+					// A method's parameter is bound per receiver instead:
+					// rt.Handle(p, h) routes rt to h.
+					params := fn.Signature().Params()
+					for i := range params.Len() {
+						a.paramAt[params.At(i)] = paramSite{fn, i}
+					}
+				}
 			}
 		case *ast.AssignStmt:
 			if len(n.Lhs) == len(n.Rhs) {
 				for i := range n.Lhs {
 					store(n.Lhs[i], n.Rhs[i])
 				}
+			} else if i := a.handlerResult(n.Lhs, n.Rhs); i >= 0 {
+				store(n.Lhs[i], n.Rhs[0])
 			}
 		case *ast.ValueSpec:
 			if len(n.Names) == len(n.Values) {
 				for i := range n.Names {
 					store(n.Names[i], n.Values[i])
 				}
+			} else if i := a.handlerResult(identExprs(n.Names), n.Values); i >= 0 {
+				store(n.Names[i], n.Values[0])
 			}
 		case *ast.CompositeLit:
 			if _, ok := typeOf(info, n).Underlying().(*types.Struct); !ok {
@@ -438,8 +479,73 @@ func (a *state) index() {
 		case *ast.CallExpr:
 			a.indexRoute(n)
 			a.indexPassed(n)
+			if fn, ok := typeOfCallee(a, n); ok && fn.Pkg() == a.pass.Pkg {
+				a.calls[fn.Origin()] = append(a.calls[fn.Origin()], n)
+			}
 		}
 	}
+}
+
+// handlerResult returns which of lhs receives the one handler that a
+// call returning several results yields (h, err := newProxy(cfg)), or -1.
+func (a *state) handlerResult(lhs, rhs []ast.Expr) int {
+	if len(rhs) != 1 || len(lhs) < 2 {
+		return -1
+	}
+	if _, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); !ok {
+		return -1
+	}
+	tuple, ok := a.pass.TypesInfo.TypeOf(rhs[0]).(*types.Tuple)
+	if !ok || tuple.Len() != len(lhs) {
+		return -1
+	}
+	found := -1
+	for i := range tuple.Len() {
+		if a.handlerType(tuple.At(i).Type()) {
+			if found >= 0 {
+				return -1 // two handlers: which is which is not known
+			}
+			found = i
+		}
+	}
+	return found
+}
+
+func identExprs(ids []*ast.Ident) []ast.Expr {
+	out := make([]ast.Expr, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+// passedIn evaluates what the package's calls of a declared function pass
+// to its parameter v.
+func (a *state) passedIn(v *types.Var) *Stream {
+	site, ok := a.paramAt[v]
+	if !ok {
+		return nil
+	}
+	if s, ok := a.argsIn[v]; ok {
+		return s
+	}
+	key := site
+	if a.busy[key] {
+		return nil
+	}
+	a.busy[key] = true
+	defer delete(a.busy, key)
+	variadic := site.fn.Signature().Variadic() && site.i == site.fn.Signature().Params().Len()-1
+	var s *Stream
+	for _, call := range a.calls[site.fn] {
+		for j, arg := range call.Args {
+			if j == site.i || variadic && j > site.i && !call.Ellipsis.IsValid() {
+				s = union(s, a.eval(arg, storedEnv).s.via(arg.Pos(), "passed to "+site.fn.Name()))
+			}
+		}
+	}
+	a.argsIn[v] = s
+	return s
 }
 
 // indexRoute records mux registrations: http.Handle/HandleFunc on the
@@ -587,7 +693,28 @@ func (a *state) eval(e ast.Expr, en *env) flow {
 		}
 	case *ast.CompositeLit:
 		return a.composite(e, en)
+	case *ast.IndexExpr:
+		// proxies[host]: whatever the container holds, or any value of
+		// its element type.
+		f := a.eval(e.X, en)
+		if elem := elemType(typeOf(info, e.X)); f.s == nil && elem != nil {
+			if f.s = a.typeStream(elem); f.s != nil && f.s.Where == "" {
+				c := *f.s
+				c.Where = a.where(e.Pos())
+				f.s = &c
+			}
+		}
+		return f
 	case *ast.CallExpr:
+		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok {
+			if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "append" {
+				var f flow
+				for _, arg := range e.Args {
+					f = f.join(a.eval(arg, en))
+				}
+				return f
+			}
+		}
 		return a.call(e, en)
 	case *ast.Ident, *ast.SelectorExpr:
 		return a.name(e, en)
@@ -627,6 +754,8 @@ func (a *state) name(e ast.Expr, en *env) flow {
 		if en != nil {
 			if i, ok := en.params[obj]; ok {
 				f.params = []int{i}
+			} else if en.callers {
+				f.s = a.passedIn(obj)
 			}
 		}
 		if obj.Parent() != nil && obj.Parent() != obj.Pkg().Scope() && !obj.IsField() {
@@ -714,7 +843,7 @@ func (a *state) varStream(v *types.Var) *Stream {
 	var s *Stream
 	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v], a.routes[v]} {
 		for _, e := range list {
-			s = union(s, a.eval(e, nil).s.via(e.Pos(), "stored in "+v.Name()))
+			s = union(s, a.eval(e, storedEnv).s.via(e.Pos(), "stored in "+v.Name()))
 		}
 	}
 	for _, d := range a.derived[v] {
@@ -766,15 +895,33 @@ func serveHTTP(t types.Type) *types.Func {
 func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
 	info := a.pass.TypesInfo
 	t := typeOf(info, lit)
+	switch t.Underlying().(type) {
+	case *types.Slice, *types.Array, *types.Map:
+		// A route table, map[string]http.Handler{...}: what its elements do.
+		if !a.handlerType(elemType(t)) {
+			return flow{}
+		}
+		var f flow
+		for _, elt := range lit.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				elt = kv.Value
+			}
+			f = f.join(a.eval(elt, en))
+		}
+		return f
+	}
 	if httpsym.IsNamed(t, "net/http/httputil", "ReverseProxy") {
 		return flow{s: &Stream{Dir: Writes | Reads, Source: "httputil.ReverseProxy", Where: a.where(lit.Pos()), Proxy: true, Hops: []Hop{{lit.Pos(), "ReverseProxy created here"}}}}
 	}
 	fn := serveHTTP(t)
 	if fn == nil {
+		if v := embeddedHandler(t); v != nil {
+			// struct{ http.Handler }: it serves whatever the field holds.
+			return a.fieldsOf(lit, t, []*types.Var{v}, en)
+		}
 		return flow{}
 	}
 	sum := a.funcFlow(fn)
-	f := flow{s: sum.s}
 	fields := sum.fields
 	if fn.Pkg() != a.pass.Pkg {
 		var pf Passes
@@ -788,9 +935,17 @@ func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
 			}
 		}
 	}
+	f := a.fieldsOf(lit, t, fields, en)
+	f.s = clear(union(sum.s, f.s), sum.clears)
+	return f
+}
+
+// fieldsOf evaluates the values of fields in the literal lit of type t,
+// and what is registered on or assigned to them by statements.
+func (a *state) fieldsOf(lit *ast.CompositeLit, t types.Type, fields []*types.Var, en *env) flow {
+	info := a.pass.TypesInfo
+	var f flow
 	for _, v := range fields {
-		// The field's value in this literal, and what is registered on or
-		// assigned to it by statements.
 		for i, elt := range lit.Elts {
 			value := elt
 			if kv, ok := elt.(*ast.KeyValueExpr); ok {
@@ -811,8 +966,46 @@ func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
 			}
 		}
 	}
-	f.s = clear(f.s, sum.clears)
 	return f
+}
+
+// elemType returns the element type of a slice, array, map or pointer to
+// array, or nil.
+func elemType(t types.Type) types.Type {
+	switch u := t.Underlying().(type) {
+	case *types.Slice:
+		return u.Elem()
+	case *types.Array:
+		return u.Elem()
+	case *types.Map:
+		return u.Elem()
+	case *types.Pointer:
+		if arr, ok := u.Elem().Underlying().(*types.Array); ok {
+			return arr.Elem()
+		}
+	}
+	return nil
+}
+
+// embeddedHandler returns the embedded interface field of struct type t
+// that its ServeHTTP method is promoted from, or nil.
+func embeddedHandler(t types.Type) *types.Var {
+	obj, index, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
+	fn, _ := obj.(*types.Func)
+	if fn == nil || len(index) < 2 {
+		return nil
+	}
+	if _, ok := fn.Signature().Recv().Type().Underlying().(*types.Interface); !ok {
+		return nil
+	}
+	st, ok := types.Unalias(t).Underlying().(*types.Struct)
+	if p, isPtr := types.Unalias(t).Underlying().(*types.Pointer); isPtr {
+		st, ok = p.Elem().Underlying().(*types.Struct)
+	}
+	if !ok || index[0] >= st.NumFields() {
+		return nil
+	}
+	return st.Field(index[0])
 }
 
 // call evaluates a call that returns a handler: conversions, net/http

@@ -32,6 +32,7 @@ import (
 // options are the standalone command's flags.
 type options struct {
 	json, sarif, fix, diff, tests bool
+	facts                         bool
 	format, tags                  string
 	enabled                       map[string]*triState
 }
@@ -81,6 +82,7 @@ func newFlags() *flag.FlagSet {
 	fs.BoolVar(&opts.tests, "test", true, "analyze the packages' tests too")
 	fs.StringVar(&opts.tags, "tags", "", "comma-separated build `tags`")
 	fs.BoolVar(directive.IncludeGenerated, "generated", false, generatedUsage)
+	fs.BoolVar(&opts.facts, "facts", false, "print each fact the analyzers export, to standard error (why a handler streams, where a recover swallows)")
 	fs.Bool("V", false, "print the version and exit (-V=full for go vet)")
 	for _, a := range analyzer.Suite {
 		t := new(triState)
@@ -179,7 +181,11 @@ func standalone(args []string, stdout, stderr io.Writer) int {
 
 	var findings []finding
 	if len(roots) > 0 {
-		graph, err := checker.Analyze(analyzers, roots, &checker.Options{})
+		var copts checker.Options
+		if opts.facts {
+			copts.FactLog = stderr
+		}
+		graph, err := checker.Analyze(analyzers, roots, &copts)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 			return 1

@@ -356,3 +356,22 @@ func TestDirectives(t *testing.T) {
 		}
 	}
 }
+
+// TestFacts: -facts prints, besides the findings, why a handler streams:
+// the fact on the function that builds the proxy the blog's server serves.
+func TestFacts(t *testing.T) {
+	t.Parallel()
+	sv := streamvet(t)
+	dir := copyDemo(t)
+	r := run(t, dir, sv, "-facts", "./cmd/blogproxy")
+	if !regexp.MustCompile(`(?m)^\S+\.go:\d+:\d+: object func \S+ .* has fact streams writes\+reads: httputil\.ReverseProxy$`).MatchString(r.stderr) {
+		t.Errorf("streamvet -facts printed no streams fact for the proxy:\n%s", r.stderr)
+	}
+	if got := len(regexp.MustCompile(`(?m)^cmd/blogproxy/main\.go:\d+:\d+: \S`).FindAllString(r.stderr, -1)); got != 2 {
+		t.Errorf("streamvet -facts: %d findings, want the 2 of the blog's server:\n%s", got, r.stderr)
+	}
+	plain := run(t, dir, sv, "./cmd/blogproxy")
+	if strings.Contains(plain.stderr, "has fact") {
+		t.Errorf("streamvet without -facts printed facts:\n%s", plain.stderr)
+	}
+}

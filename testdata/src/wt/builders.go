@@ -1,0 +1,74 @@
+package wt
+
+import (
+	"log"
+	"net/http"
+	"net/url"
+	"time"
+
+	"wtlib"
+)
+
+// A handler returned with an error by a constructor in another package,
+// which builds a host router of proxies through functional options.
+func frontServer(upstreams map[string]*url.URL) *http.Server {
+	front, err := wtlib.NewFront(upstreams)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return &http.Server{
+		Handler:           front,
+		ReadHeaderTimeout: time.Second,
+		WriteTimeout:      time.Minute, // want `WriteTimeout \(1m0s\) cuts streaming responses of front \(httputil.ReverseProxy, wtlib.go:\d+\)`
+	}
+}
+
+// A balancer whose ServeHTTP picks a proxy from a map, registered in a
+// loop on routes read from configuration.
+func balancerServer(routes map[string][]string) (*http.Server, error) {
+	mux := http.NewServeMux()
+	for prefix, hosts := range routes {
+		b, err := wtlib.NewBalancer(hosts)
+		if err != nil {
+			return nil, err
+		}
+		mux.Handle(prefix, b)
+	}
+	return &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: time.Second,
+		ReadTimeout:       time.Minute, // want `ReadTimeout \(1m0s\) cuts streamed request bodies of mux`
+	}, nil
+}
+
+// A route table: a map of handlers served by a loop.
+func tableServer() *http.Server {
+	table := map[string]http.Handler{
+		"/healthz": http.HandlerFunc(apiHandler),
+		"/api/":    wtlib.DefaultProxy,
+	}
+	mux := http.NewServeMux()
+	for p, h := range table {
+		mux.Handle(p, h)
+	}
+	return &http.Server{Handler: mux, ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of mux`
+}
+
+// ok: a front of short handlers built the same way, and a route table of
+// short handlers.
+func shortFronts() ([]*http.Server, error) {
+	status, err := wtlib.NewStatus()
+	if err != nil {
+		return nil, err
+	}
+	table := []http.Handler{http.HandlerFunc(apiHandler), wtlib.NewAPI()}
+	mux := http.NewServeMux()
+	for _, h := range table {
+		mux.Handle("/", h)
+	}
+	return []*http.Server{
+		{Handler: status, WriteTimeout: time.Minute},
+		{Handler: mux, WriteTimeout: time.Minute},
+	}, nil
+}
