@@ -41,7 +41,12 @@
 // and stops when that fails does not stream for that direction. A clear
 // whose error is ignored, or only logged while the handler streams on,
 // does not count: through a ResponseWriter wrapper without Unwrap it fails
-// with http.ErrNotSupported and the timeout still cuts the stream.
+// with http.ErrNotSupported and the timeout still cuts the stream. It does
+// count when the handler clears the deadline on its own ResponseWriter
+// parameter and nothing between the server and the handler may wrap it:
+// only net/http's muxes, StripPrefix, HandlerFunc and delegations that hand
+// on the same writer (Stream.Unwrapped); middleware, framework routers and
+// handler types that delegate to a field may wrap it.
 //
 // The analyzer reports nothing. It exports facts on functions, methods,
 // package-level variables and struct fields (and Registers on functions

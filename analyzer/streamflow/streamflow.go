@@ -89,6 +89,11 @@ type Stream struct {
 	// wrappers without Unwrap), or it runs on some paths only.
 	Uncleared    string
 	UnclearedDir Dir
+	// Unwrapped are the directions that a deadline clear whose error is
+	// ignored does take off, as long as the handler gets the server's own
+	// ResponseWriter: nothing between them wraps it (muxes, StripPrefix,
+	// HandlerFunc pass it on as it is).
+	Unwrapped Dir
 
 	own Dir     // the directions this stream's own source explains
 	alt *Stream // the stream that explains the other directions
@@ -161,6 +166,22 @@ func (s *Stream) via(pos token.Pos, msg string) *Stream {
 	return &c
 }
 
+// wrapped is s behind code that may wrap the ResponseWriter: a deadline
+// clear whose error is ignored may fail there.
+func (s *Stream) wrapped() *Stream {
+	if s == nil || s.Unwrapped == 0 {
+		return s
+	}
+	c := *s
+	c.Unwrapped = 0
+	return &c
+}
+
+func (f flow) wrapped() flow {
+	f.s = f.s.wrapped()
+	return f
+}
+
 // union keeps every direction that either stream has; the first stream
 // names the source.
 func union(a, b *Stream) *Stream {
@@ -176,6 +197,8 @@ func union(a, b *Stream) *Stream {
 	}
 	c.alt = union(a.alt, b)
 	c.Dir |= b.Dir
+	// A direction stays cleared only if every stream that has it is.
+	c.Unwrapped = a.Unwrapped&b.Unwrapped | a.Unwrapped&^b.Dir | b.Unwrapped&^a.Dir
 	if c.Uncleared == "" {
 		c.Uncleared, c.UnclearedDir = b.Uncleared, b.UnclearedDir
 	}
@@ -809,7 +832,11 @@ func (a *state) routesOf(v *types.Var, en *env) flow {
 func (a *state) routesOn(v *types.Var, en *env) flow {
 	var f flow
 	for _, h := range a.routes[v] {
-		f = f.join(a.eval(h, en).via(h.Pos(), "registered on "+v.Name()))
+		g := a.eval(h, en).via(h.Pos(), "registered on "+v.Name())
+		if !httpsym.IsNamed(v.Type(), "net/http", "ServeMux") {
+			g = g.wrapped() // a framework's router may wrap the writer
+		}
+		f = f.join(g)
 	}
 	for _, d := range a.derived[v] {
 		f = f.join(a.routesOf(d, en))
@@ -957,12 +984,12 @@ func (a *state) fieldsOf(lit *ast.CompositeLit, t types.Type, fields []*types.Va
 				value = nil // a positional literal, loggingHandler{out, h, f}: the i-th field
 			}
 			if value != nil {
-				f = f.join(a.eval(value, en).via(value.Pos(), "wrapped by "+types.TypeString(t, types.RelativeTo(a.pass.Pkg))))
+				f = f.join(a.eval(value, en).via(value.Pos(), "wrapped by "+types.TypeString(t, types.RelativeTo(a.pass.Pkg))).wrapped())
 			}
 		}
 		for _, list := range [][]ast.Expr{a.assigns[v], a.routes[v]} {
 			for _, e := range list {
-				f = f.join(a.eval(e, en))
+				f = f.join(a.eval(e, en).wrapped())
 			}
 		}
 	}
@@ -1087,11 +1114,11 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	isMethod = isMethod && fn.Signature().Recv() != nil
 	for _, p := range params {
 		if p < 0 && isMethod {
-			f = f.join(a.eval(sel.X, en).via(call.Pos(), "passed through "+fn.Name()))
+			f = f.join(a.eval(sel.X, en).via(call.Pos(), "passed through "+fn.Name()).wrapped())
 			continue
 		}
 		if e := arg(p); e != nil {
-			f = f.join(a.eval(e, en).via(call.Pos(), "wrapped by "+fn.Name()))
+			f = f.join(a.eval(e, en).via(call.Pos(), "wrapped by "+fn.Name()).wrapped())
 		}
 	}
 	f.s = clear(f.s, clears)
@@ -1178,6 +1205,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 	var clears Dir
 	var uncleared string
 	var unclearedDir Dir
+	var direct Dir // cleared, error ignored, on the handler's own writer
 	var stack []ast.Node
 	inLoop := func() bool {
 		for _, n := range stack {
@@ -1209,13 +1237,13 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		switch {
 		case fn != nil && fn.Name() == "ServeHTTP" && fn.Signature().Recv() != nil && a.sym.IsHandlerSig(fn.Signature()):
 			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
-				f = f.join(a.eval(sel.X, en).via(call.Pos(), "delegates to "+types.ExprString(sel.X)))
+				f = f.join(a.passing(call, a.eval(sel.X, en).via(call.Pos(), "delegates to "+types.ExprString(sel.X))))
 			}
 		case a.isHandlerCall(call):
-			f = f.join(a.eval(call.Fun, en))
+			f = f.join(a.passing(call, a.eval(call.Fun, en)))
 		case fn != nil && a.passesWriter(call, fn):
 			// A helper that writes the response: cg.forward(w, r), c.Stream(step).
-			f = f.join(flow{s: a.funcFlow(fn).resolve(a).via(call.Pos(), "calls "+fn.Name())})
+			f = f.join(a.passing(call, flow{s: a.funcFlow(fn).resolve(a).via(call.Pos(), "calls "+fn.Name())}))
 			lastWrite = call.Pos() // it may write: c.SSEvent(e, data)
 		case (httpsym.IsMethod(fn, "net/http", "Client", "Do") || httpsym.IsMethod(fn, "net/http", "RoundTripper", "RoundTrip") || httpsym.IsMethod(fn, "net/http", "Transport", "RoundTrip")) &&
 			len(call.Args) == 1 && a.isIncoming(call.Args[0], nil):
@@ -1232,6 +1260,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			}
 			switch {
 			case !errorChecked(body, call):
+				if !conditional(stack) && a.ownWriter(controllerWriter(info, a, call)) {
+					direct |= d
+				}
 				if uncleared == "" {
 					uncleared, unclearedDir = "the deadline cleared at "+a.where(call.Pos())+" does not count: its error is ignored, and it fails with http.ErrNotSupported through ResponseWriter wrappers without Unwrap", d
 				}
@@ -1296,7 +1327,53 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		c.Uncleared, c.UnclearedDir = uncleared, unclearedDir
 		f.s = &c
 	}
+	if f.s != nil && direct&^clears != 0 {
+		c := *f.s
+		c.Unwrapped |= direct & c.Dir
+		f.s = &c
+	}
 	return f
+}
+
+// passing is what a handler call passes on: the callee's stream, behind
+// a wrapper unless the call hands on the writer it got.
+func (a *state) passing(call *ast.CallExpr, f flow) flow {
+	for _, arg := range call.Args {
+		if a.ownWriter(arg) {
+			return f
+		}
+	}
+	return f.wrapped()
+}
+
+// ownWriter reports whether e is the http.ResponseWriter parameter of
+// the handler it is used in, never reassigned.
+func (a *state) ownWriter(e ast.Expr) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v, ok := a.pass.TypesInfo.Uses[id].(*types.Var)
+	return ok && a.params[v] && httpsym.IsNamed(v.Type(), "net/http", "ResponseWriter") && len(a.assigns[v]) == 0
+}
+
+// controllerWriter returns the writer that the ResponseController whose
+// method call is made was created for, or nil:
+// http.NewResponseController(w).SetWriteDeadline(t), or rc.SetWriteDeadline(t)
+// after rc := http.NewResponseController(w).
+func controllerWriter(info *types.Info, a *state, call *ast.CallExpr) ast.Expr {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	recv := ast.Unparen(sel.X)
+	if v := a.varOf(recv); v != nil && len(a.assigns[v]) == 1 {
+		recv = ast.Unparen(a.assigns[v][0])
+	}
+	if c, ok := recv.(*ast.CallExpr); ok && httpsym.CalleeIs(info, c, "net/http", "NewResponseController") && len(c.Args) == 1 {
+		return c.Args[0]
+	}
+	return nil
 }
 
 // conditional reports whether the innermost statements on stack run only

@@ -223,8 +223,8 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 			if t.Name == "ReadTimeout" {
 				dir = streamflow.Reads
 			}
-			if s.Dir&dir == 0 {
-				continue // streams the other way only
+			if s.Dir&dir == 0 || s.Unwrapped&dir != 0 {
+				continue // streams the other way only, or clears the deadline
 			}
 			cause := s.For(dir)
 			d := analysis.Diagnostic{

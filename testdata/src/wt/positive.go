@@ -335,16 +335,34 @@ func methodValue() *http.Server {
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of http.HandlerFunc\(s.handleStream\)`
 }
 
-// Clearing the deadline without checking the error does not count: through
-// a wrapper without Unwrap it fails with http.ErrNotSupported.
+// Clearing the deadline without checking the error does not count behind
+// a wrapper: through one without Unwrap it fails with http.ErrNotSupported.
 func uncheckedClear() *http.Server {
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	h := func(w http.ResponseWriter, r *http.Request) {
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 		proxy.ServeHTTP(w, r)
 	}
-	return &http.Server{Handler: http.HandlerFunc(h), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute,
+	return &http.Server{Handler: countBytes(http.HandlerFunc(h)), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute,
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts .*the deadline cleared at positive.go:\d+ does not count: its error is ignored`
+}
+
+// countingWriter wraps a ResponseWriter and has no Unwrap method.
+type countingWriter struct {
+	http.ResponseWriter
+	n int
+}
+
+func (cw *countingWriter) Write(p []byte) (int, error) {
+	n, err := cw.ResponseWriter.Write(p)
+	cw.n += n
+	return n, err
+}
+
+func countBytes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(&countingWriter{ResponseWriter: w}, r)
+	})
 }
 
 // A router type of its own, with a registration method.
