@@ -31,8 +31,15 @@
 // handler parameter (func serve(h http.Handler) { srv := &http.Server{
 // Handler: h, WriteTimeout: …} … }) is reported at the server when a call
 // in its package passes it a stream, and at the call when the call is in
-// another package (the ServesParam fact). Zero and constant-zero timeouts, client and transport
-// timeouts, and handlers that clear or roll their deadline with
+// another package (the ServesParam fact); only the builder's own
+// timeouts count, not those one caller sets through an option closure. A
+// method that serves its receiver counts too: echo v5's e.Start(addr)
+// serves e on a server whose ReadTimeout echo sets to 30s. Timeouts set
+// in a callback the framework hands the server to before serving
+// (echo v5's StartConfig{BeforeServeFunc: func(s *http.Server) error
+// {…}}.Start(ctx, e)) apply to the handler that start call serves, and
+// override the framework's. Zero and constant-zero timeouts, client and
+// transport timeouts, and handlers that clear or roll their deadline with
 // http.ResponseController are not reported.
 //
 // The suggested fix removes the absolute timeout and keeps the server

@@ -61,7 +61,11 @@ func (f *ServesParam) String() string {
 		for _, t := range p.Timeouts {
 			names = append(names, t.Name+" "+t.Value)
 		}
-		parts = append(parts, "arg"+strconv.Itoa(p.Param)+" with "+strings.Join(names, ", "))
+		arg := "arg" + strconv.Itoa(p.Param)
+		if p.Param < 0 {
+			arg = "the receiver"
+		}
+		parts = append(parts, arg+" with "+strings.Join(names, ", "))
 	}
 	return "serves " + strings.Join(parts, "; ")
 }
@@ -76,7 +80,7 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*serv
 		if !ok {
 			continue
 		}
-		fn, i := paramOf(pass, h.Value)
+		fn, i, decl := paramOf(pass, h.Value)
 		if fn == nil {
 			continue // not a parameter: the check at the server decides
 		}
@@ -88,6 +92,9 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*serv
 			set, ok := s.settings[name]
 			if !ok || isZero(info, set.Value) {
 				continue
+			}
+			if set.Node.Pos() < decl.Pos() || set.Node.Pos() >= decl.End() {
+				continue // set by one caller (an option closure), not by the builder for all
 			}
 			timeouts = append(timeouts, Timeout{Name: name, Value: valueString(info, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()})
 		}
@@ -112,15 +119,16 @@ func addServed(list []ServedParam, p ServedParam) []ServedParam {
 	return append(list, p)
 }
 
-// paramOf reports which parameter of which declared function e names.
-func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int) {
+// paramOf reports which parameter of which declared function e names (-1:
+// the receiver), and the function's declaration.
+func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int, *ast.FuncDecl) {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	if !ok {
-		return nil, -1
+		return nil, -1, nil
 	}
 	v, ok := pass.TypesInfo.Uses[id].(*types.Var)
 	if !ok {
-		return nil, -1
+		return nil, -1, nil
 	}
 	for _, f := range pass.Files {
 		if id.Pos() < f.FileStart || id.Pos() > f.FileEnd {
@@ -133,24 +141,42 @@ func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int) {
 			}
 			fn, _ := pass.TypesInfo.Defs[fd.Name].(*types.Func)
 			if fn == nil {
-				return nil, -1
+				return nil, -1, nil
+			}
+			if recv := fn.Signature().Recv(); recv != nil && recv == v {
+				return fn, -1, fd // (e *Echo) Start: sc.Start(ctx, e)
 			}
 			params := fn.Signature().Params()
 			for i := range params.Len() {
 				if params.At(i) == v {
-					return fn, i
+					return fn, i, fd
 				}
 			}
-			return nil, -1 // a local, or a parameter of a closure
+			return nil, -1, nil // a local, or a parameter of a closure
 		}
 	}
-	return nil, -1
+	return nil, -1, nil
+}
+
+// servedArg returns the argument of call that parameter i receives (-1:
+// the receiver of a method call), or nil.
+func servedArg(call *ast.CallExpr, fn *types.Func, i int) ast.Expr {
+	if i < 0 {
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fn.Signature().Recv() != nil {
+			return sel.X
+		}
+		return nil
+	}
+	if i >= len(call.Args) || fn.Signature().Variadic() && i >= fn.Signature().Params().Len()-1 {
+		return nil
+	}
+	return call.Args[i]
 }
 
 // checkParamServers reports calls that pass a stream to a function that
 // serves it with absolute timeouts, and exports the facts; a function
 // that hands its own parameter on serves it too.
-func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*ast.CallExpr, servers []*server) {
+func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*ast.CallExpr, servers []*server, overrides map[*ast.CallExpr][]string) {
 	info := pass.TypesInfo
 	served := paramServers(pass, flows, servers)
 	lookup := func(fn *types.Func) []ServedParam {
@@ -181,11 +207,11 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 				continue
 			}
 			for _, p := range lookup(fn.Origin()) {
-				if p.Param >= len(call.Args) {
+				arg := servedArg(call, fn, p.Param)
+				if arg == nil {
 					continue
 				}
-				arg := call.Args[p.Param]
-				if outer, i := paramOf(pass, arg); outer != nil {
+				if outer, i, _ := paramOf(pass, arg); outer != nil {
 					before := len(served[outer])
 					n := 0
 					for _, q := range served[outer] {
@@ -225,6 +251,9 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 			}
 			if s.Dir&dir == 0 || s.Unwrapped&dir != 0 {
 				continue // streams the other way only, or clears the deadline
+			}
+			if slices.Contains(overrides[f.call], t.Name) {
+				continue // the call's own callback sets it: checked there
 			}
 			cause := s.For(dir)
 			d := analysis.Diagnostic{

@@ -135,7 +135,9 @@ func run(pass *analysis.Pass) (any, error) {
 	for c := range insp.Root().Preorder((*ast.CallExpr)(nil)) {
 		calls = append(calls, c.Node().(*ast.CallExpr))
 	}
-	checkParamServers(pass, flows, calls, servers)
+	configured, overrides := callbackServers(pass, flows, insp)
+	servers = append(servers, configured...)
+	checkParamServers(pass, flows, calls, servers, overrides)
 	for _, s := range servers {
 		if s.served == nil && s.lit != nil {
 			s.served = startedBy(info, flows, insp, s)

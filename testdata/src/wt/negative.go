@@ -261,3 +261,23 @@ func uncheckedClearUnwrapped() *http.Server {
 	mux.Handle("/v1/", http.StripPrefix("/v1", http.HandlerFunc(rc)))
 	return &http.Server{Handler: mux, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 }
+
+// A test-server builder whose callers configure the server with option
+// closures: a timeout one caller sets is not the builder's, so the other
+// callers are not reported.
+type testServer struct{ Config *http.Server }
+
+func newTestServer(h http.Handler, opts ...func(*testServer)) *testServer {
+	ts := &testServer{Config: &http.Server{Handler: h, ReadHeaderTimeout: time.Second}}
+	for _, o := range opts {
+		o(ts)
+	}
+	return ts
+}
+
+func testServers() []*testServer {
+	return []*testServer{
+		newTestServer(http.HandlerFunc(apiHandler), func(ts *testServer) { ts.Config.WriteTimeout = time.Second }),
+		newTestServer(httputil.NewSingleHostReverseProxy(target)), // ok: this caller sets no timeout
+	}
+}
