@@ -71,8 +71,22 @@ func run(pass *analysis.Pass) (any, error) {
 	owned := make(map[string]*server) // servers held in a field of a handler value, by expression
 	for _, file := range pass.Files {
 		fc, _ := insp.Root().FindNode(file)
-		for c := range fc.Preorder((*ast.CompositeLit)(nil), (*ast.ValueSpec)(nil)) {
+		for c := range fc.Preorder((*ast.CompositeLit)(nil), (*ast.ValueSpec)(nil), (*ast.CallExpr)(nil)) {
 			switch n := c.Node().(type) {
+			case *ast.CallExpr:
+				// srv := new(http.Server): a zero server configured by assignments.
+				id, ok := ast.Unparen(n.Fun).(*ast.Ident)
+				if !ok || len(n.Args) != 1 || !isServer(info.TypeOf(n.Args[0])) {
+					continue
+				}
+				if b, ok := info.Uses[id].(*types.Builtin); !ok || b.Name() != "new" {
+					continue
+				}
+				if v := holderOf(info, c); v != nil {
+					s := &server{holder: v, declared: true, settings: make(map[string]fixer.Setting), file: file}
+					servers = append(servers, s)
+					byHolder[v] = append(byHolder[v], s)
+				}
 			case *ast.CompositeLit:
 				if !isServer(info.TypeOf(n)) {
 					continue

@@ -3,6 +3,7 @@ package wt
 import (
 	"log"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"time"
 
@@ -71,4 +72,13 @@ func shortFronts() ([]*http.Server, error) {
 		{Handler: status, WriteTimeout: time.Minute},
 		{Handler: mux, WriteTimeout: time.Minute},
 	}, nil
+}
+
+// A server made with new and configured field by field.
+func newServer() *http.Server {
+	srv := new(http.Server)
+	srv.Addr = ":8080"
+	srv.Handler = httputil.NewSingleHostReverseProxy(target)
+	srv.WriteTimeout = 10 * time.Second // want `WriteTimeout \(10s\) cuts streaming responses of httputil.NewSingleHostReverseProxy\(target\)`
+	return srv
 }
