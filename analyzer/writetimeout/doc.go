@@ -31,7 +31,9 @@
 // handler parameter (func serve(h http.Handler) { srv := &http.Server{
 // Handler: h, WriteTimeout: …} … }) is reported at the server when a call
 // in its package passes it a stream, and at the call when the call is in
-// another package (the ServesParam fact); only the builder's own
+// another package (the ServesParam fact). So is a server whose handler is
+// a field that a constructor stores its parameter in (New(h) returns
+// &Server{handler: h}; a method serves s.handler). Only the builder's own
 // timeouts count, not those one caller sets through an option closure. A
 // method that serves its receiver counts too: echo v5's e.Start(addr)
 // serves e on a server whose ReadTimeout echo sets to 30s. Timeouts set

@@ -71,38 +71,149 @@ func (f *ServesParam) String() string {
 }
 
 // paramServers finds the servers whose handler is a parameter of the
-// function around them.
+// function around them, or a field that a function stores its parameter
+// in: func New(h http.Handler) *Server { return &Server{handler: h} } and
+// a method that serves s.handler.
 func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*server) map[*types.Func][]ServedParam {
-	info := pass.TypesInfo
 	served := make(map[*types.Func][]ServedParam)
+	var stores map[*types.Var][]paramStore
 	for _, s := range servers {
 		h, ok := s.settings["Handler"]
 		if !ok {
 			continue
 		}
 		fn, i, decl := paramOf(pass, h.Value)
-		if fn == nil {
+		field := fieldOf(pass.TypesInfo, h.Value)
+		if fn == nil && (field == nil || field.Pkg() != pass.Pkg) {
 			continue // not a parameter: the check at the server decides
 		}
 		if flows.Handler(h.Value) != nil {
-			continue // the parameter's type streams: reported at the server
+			continue // the handler streams already: reported at the server
 		}
-		var timeouts []Timeout
-		for _, name := range []string{"ReadTimeout", "WriteTimeout"} {
-			set, ok := s.settings[name]
-			if !ok || isZero(info, set.Value) {
-				continue
+		if fn != nil {
+			if timeouts := builderTimeouts(pass, s, decl); len(timeouts) > 0 {
+				served[fn] = addServed(served[fn], ServedParam{Param: i, Timeouts: timeouts})
 			}
-			if set.Node.Pos() < decl.Pos() || set.Node.Pos() >= decl.End() {
-				continue // set by one caller (an option closure), not by the builder for all
-			}
-			timeouts = append(timeouts, Timeout{Name: name, Value: valueString(info, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()})
+			continue
 		}
-		if len(timeouts) > 0 {
-			served[fn] = addServed(served[fn], ServedParam{Param: i, Timeouts: timeouts})
+		if stores == nil {
+			stores = paramStores(pass)
+		}
+		timeouts := builderTimeouts(pass, s, enclosingDecl(pass, h.Value.Pos()))
+		if len(timeouts) == 0 {
+			continue
+		}
+		for _, st := range stores[field] {
+			served[st.fn] = addServed(served[st.fn], ServedParam{Param: st.param, Timeouts: timeouts})
 		}
 	}
 	return served
+}
+
+// builderTimeouts returns the absolute timeouts of s that the function
+// decl sets itself: a timeout one caller sets through an option closure
+// is not the builder's.
+func builderTimeouts(pass *analysis.Pass, s *server, decl *ast.FuncDecl) []Timeout {
+	if decl == nil {
+		return nil
+	}
+	var timeouts []Timeout
+	for _, name := range []string{"ReadTimeout", "WriteTimeout"} {
+		set, ok := s.settings[name]
+		if !ok || isZero(pass.TypesInfo, set.Value) {
+			continue
+		}
+		if set.Node.Pos() < decl.Pos() || set.Node.Pos() >= decl.End() {
+			continue
+		}
+		timeouts = append(timeouts, Timeout{Name: name, Value: valueString(pass.TypesInfo, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()})
+	}
+	return timeouts
+}
+
+// paramStore is a function that stores its parameter in a field.
+type paramStore struct {
+	fn    *types.Func
+	param int
+}
+
+// paramStores finds, for each field, the declared functions that store
+// one of their parameters in it: &Server{handler: h}, s.handler = h.
+func paramStores(pass *analysis.Pass) map[*types.Var][]paramStore {
+	info := pass.TypesInfo
+	stores := make(map[*types.Var][]paramStore)
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil {
+				continue
+			}
+			fn, _ := info.Defs[fd.Name].(*types.Func)
+			if fn == nil {
+				continue
+			}
+			params := fn.Signature().Params()
+			index := func(e ast.Expr) int {
+				id, ok := ast.Unparen(e).(*ast.Ident)
+				if !ok {
+					return -1
+				}
+				for i := range params.Len() {
+					if info.Uses[id] == params.At(i) {
+						return i
+					}
+				}
+				return -1
+			}
+			add := func(field *types.Var, value ast.Expr) {
+				if i := index(value); field != nil && i >= 0 {
+					stores[field] = append(stores[field], paramStore{fn, i})
+				}
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				switch n := n.(type) {
+				case *ast.KeyValueExpr:
+					if id, ok := n.Key.(*ast.Ident); ok {
+						if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
+							add(v, n.Value)
+						}
+					}
+				case *ast.AssignStmt:
+					if len(n.Lhs) == len(n.Rhs) {
+						for i := range n.Lhs {
+							add(fieldOf(info, n.Lhs[i]), n.Rhs[i])
+						}
+					}
+				}
+				return true
+			})
+		}
+	}
+	return stores
+}
+
+// fieldOf returns the field that the selector e names, or nil.
+func fieldOf(info *types.Info, e ast.Expr) *types.Var {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.FieldVal {
+		return nil
+	}
+	return info.Selections[sel].Obj().(*types.Var)
+}
+
+// enclosingDecl returns the function declaration that contains pos.
+func enclosingDecl(pass *analysis.Pass, pos token.Pos) *ast.FuncDecl {
+	for _, f := range pass.Files {
+		if pos < f.FileStart || pos > f.FileEnd {
+			continue
+		}
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
+				return fd
+			}
+		}
+	}
+	return nil
 }
 
 func addServed(list []ServedParam, p ServedParam) []ServedParam {

@@ -82,3 +82,10 @@ func newServer() *http.Server {
 	srv.WriteTimeout = 10 * time.Second // want `WriteTimeout \(10s\) cuts streaming responses of httputil.NewSingleHostReverseProxy\(target\)`
 	return srv
 }
+
+// A runner from another package keeps the handler in a field and serves
+// it on a server with a WriteTimeout: reported at the call.
+func runners() {
+	wtlib.NewRunner(":8080", wtlib.DefaultProxy).Run() // want `NewRunner serves wtlib.DefaultProxy \(httputil.ReverseProxy, wtlib.go:\d+\) on a server whose WriteTimeout \(30s, wtlib.go:\d+\) cuts streaming responses`
+	wtlib.NewRunner(":8081", wtlib.NewAPI()).Run()     // ok: short handlers
+}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"time"
 )
 
 var upstream = &url.URL{Scheme: "http", Host: "127.0.0.1:2375"}
@@ -177,3 +178,21 @@ func newStatusDoor() (*statusDoor, error) {
 }
 
 func (d *statusDoor) status(w http.ResponseWriter, r *http.Request) { d.check(w, r) }
+
+// Runner keeps the handler it is built with and serves it when it runs,
+// on a server with absolute timeouts.
+type Runner struct {
+	addr    string
+	handler http.Handler
+}
+
+// NewRunner returns a runner for h.
+func NewRunner(addr string, h http.Handler) *Runner {
+	return &Runner{addr: addr, handler: h}
+}
+
+// Run serves the handler.
+func (rn *Runner) Run() error {
+	srv := &http.Server{Addr: rn.addr, Handler: rn.handler, ReadHeaderTimeout: time.Second, WriteTimeout: 30 * time.Second}
+	return srv.ListenAndServe()
+}
