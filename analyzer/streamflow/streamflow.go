@@ -238,6 +238,10 @@ func (*Passes) AFact() {}
 func (f *Passes) String() string {
 	var parts []string
 	for _, p := range f.Params {
+		if p < 0 {
+			parts = append(parts, "receiver")
+			continue
+		}
 		parts = append(parts, "arg"+strconv.Itoa(p))
 	}
 	parts = append(parts, f.Fields...)
@@ -439,6 +443,7 @@ func (a *state) index() {
 		if v := a.varOf(lhs); v != nil {
 			a.assigns[v] = append(a.assigns[v], rhs)
 		}
+		a.indexFieldRoute(lhs, rhs)
 		a.indexDerived(lhs, rhs)
 	}
 	for c := range insp.Root().Preorder((*ast.FuncType)(nil), (*ast.FuncDecl)(nil), (*ast.AssignStmt)(nil), (*ast.ValueSpec)(nil), (*ast.CompositeLit)(nil), (*ast.CallExpr)(nil), (*ast.RangeStmt)(nil)) {
@@ -614,6 +619,30 @@ func (a *state) indexRoute(call *ast.CallExpr) {
 			a.routes[holder] = append(a.routes[holder], arg)
 		}
 	}
+}
+
+// indexFieldRoute records a handler stored in a field of a router from
+// another package as a route of that router: r.NotFoundHandler = proxy.
+func (a *state) indexFieldRoute(lhs, rhs ast.Expr) {
+	sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
+	if !ok || a.pass.TypesInfo.Selections[sel] == nil || a.pass.TypesInfo.Selections[sel].Kind() != types.FieldVal {
+		return
+	}
+	holder := a.varOf(sel.X)
+	if holder == nil || !a.sym.IsHandler(holder.Type()) || !a.handlerType(typeOf(a.pass.TypesInfo, rhs)) {
+		return
+	}
+	if n, ok := types.Unalias(derefType(holder.Type())).(*types.Named); !ok || n.Obj().Pkg() == a.pass.Pkg {
+		return // the program's own types are read from their ServeHTTP
+	}
+	a.routes[holder] = append(a.routes[holder], rhs)
+}
+
+func derefType(t types.Type) types.Type {
+	if p, ok := types.Unalias(t).(*types.Pointer); ok {
+		return p.Elem()
+	}
+	return t
 }
 
 // chainRoot walks down a method chain, r.With(mw).Route(p).Get, to the
@@ -1615,7 +1644,8 @@ func (a *state) exportFacts() {
 		}
 		var params []int
 		for _, p := range sum.params {
-			if p >= 0 {
+			// -1, the receiver: a method that returns it, gin's r.Handler().
+			if p >= 0 || fn.Name() != "ServeHTTP" && !a.requestPath(fn.Signature()) && a.returnsHandler(fn.Signature()) {
 				params = append(params, p)
 			}
 		}

@@ -126,3 +126,11 @@ func cleared() *http.Server {
 	r.GET("/events", clearedEvents)
 	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute}
 }
+
+// A method that returns its receiver as the handler: r.Handler().
+func handlerMethod() *http.Server {
+	r := gin.New()
+	r.Any("/v1/*path", gin.WrapH(httputil.NewSingleHostReverseProxy(target)))
+	return &http.Server{Handler: r.Handler(), ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r.Handler\(\) \(httputil.ReverseProxy, wtgin.go:\d+\)`
+}

@@ -179,3 +179,13 @@ func viaHelper() *http.Server {
 	r.Get("/logs", func(w http.ResponseWriter, r *http.Request) { serveVia(w, r, p) })
 	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, ReadTimeout: time.Minute} // want `ReadTimeout \(1m0s\) cuts streamed request bodies of r \(httputil.ReverseProxy`
 }
+
+// A handler stored in a router's field routes there: gorilla's
+// NotFoundHandler.
+func notFoundProxy() *http.Server {
+	r := mux.NewRouter()
+	r.HandleFunc("/status", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "ok") })
+	r.NotFoundHandler = httputil.NewSingleHostReverseProxy(target)
+	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(httputil.ReverseProxy, wtrouters.go:\d+\)`
+}
