@@ -314,23 +314,24 @@ func run(pass *analysis.Pass) (any, error) {
 // state is the per-package state: an index of what is assigned to each
 // variable and field, and memoized function summaries.
 type state struct {
-	pass    *analysis.Pass
-	sym     *httpsym.Symbols
-	decls   map[*types.Func]*ast.FuncDecl
-	assigns map[*types.Var][]ast.Expr   // values stored in a variable or field
-	keyed   map[*types.Var][]ast.Expr   // field values from composite literals
-	routes  map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
-	derived map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
-	passed  map[*types.Var][]argUse     // calls the variable is passed to: register(mux)
-	regs    map[regKey]flow             // what a function registers on a parameter
-	muxRegs []ast.Expr                  // handlers registered on http.DefaultServeMux
-	params  map[*types.Var]bool         // parameters of every function
-	paramAt map[*types.Var]paramSite    // parameters of declared functions
-	calls   map[*types.Func][]*ast.CallExpr
-	argsIn  map[*types.Var]*Stream // what callers pass to a parameter stored in a field
-	funcs   map[*types.Func]*flow
-	vars    map[*types.Var]*Stream
-	busy    map[any]bool
+	pass     *analysis.Pass
+	sym      *httpsym.Symbols
+	decls    map[*types.Func]*ast.FuncDecl
+	assigns  map[*types.Var][]ast.Expr   // values stored in a variable or field
+	keyed    map[*types.Var][]ast.Expr   // field values from composite literals
+	routes   map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
+	derived  map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
+	passed   map[*types.Var][]argUse     // calls the variable is passed to: register(mux)
+	regs     map[regKey]flow             // what a function registers on a parameter
+	muxRegs  []ast.Expr                  // handlers registered on http.DefaultServeMux
+	params   map[*types.Var]bool         // parameters of every function
+	paramAt  map[*types.Var]paramSite    // parameters of declared functions
+	calls    map[*types.Func][]*ast.CallExpr
+	argsIn   map[*types.Var]*Stream // what callers pass to a parameter stored in a field
+	flushers map[*types.Func]bool   // helpers that flush on every call
+	funcs    map[*types.Func]*flow
+	vars     map[*types.Var]*Stream
+	busy     map[any]bool
 }
 
 // flow is what evaluating a handler expression yields: a concrete stream,
@@ -410,22 +411,23 @@ type paramSite struct {
 
 func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 	a := &state{
-		pass:    pass,
-		sym:     sym,
-		decls:   make(map[*types.Func]*ast.FuncDecl),
-		assigns: make(map[*types.Var][]ast.Expr),
-		keyed:   make(map[*types.Var][]ast.Expr),
-		routes:  make(map[*types.Var][]ast.Expr),
-		derived: make(map[*types.Var][]*types.Var),
-		passed:  make(map[*types.Var][]argUse),
-		regs:    make(map[regKey]flow),
-		funcs:   make(map[*types.Func]*flow),
-		vars:    make(map[*types.Var]*Stream),
-		busy:    make(map[any]bool),
-		params:  make(map[*types.Var]bool),
-		paramAt: make(map[*types.Var]paramSite),
-		calls:   make(map[*types.Func][]*ast.CallExpr),
-		argsIn:  make(map[*types.Var]*Stream),
+		pass:     pass,
+		sym:      sym,
+		decls:    make(map[*types.Func]*ast.FuncDecl),
+		assigns:  make(map[*types.Var][]ast.Expr),
+		keyed:    make(map[*types.Var][]ast.Expr),
+		routes:   make(map[*types.Var][]ast.Expr),
+		derived:  make(map[*types.Var][]*types.Var),
+		passed:   make(map[*types.Var][]argUse),
+		regs:     make(map[regKey]flow),
+		funcs:    make(map[*types.Func]*flow),
+		vars:     make(map[*types.Var]*Stream),
+		busy:     make(map[any]bool),
+		params:   make(map[*types.Var]bool),
+		paramAt:  make(map[*types.Var]paramSite),
+		calls:    make(map[*types.Func][]*ast.CallExpr),
+		argsIn:   make(map[*types.Var]*Stream),
+		flushers: make(map[*types.Func]bool),
 	}
 	a.index()
 	return a
@@ -794,6 +796,12 @@ func (a *state) name(e ast.Expr, en *env) flow {
 	}
 	switch obj := obj.(type) {
 	case *types.Func:
+		if sel, ok := e.(*ast.SelectorExpr); ok && obj.Name() == "ServeHTTP" && info.Selections[sel] != nil && info.Selections[sel].Kind() == types.MethodVal {
+			// The method value proxy.ServeHTTP is the handler proxy.
+			if f := a.eval(sel.X, en); !f.empty() {
+				return f
+			}
+		}
 		if a.sym.IsRequestPathSig(obj.Signature()) {
 			return flow{s: a.funcFlow(obj).resolve(a).via(e.Pos(), "handled by "+obj.Name())}
 		}
@@ -1263,6 +1271,14 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		if mayWait(info, call, fn) {
 			waits = append(waits, call.Pos())
 		}
+		if fn != nil && fn.Pkg() == a.pass.Pkg && a.flushHelper(fn) {
+			// send(w, ev, flusher) that writes and flushes: in a loop, a
+			// Flush loop.
+			flushes = append(flushes, call)
+			if flushInLoop == nil && inLoop() {
+				flushInLoop = call
+			}
+		}
 		switch {
 		case fn != nil && fn.Name() == "ServeHTTP" && fn.Signature().Recv() != nil && a.sym.IsHandlerSig(fn.Signature()):
 			if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
@@ -1363,6 +1379,45 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 	}
 	return f
 }
+
+// flushHelper reports whether fn, declared in this package, flushes the
+// response on every call: a Flush among the statements of its body.
+func (a *state) flushHelper(fn *types.Func) bool {
+	fn = fn.Origin()
+	decl := a.decls[fn]
+	if decl == nil {
+		return false
+	}
+	key := flushKey{fn}
+	if done, ok := a.flushers[fn]; ok {
+		return done
+	}
+	if a.busy[key] {
+		return false
+	}
+	a.busy[key] = true
+	defer delete(a.busy, key)
+	flushes := false
+	for _, stmt := range decl.Body.List {
+		es, ok := stmt.(*ast.ExprStmt)
+		if !ok {
+			continue
+		}
+		call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+		if !ok {
+			continue
+		}
+		callee, _ := httpsym.Callee(a.pass.TypesInfo, call).(*types.Func)
+		if a.isFlush(call, callee) || callee != nil && callee.Pkg() == a.pass.Pkg && a.flushHelper(callee) {
+			flushes = true
+			break
+		}
+	}
+	a.flushers[fn] = flushes
+	return flushes
+}
+
+type flushKey struct{ fn *types.Func }
 
 // passing is what a handler call passes on: the callee's stream, behind
 // a wrapper unless the call hands on the writer it got.

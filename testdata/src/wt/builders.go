@@ -1,6 +1,7 @@
 package wt
 
 import (
+	"fmt"
 	"log"
 	"net/http"
 	"net/http/httputil"
@@ -88,4 +89,40 @@ func newServer() *http.Server {
 func runners() {
 	wtlib.NewRunner(":8080", wtlib.DefaultProxy).Run() // want `NewRunner serves wtlib.DefaultProxy \(httputil.ReverseProxy, wtlib.go:\d+\) on a server whose WriteTimeout \(30s, wtlib.go:\d+\) cuts streaming responses`
 	wtlib.NewRunner(":8081", wtlib.NewAPI()).Run()     // ok: short handlers
+}
+
+// The method value proxy.ServeHTTP registered as a handler func is the
+// proxy.
+func routerFor(proxy *httputil.ReverseProxy) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", proxy.ServeHTTP)
+	return mux
+}
+
+func methodValueServer(proxy *httputil.ReverseProxy) *http.Server {
+	return &http.Server{Handler: routerFor(proxy), ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of routerFor\(proxy\) \(httputil.ReverseProxy, builders.go:\d+\)`
+}
+
+// A helper that writes and flushes one event, called in a loop.
+func sendEvent(w http.ResponseWriter, data string, flusher http.Flusher) {
+	fmt.Fprintf(w, "data: %s\n\n", data)
+	flusher.Flush()
+}
+
+func chat(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return
+	}
+	for token := range tokens(r) {
+		sendEvent(w, token, flusher)
+	}
+}
+
+func tokens(r *http.Request) <-chan string { return make(chan string) }
+
+func chatServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(chat), ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of http.HandlerFunc\(chat\) \(a Flush loop, builders.go:\d+\)`
 }
