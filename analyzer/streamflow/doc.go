@@ -10,8 +10,9 @@
 //   - an *httputil.ReverseProxy (NewSingleHostReverseProxy, a literal with
 //     Rewrite), and any handler whose body reaches its ServeHTTP;
 //   - a handler that calls Flush (http.Flusher, http.ResponseController) in
-//     a loop or before further writes: server-sent events, log follow,
-//     progress streams;
+//     a loop or before further writes, itself or through a helper that
+//     flushes on every call: server-sent events, log follow, progress
+//     streams;
 //   - a handler that copies an unbounded reader into the ResponseWriter
 //     (io.Copy(w, resp.Body), io.Copy(w, file));
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
@@ -27,13 +28,20 @@
 // (c.Writer.Flush(), c.Response().Flush()) flushes.
 //
 // Streaming is carried through closures, http.HandlerFunc conversions,
-// http.StripPrefix, middleware (a function that returns a handler), and
-// handler types that delegate to a field. Registration is a rule: a method
+// http.StripPrefix, middleware (a function that returns a handler),
+// handler types that delegate to a field or embed http.Handler, method
+// values (proxy.ServeHTTP is the proxy), the handler result of a call that
+// also returns an error (h, err := newProxy(cfg)), maps, slices and arrays
+// of handlers (proxies[host], route tables, range loops, append), and a
+// functional option that stores its parameter in a field (the closure
+// func(o *T) { o.handler = h } returned by WithHandler(h) stores what the
+// package's calls of WithHandler pass). Registration is a rule: a method
 // call that passes a handler to a value held in a variable or field
 // (mux.Handle, r.GET, e.Any, r.NoRoute, r.Use) makes that value route to
 // it, and so does the router it was derived from (api := r.Group("/api"),
 // r.PathPrefix(p).Subrouter(), r.With(mw).Get, the router a Route or
-// Group closure receives). A router passed to a function routes to what
+// Group closure receives); so does a handler stored in a field of a
+// router from another package (r.NotFoundHandler = proxy). A router passed to a function routes to what
 // that function registers on its parameter (register(mux),
 // RegisterRoutes(r), generated Mount(mux, h)), in other packages too.
 //
