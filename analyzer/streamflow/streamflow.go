@@ -166,22 +166,6 @@ func (s *Stream) via(pos token.Pos, msg string) *Stream {
 	return &c
 }
 
-// wrapped is s behind code that may wrap the ResponseWriter: a deadline
-// clear whose error is ignored may fail there.
-func (s *Stream) wrapped() *Stream {
-	if s == nil || s.Unwrapped == 0 {
-		return s
-	}
-	c := *s
-	c.Unwrapped = 0
-	return &c
-}
-
-func (f flow) wrapped() flow {
-	f.s = f.s.wrapped()
-	return f
-}
-
 // union keeps every direction that either stream has; the first stream
 // names the source.
 func union(a, b *Stream) *Stream {
@@ -516,68 +500,6 @@ func (a *state) index() {
 	}
 }
 
-// handlerResult returns which of lhs receives the one handler that a
-// call returning several results yields (h, err := newProxy(cfg)), or -1.
-func (a *state) handlerResult(lhs, rhs []ast.Expr) int {
-	if len(rhs) != 1 || len(lhs) < 2 {
-		return -1
-	}
-	if _, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); !ok {
-		return -1
-	}
-	tuple, ok := a.pass.TypesInfo.TypeOf(rhs[0]).(*types.Tuple)
-	if !ok || tuple.Len() != len(lhs) {
-		return -1
-	}
-	found := -1
-	for i := range tuple.Len() {
-		if a.handlerType(tuple.At(i).Type()) {
-			if found >= 0 {
-				return -1 // two handlers: which is which is not known
-			}
-			found = i
-		}
-	}
-	return found
-}
-
-func identExprs(ids []*ast.Ident) []ast.Expr {
-	out := make([]ast.Expr, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
-}
-
-// passedIn evaluates what the package's calls of a declared function pass
-// to its parameter v.
-func (a *state) passedIn(v *types.Var) *Stream {
-	site, ok := a.paramAt[v]
-	if !ok {
-		return nil
-	}
-	if s, ok := a.argsIn[v]; ok {
-		return s
-	}
-	key := site
-	if a.busy[key] {
-		return nil
-	}
-	a.busy[key] = true
-	defer delete(a.busy, key)
-	variadic := site.fn.Signature().Variadic() && site.i == site.fn.Signature().Params().Len()-1
-	var s *Stream
-	for _, call := range a.calls[site.fn] {
-		for j, arg := range call.Args {
-			if j == site.i || variadic && j > site.i && !call.Ellipsis.IsValid() {
-				s = union(s, a.eval(arg, storedEnv).s.via(arg.Pos(), "passed to "+site.fn.Name()))
-			}
-		}
-	}
-	a.argsIn[v] = s
-	return s
-}
-
 // indexRoute records mux registrations: http.Handle/HandleFunc on the
 // default mux, and any method call that passes a handler (an
 // http.Handler, a request-path function of any framework, middleware) to
@@ -621,30 +543,6 @@ func (a *state) indexRoute(call *ast.CallExpr) {
 			a.routes[holder] = append(a.routes[holder], arg)
 		}
 	}
-}
-
-// indexFieldRoute records a handler stored in a field of a router from
-// another package as a route of that router: r.NotFoundHandler = proxy.
-func (a *state) indexFieldRoute(lhs, rhs ast.Expr) {
-	sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
-	if !ok || a.pass.TypesInfo.Selections[sel] == nil || a.pass.TypesInfo.Selections[sel].Kind() != types.FieldVal {
-		return
-	}
-	holder := a.varOf(sel.X)
-	if holder == nil || !a.sym.IsHandler(holder.Type()) || !a.handlerType(typeOf(a.pass.TypesInfo, rhs)) {
-		return
-	}
-	if n, ok := types.Unalias(derefType(holder.Type())).(*types.Named); !ok || n.Obj().Pkg() == a.pass.Pkg {
-		return // the program's own types are read from their ServeHTTP
-	}
-	a.routes[holder] = append(a.routes[holder], rhs)
-}
-
-func derefType(t types.Type) types.Type {
-	if p, ok := types.Unalias(t).(*types.Pointer); ok {
-		return p.Elem()
-	}
-	return t
 }
 
 // chainRoot walks down a method chain, r.With(mw).Route(p).Get, to the
@@ -1033,45 +931,6 @@ func (a *state) fieldsOf(lit *ast.CompositeLit, t types.Type, fields []*types.Va
 	return f
 }
 
-// elemType returns the element type of a slice, array, map or pointer to
-// array, or nil.
-func elemType(t types.Type) types.Type {
-	switch u := t.Underlying().(type) {
-	case *types.Slice:
-		return u.Elem()
-	case *types.Array:
-		return u.Elem()
-	case *types.Map:
-		return u.Elem()
-	case *types.Pointer:
-		if arr, ok := u.Elem().Underlying().(*types.Array); ok {
-			return arr.Elem()
-		}
-	}
-	return nil
-}
-
-// embeddedHandler returns the embedded interface field of struct type t
-// that its ServeHTTP method is promoted from, or nil.
-func embeddedHandler(t types.Type) *types.Var {
-	obj, index, _ := types.LookupFieldOrMethod(t, true, nil, "ServeHTTP")
-	fn, _ := obj.(*types.Func)
-	if fn == nil || len(index) < 2 {
-		return nil
-	}
-	if _, ok := fn.Signature().Recv().Type().Underlying().(*types.Interface); !ok {
-		return nil
-	}
-	st, ok := types.Unalias(t).Underlying().(*types.Struct)
-	if p, isPtr := types.Unalias(t).Underlying().(*types.Pointer); isPtr {
-		st, ok = p.Elem().Underlying().(*types.Struct)
-	}
-	if !ok || index[0] >= st.NumFields() {
-		return nil
-	}
-	return st.Field(index[0])
-}
-
 // call evaluates a call that returns a handler: conversions, net/http
 // wrappers, constructors and middleware.
 func (a *state) call(call *ast.CallExpr, en *env) flow {
@@ -1305,7 +1164,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			}
 			switch {
 			case !errorChecked(body, call):
-				if !conditional(stack) && a.ownWriter(controllerWriter(info, a, call)) {
+				if !conditional(stack) && a.ownWriter(a.controllerWriter(call)) {
 					direct |= d
 				}
 				if uncleared == "" {
@@ -1378,86 +1237,6 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		f.s = &c
 	}
 	return f
-}
-
-// flushHelper reports whether fn, declared in this package, flushes the
-// response on every call: a Flush among the statements of its body.
-func (a *state) flushHelper(fn *types.Func) bool {
-	fn = fn.Origin()
-	decl := a.decls[fn]
-	if decl == nil {
-		return false
-	}
-	key := flushKey{fn}
-	if done, ok := a.flushers[fn]; ok {
-		return done
-	}
-	if a.busy[key] {
-		return false
-	}
-	a.busy[key] = true
-	defer delete(a.busy, key)
-	flushes := false
-	for _, stmt := range decl.Body.List {
-		es, ok := stmt.(*ast.ExprStmt)
-		if !ok {
-			continue
-		}
-		call, ok := ast.Unparen(es.X).(*ast.CallExpr)
-		if !ok {
-			continue
-		}
-		callee, _ := httpsym.Callee(a.pass.TypesInfo, call).(*types.Func)
-		if a.isFlush(call, callee) || callee != nil && callee.Pkg() == a.pass.Pkg && a.flushHelper(callee) {
-			flushes = true
-			break
-		}
-	}
-	a.flushers[fn] = flushes
-	return flushes
-}
-
-type flushKey struct{ fn *types.Func }
-
-// passing is what a handler call passes on: the callee's stream, behind
-// a wrapper unless the call hands on the writer it got.
-func (a *state) passing(call *ast.CallExpr, f flow) flow {
-	for _, arg := range call.Args {
-		if a.ownWriter(arg) {
-			return f
-		}
-	}
-	return f.wrapped()
-}
-
-// ownWriter reports whether e is the http.ResponseWriter parameter of
-// the handler it is used in, never reassigned.
-func (a *state) ownWriter(e ast.Expr) bool {
-	id, ok := ast.Unparen(e).(*ast.Ident)
-	if !ok {
-		return false
-	}
-	v, ok := a.pass.TypesInfo.Uses[id].(*types.Var)
-	return ok && a.params[v] && httpsym.IsNamed(v.Type(), "net/http", "ResponseWriter") && len(a.assigns[v]) == 0
-}
-
-// controllerWriter returns the writer that the ResponseController whose
-// method call is made was created for, or nil:
-// http.NewResponseController(w).SetWriteDeadline(t), or rc.SetWriteDeadline(t)
-// after rc := http.NewResponseController(w).
-func controllerWriter(info *types.Info, a *state, call *ast.CallExpr) ast.Expr {
-	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	if !ok {
-		return nil
-	}
-	recv := ast.Unparen(sel.X)
-	if v := a.varOf(recv); v != nil && len(a.assigns[v]) == 1 {
-		recv = ast.Unparen(a.assigns[v][0])
-	}
-	if c, ok := recv.(*ast.CallExpr); ok && httpsym.CalleeIs(info, c, "net/http", "NewResponseController") && len(c.Args) == 1 {
-		return c.Args[0]
-	}
-	return nil
 }
 
 // conditional reports whether the innermost statements on stack run only
