@@ -1069,7 +1069,8 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 		// Also a constructor, as echo's proxyHTTP(tgt, c, config) http.Handler.
 		for _, ret := range httpsym.Returns(decl.Body) {
 			for _, r := range ret.Results {
-				if a.handlerType(typeOf(a.pass.TypesInfo, r)) {
+				if a.handlerType(typeOf(a.pass.TypesInfo, r)) || len(ret.Results) == 1 && a.handlerIn(typeOf(a.pass.TypesInfo, r)) >= 0 {
+					// return h, or return newProxy(cfg) of (h, err)
 					*f = f.join(a.eval(r, en))
 				}
 			}

@@ -19,8 +19,17 @@ func (a *state) handlerResult(lhs, rhs []ast.Expr) int {
 	if _, ok := ast.Unparen(rhs[0]).(*ast.CallExpr); !ok {
 		return -1
 	}
-	tuple, ok := a.pass.TypesInfo.TypeOf(rhs[0]).(*types.Tuple)
-	if !ok || tuple.Len() != len(lhs) {
+	if tuple, ok := a.pass.TypesInfo.TypeOf(rhs[0]).(*types.Tuple); !ok || tuple.Len() != len(lhs) {
+		return -1
+	}
+	return a.handlerIn(a.pass.TypesInfo.TypeOf(rhs[0]))
+}
+
+// handlerIn returns the index of the one handler among the results of a
+// call that returns several, or -1.
+func (a *state) handlerIn(t types.Type) int {
+	tuple, ok := t.(*types.Tuple)
+	if !ok {
 		return -1
 	}
 	found := -1

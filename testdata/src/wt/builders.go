@@ -126,3 +126,16 @@ func chatServer() *http.Server {
 	return &http.Server{Handler: http.HandlerFunc(chat), ReadHeaderTimeout: time.Second,
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of http.HandlerFunc\(chat\) \(a Flush loop, builders.go:\d+\)`
 }
+
+// A constructor that returns another's (handler, error) results as they are.
+func upstreamServer(u *url.URL) (*http.Server, error) {
+	h, err := wtlib.NewUpstream(u)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute, // want `WriteTimeout \(1m0s\) cuts streaming responses of h \(httputil.ReverseProxy, wtlib.go:\d+\)`
+	}, nil
+}

@@ -196,3 +196,8 @@ func (rn *Runner) Run() error {
 	srv := &http.Server{Addr: rn.addr, Handler: rn.handler, ReadHeaderTimeout: time.Second, WriteTimeout: 30 * time.Second}
 	return srv.ListenAndServe()
 }
+
+// NewUpstream returns what newUpstream returns, handler and error alike.
+func NewUpstream(u *url.URL) (http.Handler, error) { // want NewUpstream:"streams writes\\+reads: httputil.ReverseProxy"
+	return newUpstream(u)
+}
