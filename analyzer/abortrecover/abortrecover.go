@@ -151,6 +151,7 @@ type checker struct {
 	hijack     map[*unit]bool
 	recoveries map[*types.Func]Kind // recoveryKind, memoized; busy while computed
 	insp       *inspector.Inspector
+	reassigned map[*types.Var]bool                 // locals assigned after their declaration
 	refs       map[types.Object][]inspector.Cursor // uses of objects, built on demand
 	params     map[*types.Var]bool                 // parameters of the package's functions, built on demand
 	lits       map[*types.Var]*ast.FuncLit         // locals declared with a function literal, built on demand

@@ -170,6 +170,15 @@ func (c *checker) paramIndex(u *unit, obj types.Object) int {
 	return -1
 }
 
+// mayServe reports whether a value of type t may be installed as
+// middleware: a handler, a chain handler, or a function.
+func (c *checker) mayServe(t types.Type) bool {
+	if _, ok := t.Underlying().(*types.Signature); ok {
+		return true
+	}
+	return c.sym.IsHandler(t) || c.chainHandler(t)
+}
+
 // definingCall returns the call that the local variable v is declared
 // with (v := f() or var v = f()) when nothing else is assigned to v, or nil.
 func (c *checker) definingCall(v *types.Var) *ast.CallExpr {
@@ -184,16 +193,24 @@ func (c *checker) definingCall(v *types.Var) *ast.CallExpr {
 	if !ok {
 		return nil
 	}
-	for cur := range c.insp.Root().Preorder((*ast.AssignStmt)(nil)) {
-		as := cur.Node().(*ast.AssignStmt)
-		if as.Tok == token.DEFINE {
-			continue
-		}
-		for _, l := range as.Lhs {
-			if l, ok := ast.Unparen(l).(*ast.Ident); ok && c.info.Uses[l] == v {
-				return nil // reassigned: which value it holds is not known
+	if c.reassigned == nil {
+		c.reassigned = make(map[*types.Var]bool)
+		for cur := range c.insp.Root().Preorder((*ast.AssignStmt)(nil)) {
+			as := cur.Node().(*ast.AssignStmt)
+			if as.Tok == token.DEFINE {
+				continue
+			}
+			for _, l := range as.Lhs {
+				if l, ok := ast.Unparen(l).(*ast.Ident); ok {
+					if lv, ok := c.info.Uses[l].(*types.Var); ok {
+						c.reassigned[lv] = true
+					}
+				}
 			}
 		}
+	}
+	if c.reassigned[v] {
+		return nil // reassigned: which value it holds is not known
 	}
 	return call
 }
@@ -235,7 +252,7 @@ func (c *checker) recoveryArg(e ast.Expr) string {
 		if fn, ok := c.info.Uses[identOf(a)].(*types.Func); ok && fn.Pkg() != c.pass.Pkg && c.middleware(fn) == Middleware {
 			return qualified(fn)
 		}
-		if v, ok := c.info.Uses[identOf(a)].(*types.Var); ok {
+		if v, ok := c.info.Uses[identOf(a)].(*types.Var); ok && c.mayServe(v.Type()) {
 			// recovery := negroni.NewRecovery(); recovery.Logger = l;
 			// negroni.New(recovery, ...)
 			if call := c.definingCall(v); call != nil {

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -33,6 +34,7 @@ import (
 type options struct {
 	json, sarif, fix, diff, tests bool
 	facts                         bool
+	cpuprofile                    string
 	format, tags                  string
 	enabled                       map[string]*triState
 }
@@ -83,6 +85,7 @@ func newFlags() *flag.FlagSet {
 	fs.StringVar(&opts.tags, "tags", "", "comma-separated build `tags`")
 	fs.BoolVar(directive.IncludeGenerated, "generated", false, generatedUsage)
 	fs.BoolVar(&opts.facts, "facts", false, "print each fact the analyzers export, to standard error (why a handler streams, where a recover swallows)")
+	fs.StringVar(&opts.cpuprofile, "cpuprofile", "", "write a CPU profile of the analysis to `file`")
 	fs.Bool("V", false, "print the version and exit (-V=full for go vet)")
 	for _, a := range analyzer.Suite {
 		t := new(triState)
@@ -181,6 +184,21 @@ func standalone(args []string, stdout, stderr io.Writer) int {
 
 	var findings []finding
 	if len(roots) > 0 {
+		if opts.cpuprofile != "" {
+			f, err := os.Create(opts.cpuprofile)
+			if err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+				return 1
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+				return 1
+			}
+			defer func() {
+				pprof.StopCPUProfile()
+				f.Close()
+			}()
+		}
 		var copts checker.Options
 		if opts.facts {
 			copts.FactLog = stderr
