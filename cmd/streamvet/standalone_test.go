@@ -375,3 +375,16 @@ func TestFacts(t *testing.T) {
 		t.Errorf("streamvet without -facts printed facts:\n%s", plain.stderr)
 	}
 }
+
+// TestCPUProfile: -cpuprofile writes a profile that go tool pprof reads.
+func TestCPUProfile(t *testing.T) {
+	t.Parallel()
+	goCmd, sv := requireGo(t), streamvet(t)
+	dir := copyDemo(t)
+	prof := filepath.Join(t.TempDir(), "cpu.prof")
+	run(t, dir, sv, "-cpuprofile", prof, "./...")
+	out, err := exec.Command(goCmd, "tool", "pprof", "-top", sv, prof).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Type: cpu") {
+		t.Errorf("go tool pprof on the -cpuprofile output: %v\n%s", err, out)
+	}
+}
