@@ -16,7 +16,10 @@
 //   - a handler that copies an unbounded reader into the ResponseWriter
 //     (io.Copy(w, resp.Body), io.Copy(w, file));
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
-//     multipart uploads, r.Body forwarded as an outgoing request body.
+//     multipart uploads, r.Body forwarded as an outgoing request body. A
+//     route registered for GET, HEAD or OPTIONS only (r.Get, r.GET, a
+//     ServeMux pattern "GET /p") and a handler that turns away every other
+//     method first receive no upload.
 //
 // A handler is any request path: a function whose parameters reach an
 // http.ResponseWriter, directly, through a field or through a nullary

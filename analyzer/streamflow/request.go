@@ -2,6 +2,8 @@ package streamflow
 
 import (
 	"go/ast"
+	"go/constant"
+	"go/token"
 	"go/types"
 	"strings"
 )
@@ -212,4 +214,49 @@ func (a *state) unknownMiddleware(call *ast.CallExpr, en *env) flow {
 		}
 	}
 	return f
+}
+
+// bodilessOnly reports whether body turns away every request but GET and
+// HEAD before it does anything else of note: if r.Method != http.MethodGet
+// { http.Error(...); return }. Nothing it runs reads an upload.
+func (a *state) bodilessOnly(body *ast.BlockStmt) bool {
+	for _, stmt := range body.List {
+		ifs, ok := stmt.(*ast.IfStmt)
+		if !ok || ifs.Init != nil || ifs.Else != nil || !terminates(ifs.Body) {
+			continue
+		}
+		if a.notBodiless(ifs.Cond) {
+			return true
+		}
+	}
+	return false
+}
+
+// notBodiless reports whether cond holds exactly for requests other than
+// GET (and HEAD): r.Method != "GET", or with && r.Method != "HEAD".
+func (a *state) notBodiless(cond ast.Expr) bool {
+	be, ok := ast.Unparen(cond).(*ast.BinaryExpr)
+	if !ok {
+		return false
+	}
+	switch be.Op {
+	case token.LAND:
+		return a.notBodiless(be.X) && a.notBodiless(be.Y)
+	case token.NEQ:
+		method, value := be.X, be.Y
+		if a.pass.TypesInfo.Types[method].Value != nil {
+			method, value = value, method // "GET" != r.Method
+		}
+		sel, ok := ast.Unparen(method).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Method" || !a.sym.IsRequest(a.pass.TypesInfo.TypeOf(sel.X)) {
+			return false
+		}
+		tv := a.pass.TypesInfo.Types[value]
+		if tv.Value == nil || tv.Value.Kind() != constant.String {
+			return false
+		}
+		m := constant.StringVal(tv.Value)
+		return m == "GET" || m == "HEAD"
+	}
+	return false
 }

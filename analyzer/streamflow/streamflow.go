@@ -3,6 +3,7 @@ package streamflow
 import (
 	_ "embed"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"reflect"
@@ -313,6 +314,7 @@ type state struct {
 	calls    map[*types.Func][]*ast.CallExpr
 	argsIn   map[*types.Var]*Stream // what callers pass to a parameter stored in a field
 	flushers map[*types.Func]bool   // helpers that flush on every call
+	noBody   map[ast.Expr]bool      // handlers registered for GET, HEAD or OPTIONS only
 	funcs    map[*types.Func]*flow
 	vars     map[*types.Var]*Stream
 	busy     map[any]bool
@@ -412,6 +414,7 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		calls:    make(map[*types.Func][]*ast.CallExpr),
 		argsIn:   make(map[*types.Var]*Stream),
 		flushers: make(map[*types.Func]bool),
+		noBody:   make(map[ast.Expr]bool),
 	}
 	a.index()
 	return a
@@ -512,6 +515,9 @@ func (a *state) indexRoute(call *ast.CallExpr) {
 	if httpsym.CalleeIs(info, call, "net/http", "Handle", "HandleFunc") {
 		if len(call.Args) == 2 {
 			a.muxRegs = append(a.muxRegs, call.Args[1])
+			if a.bodilessPattern(call.Args[0]) {
+				a.noBody[call.Args[1]] = true
+			}
 		}
 		return
 	}
@@ -541,6 +547,9 @@ func (a *state) indexRoute(call *ast.CallExpr) {
 		}
 		if t := info.TypeOf(arg); t != nil && a.handlerType(t) {
 			a.routes[holder] = append(a.routes[holder], arg)
+			if bodiless(sel.Sel.Name) || len(call.Args) > 0 && a.bodilessPattern(call.Args[0]) {
+				a.noBody[arg] = true // r.Get(p, h), mux.Handle("GET /p", h): no upload reaches h
+			}
 		}
 	}
 }
@@ -751,6 +760,37 @@ func (a *state) local(v *types.Var, en *env) flow {
 	return f.join(a.routesOn(v, en))
 }
 
+// registeredOn evaluates a handler registered on a router: a route for
+// GET, HEAD or OPTIONS only receives no upload.
+func (a *state) registeredOn(h ast.Expr, en *env) flow {
+	f := a.eval(h, en)
+	if a.noBody[h] {
+		f.s = f.s.only(Writes)
+	}
+	return f
+}
+
+// bodiless reports whether a registration method routes only requests
+// without a body: chi's r.Get, gin's r.GET, echo's e.HEAD.
+func bodiless(method string) bool {
+	switch method {
+	case "Get", "GET", "Head", "HEAD", "Options", "OPTIONS":
+		return true
+	}
+	return false
+}
+
+// bodilessPattern reports whether e is a constant ServeMux pattern for
+// GET or HEAD: "GET /files/{id}".
+func (a *state) bodilessPattern(e ast.Expr) bool {
+	tv := a.pass.TypesInfo.Types[e]
+	if tv.Value == nil || tv.Value.Kind() != constant.String {
+		return false
+	}
+	p := constant.StringVal(tv.Value)
+	return strings.HasPrefix(p, "GET ") || strings.HasPrefix(p, "HEAD ")
+}
+
 // routesOf evaluates what is registered on a router derived from another
 // (a group, a sub-router, a Route closure's parameter).
 func (a *state) routesOf(v *types.Var, en *env) flow {
@@ -767,7 +807,7 @@ func (a *state) routesOf(v *types.Var, en *env) flow {
 func (a *state) routesOn(v *types.Var, en *env) flow {
 	var f flow
 	for _, h := range a.routes[v] {
-		g := a.eval(h, en).via(h.Pos(), "registered on "+v.Name())
+		g := a.registeredOn(h, en).via(h.Pos(), "registered on "+v.Name())
 		if !httpsym.IsNamed(v.Type(), "net/http", "ServeMux") {
 			g = g.wrapped() // a framework's router may wrap the writer
 		}
@@ -803,10 +843,13 @@ func (a *state) varStream(v *types.Var) *Stream {
 	a.busy[v] = true
 	defer delete(a.busy, v)
 	var s *Stream
-	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v], a.routes[v]} {
+	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v]} {
 		for _, e := range list {
 			s = union(s, a.eval(e, storedEnv).s.via(e.Pos(), "stored in "+v.Name()))
 		}
+	}
+	for _, e := range a.routes[v] {
+		s = union(s, a.registeredOn(e, storedEnv).s.via(e.Pos(), "registered on "+v.Name()))
 	}
 	for _, d := range a.derived[v] {
 		s = union(s, a.routesOf(d, nil).s)
@@ -1100,6 +1143,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 	var flushInLoop *ast.CallExpr
 	var lastWrite token.Pos
 	var clears Dir
+	if a.bodilessOnly(body) {
+		clears |= Reads
+	}
 	var uncleared string
 	var unclearedDir Dir
 	var direct Dir // cleared, error ignored, on the handler's own writer
@@ -1453,7 +1499,7 @@ func errorChecked(body *ast.BlockStmt, call *ast.CallExpr) bool {
 func (a *state) defaultMux() *Stream {
 	var s *Stream
 	for _, h := range a.muxRegs {
-		s = union(s, a.eval(h, nil).s.via(h.Pos(), "registered on http.DefaultServeMux"))
+		s = union(s, a.registeredOn(h, nil).s.via(h.Pos(), "registered on http.DefaultServeMux"))
 	}
 	for _, pf := range a.pass.AllPackageFacts() {
 		if m, ok := pf.Fact.(*MuxStreams); ok {
@@ -1514,7 +1560,7 @@ func (a *state) exportFacts() {
 	}
 	var mux *Stream
 	for _, h := range a.muxRegs {
-		mux = union(mux, a.eval(h, nil).s)
+		mux = union(mux, a.registeredOn(h, nil).s)
 	}
 	if mux != nil {
 		a.pass.ExportPackageFact(&MuxStreams{Streams{Dir: mux.Dir, Source: mux.Source, Where: mux.Where, Proxy: mux.Proxy}})

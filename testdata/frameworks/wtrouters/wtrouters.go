@@ -176,7 +176,7 @@ func serveVia(w http.ResponseWriter, r *http.Request, p *httputil.ReverseProxy) 
 func viaHelper() *http.Server {
 	p := httputil.NewSingleHostReverseProxy(target)
 	r := chi.NewRouter()
-	r.Get("/logs", func(w http.ResponseWriter, r *http.Request) { serveVia(w, r, p) })
+	r.Post("/logs", func(w http.ResponseWriter, r *http.Request) { serveVia(w, r, p) })
 	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, ReadTimeout: time.Minute} // want `ReadTimeout \(1m0s\) cuts streamed request bodies of r \(httputil.ReverseProxy`
 }
 
@@ -188,4 +188,29 @@ func notFoundProxy() *http.Server {
 	r.NotFoundHandler = httputil.NewSingleHostReverseProxy(target)
 	return &http.Server{Handler: r, ReadHeaderTimeout: time.Second,
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of r \(httputil.ReverseProxy, wtrouters.go:\d+\)`
+}
+
+// ok: a route for GET only receives no upload, so ReadTimeout cuts nothing
+// there, even in front of a proxy.
+func getOnly() *http.Server {
+	p := httputil.NewSingleHostReverseProxy(target)
+	r := chi.NewRouter()
+	r.Get("/logs", func(w http.ResponseWriter, r *http.Request) { serveVia(w, r, p) })
+	mux := http.NewServeMux()
+	mux.Handle("GET /files/", p)
+	mux.Handle("/", r)
+	return &http.Server{Handler: mux, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, ReadTimeout: time.Minute}
+}
+
+// ok: a handler that turns away all but GET and HEAD reads no upload.
+func getGuard() *http.Server {
+	p := httputil.NewSingleHostReverseProxy(target)
+	h := func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p.ServeHTTP(w, r)
+	}
+	return &http.Server{Handler: http.HandlerFunc(h), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, ReadTimeout: time.Minute}
 }
