@@ -14,9 +14,12 @@
 //     flushes on every call: server-sent events, log follow, progress
 //     streams;
 //   - a handler that copies an unbounded reader into the ResponseWriter
-//     (io.Copy(w, resp.Body), io.Copy(w, file));
+//     (io.Copy(w, resp.Body), io.Copy(w, file)), or serves a download
+//     with http.ServeContent from a reader that is not in memory;
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
-//     multipart uploads, r.Body forwarded as an outgoing request body. A
+//     multipart uploads, r.Body forwarded as an outgoing request body; a
+//     body under http.MaxBytesReader or MaxBytesHandler is bounded only by
+//     a constant limit of at most 64 MiB, not by one from configuration. A
 //     route registered for GET, HEAD or OPTIONS only (r.Get, r.GET, a
 //     ServeMux pattern "GET /p") and a handler that turns away every other
 //     method first receive no upload.

@@ -1002,7 +1002,9 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	case httpsym.IsFunc(fn, "net/http", "MaxBytesHandler"):
 		if e := arg(0); e != nil {
 			f := a.eval(e, en)
-			f.s = f.s.only(Writes)
+			if smallLimit(info, arg(1)) {
+				f.s = f.s.only(Writes)
+			}
 			return f
 		}
 	case httpsym.IsFunc(fn, "net/http", "AllowQuerySemicolons"):
@@ -1246,7 +1248,14 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			len(call.Args) > 0 && a.isRequestBody(call.Args[len(call.Args)-1]):
 			own = union(own, &Stream{Dir: Reads, Source: "the request body forwarded upstream", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "forwards the request body"}}})
 		case httpsym.IsFunc(fn, "net/http", "MaxBytesReader"):
-			clears |= Reads
+			if len(call.Args) == 3 && smallLimit(info, call.Args[2]) {
+				clears |= Reads
+			}
+		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && !inMemoryReader(info, call.Args[4]):
+			// A download: a file (or any reader that is not in memory)
+			// served as a whole, however large.
+			lastWrite = call.Pos()
+			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}})
 		case a.writes(call, fn):
 			lastWrite = call.Pos()
 		}
@@ -1386,7 +1395,14 @@ func (a *state) isResponseWriter(e ast.Expr) bool {
 
 // isRequestBody reports whether e is r.Body of an *http.Request.
 func (a *state) isRequestBody(e ast.Expr) bool {
-	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	e = ast.Unparen(e)
+	if v := a.varOf(e); v != nil && !v.IsField() && len(a.assigns[v]) == 1 {
+		// body := http.MaxBytesReader(w, r.Body, limit)
+		if call, ok := ast.Unparen(a.assigns[v][0]).(*ast.CallExpr); ok && httpsym.CalleeIs(a.pass.TypesInfo, call, "net/http", "MaxBytesReader") && len(call.Args) == 3 {
+			return a.isRequestBody(call.Args[1])
+		}
+	}
+	sel, ok := e.(*ast.SelectorExpr)
 	return ok && sel.Sel.Name == "Body" && a.sym.IsRequest(a.pass.TypesInfo.TypeOf(sel.X))
 }
 
@@ -1464,6 +1480,34 @@ func unbounded(info *types.Info, call *ast.CallExpr) bool {
 		return false // io.CopyN with a constant count
 	}
 	return true
+}
+
+// smallLimit reports whether a body limit is a constant small enough that
+// the body is meant to be short (at most 64 MiB); a limit from
+// configuration allows uploads of any size.
+func smallLimit(info *types.Info, e ast.Expr) bool {
+	if e == nil {
+		return false
+	}
+	tv := info.Types[e]
+	if tv.Value == nil {
+		return false
+	}
+	n, ok := constant.Int64Val(constant.ToInt(tv.Value))
+	return ok && n <= 64<<20
+}
+
+// inMemoryReader reports whether e reads from memory: a bytes or strings
+// reader.
+func inMemoryReader(info *types.Info, e ast.Expr) bool {
+	t := info.TypeOf(e)
+	if httpsym.IsNamed(t, "bytes", "Reader") || httpsym.IsNamed(t, "strings", "Reader") || httpsym.IsNamed(t, "bytes", "Buffer") {
+		return true
+	}
+	if inner, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+		return httpsym.CalleeIs(info, inner, "bytes", "NewReader") || httpsym.CalleeIs(info, inner, "strings", "NewReader")
+	}
+	return false
 }
 
 // errorChecked reports whether the error result of call is used.

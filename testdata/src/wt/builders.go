@@ -1,11 +1,14 @@
 package wt
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"time"
 
 	"wtlib"
@@ -138,4 +141,53 @@ func upstreamServer(u *url.URL) (*http.Server, error) {
 		ReadHeaderTimeout: time.Second,
 		WriteTimeout: time.Minute, // want `WriteTimeout \(1m0s\) cuts streaming responses of h \(httputil.ReverseProxy, wtlib.go:\d+\)`
 	}, nil
+}
+
+// A download served with http.ServeContent from a file streams; from
+// memory it does not.
+func fileDownload(w http.ResponseWriter, r *http.Request) {
+	f, err := os.Open("/srv/files" + r.URL.Path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	http.ServeContent(w, r, f.Name(), time.Time{}, f)
+}
+
+func banner(w http.ResponseWriter, r *http.Request) {
+	http.ServeContent(w, r, "banner.txt", time.Time{}, bytes.NewReader([]byte("hello")))
+}
+
+func downloadServer() *http.Server {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/files/", fileDownload)
+	mux.HandleFunc("/banner", banner)
+	return &http.Server{Handler: mux, ReadHeaderTimeout: time.Second,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of mux \(http.ServeContent of f, builders.go:\d+\)`
+}
+
+// ok: a banner served from memory.
+func bannerServer() *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(banner), WriteTimeout: time.Minute}
+}
+
+// An upload limited by a size from configuration is still an upload.
+type uploadConfig struct{ MaxUploadSize int64 }
+
+func store(cfg uploadConfig) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body := http.MaxBytesReader(w, r.Body, cfg.MaxUploadSize)
+		f, err := os.Create("/srv/upload")
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		io.Copy(f, body)
+	}
+}
+
+func limitedUploadServer(cfg uploadConfig) *http.Server {
+	return &http.Server{Handler: http.HandlerFunc(store(cfg)), ReadHeaderTimeout: time.Second,
+		ReadTimeout: time.Minute} // want `ReadTimeout \(1m0s\) cuts streamed request bodies of http.HandlerFunc\(store\(cfg\)\) \(io.Copy from the request body, builders.go:\d+\)`
 }
