@@ -15,7 +15,8 @@
 //     streams;
 //   - a handler that copies an unbounded reader into the ResponseWriter
 //     (io.Copy(w, resp.Body), io.Copy(w, file)), or serves a download
-//     with http.ServeContent from a reader that is not in memory;
+//     with http.ServeContent from an *os.File (files of an http.FileSystem,
+//     static assets, are not counted);
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body; a
 //     body under http.MaxBytesReader or MaxBytesHandler is bounded only by

@@ -1251,9 +1251,10 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			if len(call.Args) == 3 && smallLimit(info, call.Args[2]) {
 				clears |= Reads
 			}
-		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && !inMemoryReader(info, call.Args[4]):
-			// A download: a file (or any reader that is not in memory)
-			// served as a whole, however large.
+		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && httpsym.IsNamed(info.TypeOf(call.Args[4]), "os", "File"):
+			// A download: a file opened by the handler and served whole,
+			// as io.Copy(w, f) does. Files of an http.FileSystem (static
+			// assets: FileServer, negroni.Static, webdav) are not counted.
 			lastWrite = call.Pos()
 			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}})
 		case a.writes(call, fn):
@@ -1495,19 +1496,6 @@ func smallLimit(info *types.Info, e ast.Expr) bool {
 	}
 	n, ok := constant.Int64Val(constant.ToInt(tv.Value))
 	return ok && n <= 64<<20
-}
-
-// inMemoryReader reports whether e reads from memory: a bytes or strings
-// reader.
-func inMemoryReader(info *types.Info, e ast.Expr) bool {
-	t := info.TypeOf(e)
-	if httpsym.IsNamed(t, "bytes", "Reader") || httpsym.IsNamed(t, "strings", "Reader") || httpsym.IsNamed(t, "bytes", "Buffer") {
-		return true
-	}
-	if inner, ok := ast.Unparen(e).(*ast.CallExpr); ok {
-		return httpsym.CalleeIs(info, inner, "bytes", "NewReader") || httpsym.CalleeIs(info, inner, "strings", "NewReader")
-	}
-	return false
 }
 
 // errorChecked reports whether the error result of call is used.

@@ -167,9 +167,23 @@ func downloadServer() *http.Server {
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of mux \(http.ServeContent of f, builders.go:\d+\)`
 }
 
-// ok: a banner served from memory.
+// A static asset of an http.FileSystem, served as http.FileServer does.
+func asset(w http.ResponseWriter, r *http.Request) {
+	f, err := http.Dir("/srv/www").Open(r.URL.Path)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer f.Close()
+	http.ServeContent(w, r, r.URL.Path, time.Time{}, f)
+}
+
+// ok: a banner served from memory, and static assets.
 func bannerServer() *http.Server {
-	return &http.Server{Handler: http.HandlerFunc(banner), WriteTimeout: time.Minute}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/banner", banner)
+	mux.HandleFunc("/assets/", asset)
+	return &http.Server{Handler: mux, WriteTimeout: time.Minute}
 }
 
 // An upload limited by a size from configuration is still an upload.
