@@ -65,6 +65,37 @@ func (c *checker) bodyRecovery(u *unit) Kind {
 	return 0
 }
 
+// buildsRecoveringRouter reports whether fn, declared in this package,
+// installs recovery middleware from another package on the router it
+// returns, which routes to no proxy yet: the routes its callers add are
+// checked at each call, as for gin.Default. (The program's own recovery
+// is reported at its recover; a router that already routes to a proxy,
+// at the install.)
+func (c *checker) buildsRecoveringRouter(fn *types.Func) bool {
+	u := c.decls[fn.Origin()]
+	if u == nil || u.sig.Results().Len() != 1 {
+		return false
+	}
+	for _, ret := range u.returns() {
+		if len(ret.Results) != 1 || c.flows.Handler(ret.Results[0]).Proxied() != nil {
+			return false
+		}
+	}
+	result := u.sig.Results().At(0).Type()
+	for _, call := range u.calls {
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || !types.Identical(c.info.TypeOf(sel.X), result) {
+			continue
+		}
+		for _, arg := range call.Args {
+			if c.recoveryArg(arg) != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // chainHandler reports whether t has a method that serves a request and
 // calls the next handler of a chain, as negroni's Handler does:
 // ServeHTTP(w, r, next).
@@ -291,7 +322,7 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 	if router == nil {
 		return
 	}
-	if fn := c.staticCallee(call); fn != nil && fn.Pkg() != c.pass.Pkg && c.recoveryKind(fn) == RecoveringRouter {
+	if fn := c.staticCallee(call); fn != nil && c.recoveryKind(fn) == RecoveringRouter && (fn.Pkg() != c.pass.Pkg || c.buildsRecoveringRouter(fn)) {
 		if r := assignedTo(cur); r != nil {
 			if s := c.flows.Handler(r).Proxied(); s != nil {
 				c.reportInstall(call, qualified(fn)+" installs recovery middleware that", r, s)
