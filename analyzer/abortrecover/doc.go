@@ -64,9 +64,11 @@
 // abort), wrapping a ReverseProxy in recovery middleware from a
 // dependency (gorilla's handlers.RecoveryHandler()), and installing such
 // middleware on a router that routes to a ReverseProxy (r.Use(mw),
-// r.Use(gin.Recovery()), gin.Default(), negroni.New(negroni.NewRecovery()))
-// are reported where the code that can change is: the defer, the call,
-// the wrapping. Only a ReverseProxy panics with http.ErrAbortHandler
+// r.Use(gin.Recovery()), gin.Default(), negroni.New(negroni.NewRecovery()),
+// a recovery kept in a variable and configured first, a builder of the
+// program that installs it on the router it returns, whose callers add
+// the proxy routes) are reported where the code that can change is: the
+// defer, the call, the wrapping, the builder's call. Only a ReverseProxy panics with http.ErrAbortHandler
 // mid-stream, so recovery in front of a Flush loop is not reported.
 //
 // The program's own recovery middleware is reported at its recover,
