@@ -139,7 +139,7 @@ func upstreamServer(u *url.URL) (*http.Server, error) {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: time.Second,
-		WriteTimeout: time.Minute, // want `WriteTimeout \(1m0s\) cuts streaming responses of h \(httputil.ReverseProxy, wtlib.go:\d+\)`
+		WriteTimeout:      time.Minute, // want `WriteTimeout \(1m0s\) cuts streaming responses of h \(httputil.ReverseProxy, wtlib.go:\d+\)`
 	}, nil
 }
 
