@@ -1098,15 +1098,8 @@ func (a *state) funcFlow(fn *types.Func) *flow {
 	a.busy[fn] = true
 	defer delete(a.busy, fn)
 
-	en := &env{params: make(map[*types.Var]int)}
+	en := a.envOf(fn)
 	sig := fn.Signature()
-	for i := range sig.Params().Len() {
-		en.params[sig.Params().At(i)] = i
-	}
-	if recv := sig.Recv(); recv != nil {
-		en.recv = recv
-		en.params[recv] = -1
-	}
 	if a.requestPath(sig) {
 		*f = a.body(decl.Body, en)
 	}

@@ -152,21 +152,8 @@ func paramStores(pass *analysis.Pass) map[*types.Var][]paramStore {
 			if fn == nil {
 				continue
 			}
-			params := fn.Signature().Params()
-			index := func(e ast.Expr) int {
-				id, ok := ast.Unparen(e).(*ast.Ident)
-				if !ok {
-					return -1
-				}
-				for i := range params.Len() {
-					if info.Uses[id] == params.At(i) {
-						return i
-					}
-				}
-				return -1
-			}
 			add := func(field *types.Var, value ast.Expr) {
-				if i := index(value); field != nil && i >= 0 {
+				if i := paramIndex(info, fn, value); field != nil && i >= 0 {
 					stores[field] = append(stores[field], paramStore{fn, i})
 				}
 			}
@@ -233,40 +220,46 @@ func addServed(list []ServedParam, p ServedParam) []ServedParam {
 // paramOf reports which parameter of which declared function e names (-1:
 // the receiver), and the function's declaration.
 func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int, *ast.FuncDecl) {
+	fd := enclosingDecl(pass, e.Pos())
+	if fd == nil {
+		return nil, -1, nil
+	}
+	fn, _ := pass.TypesInfo.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return nil, -1, nil
+	}
+	if recv := fn.Signature().Recv(); recv != nil && identVar(pass.TypesInfo, e) == recv {
+		return fn, -1, fd // (e *Echo) Start: sc.Start(ctx, e)
+	}
+	if i := paramIndex(pass.TypesInfo, fn, e); i >= 0 {
+		return fn, i, fd
+	}
+	return nil, -1, nil // a local, or a parameter of a closure
+}
+
+// paramIndex returns which parameter of fn the identifier e names, or -1.
+func paramIndex(info *types.Info, fn *types.Func, e ast.Expr) int {
+	v := identVar(info, e)
+	if v == nil {
+		return -1
+	}
+	params := fn.Signature().Params()
+	for i := range params.Len() {
+		if params.At(i) == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// identVar returns the variable the identifier e uses, or nil.
+func identVar(info *types.Info, e ast.Expr) *types.Var {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	if !ok {
-		return nil, -1, nil
+		return nil
 	}
-	v, ok := pass.TypesInfo.Uses[id].(*types.Var)
-	if !ok {
-		return nil, -1, nil
-	}
-	for _, f := range pass.Files {
-		if id.Pos() < f.FileStart || id.Pos() > f.FileEnd {
-			continue
-		}
-		for _, d := range f.Decls {
-			fd, ok := d.(*ast.FuncDecl)
-			if !ok || id.Pos() < fd.Pos() || id.Pos() >= fd.End() {
-				continue
-			}
-			fn, _ := pass.TypesInfo.Defs[fd.Name].(*types.Func)
-			if fn == nil {
-				return nil, -1, nil
-			}
-			if recv := fn.Signature().Recv(); recv != nil && recv == v {
-				return fn, -1, fd // (e *Echo) Start: sc.Start(ctx, e)
-			}
-			params := fn.Signature().Params()
-			for i := range params.Len() {
-				if params.At(i) == v {
-					return fn, i, fd
-				}
-			}
-			return nil, -1, nil // a local, or a parameter of a closure
-		}
-	}
-	return nil, -1, nil
+	v, _ := info.Uses[id].(*types.Var)
+	return v
 }
 
 // servedArg returns the argument of call that parameter i receives (-1:
