@@ -510,7 +510,7 @@ func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	} else if _, obj := scope.LookupParent(id.Name, pos); obj == nil || obj != info.Uses[id] {
 		return analysis.SuggestedFix{}, false // the request is not in scope at the Background call
 	}
-	file := c.fileOf(pos)
+	file := httpsym.FileOf(c.pass, pos)
 	if file == nil {
 		return analysis.SuggestedFix{}, false
 	}
@@ -528,11 +528,3 @@ func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	return fixer.KeepRequestValues(ff, at, id.Name)
 }
 
-func (c *checker) fileOf(pos token.Pos) *ast.File {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			return f
-		}
-	}
-	return nil
-}

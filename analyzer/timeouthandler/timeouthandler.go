@@ -178,7 +178,7 @@ func suggest(pass *analysis.Pass, findings []*finding) map[*finding]analysis.Sug
 	byFile := make(map[*ast.File][]*finding)
 	var files []*ast.File
 	for _, f := range findings {
-		file := fileOf(pass, f.site.Pos())
+		file := httpsym.FileOf(pass, f.site.Pos())
 		if file == nil {
 			continue
 		}
@@ -275,11 +275,3 @@ func sameVar(info *types.Info, a, b ast.Expr) bool {
 	return ok1 && ok2 && info.ObjectOf(ia) != nil && info.ObjectOf(ia) == info.ObjectOf(ib)
 }
 
-func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
-	for _, f := range pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			return f
-		}
-	}
-	return nil
-}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
 
+	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
 	"github.com/streamvet/streamvet/analyzer/streamflow"
 	"github.com/streamvet/streamvet/fixer"
 )
@@ -42,7 +43,7 @@ func callbackServers(pass *analysis.Pass, flows *streamflow.Result, insp *inspec
 		if start == nil {
 			continue
 		}
-		s := &server{settings: make(map[string]fixer.Setting), served: handler, file: fileOf(pass, lit)}
+		s := &server{settings: make(map[string]fixer.Setting), served: handler, file: httpsym.FileOf(pass, lit.Pos())}
 		ast.Inspect(lit.Body, func(n ast.Node) bool {
 			as, ok := n.(*ast.AssignStmt)
 			if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
@@ -122,13 +123,4 @@ func startCall(pass *analysis.Pass, flows *streamflow.Result, insp *inspector.In
 		}
 	}
 	return nil, nil
-}
-
-func fileOf(pass *analysis.Pass, n ast.Node) *ast.File {
-	for _, f := range pass.Files {
-		if f.FileStart <= n.Pos() && n.Pos() < f.FileEnd {
-			return f
-		}
-	}
-	return nil
 }

@@ -190,14 +190,13 @@ func fieldOf(info *types.Info, e ast.Expr) *types.Var {
 
 // enclosingDecl returns the function declaration that contains pos.
 func enclosingDecl(pass *analysis.Pass, pos token.Pos) *ast.FuncDecl {
-	for _, f := range pass.Files {
-		if pos < f.FileStart || pos > f.FileEnd {
-			continue
-		}
-		for _, d := range f.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
-				return fd
-			}
+	f := httpsym.FileOf(pass, pos)
+	if f == nil {
+		return nil
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
+			return fd
 		}
 	}
 	return nil

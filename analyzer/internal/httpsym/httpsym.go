@@ -249,13 +249,8 @@ func Unparen(e ast.Expr) ast.Expr { return ast.Unparen(e) }
 // silences nothing: the reason is what the next reader needs. The
 // directive check reports such directives, and those that silence nothing.
 func Report(pass *analysis.Pass, d analysis.Diagnostic) {
-	for _, f := range pass.Files {
-		if f.FileStart <= d.Pos && d.Pos <= f.FileEnd {
-			if Generated(f) || ignored(pass.Fset, f, d.Pos) {
-				return
-			}
-			break
-		}
+	if f := FileOf(pass, d.Pos); f != nil && (Generated(f) || ignored(pass.Fset, f, d.Pos)) {
+		return
 	}
 	if strings.HasSuffix(pass.Fset.File(d.Pos).Name(), "_test.go") {
 		// Tests set short timeouts and recover panics on purpose, to
@@ -308,4 +303,14 @@ func Returns(body *ast.BlockStmt) []*ast.ReturnStmt {
 		return true
 	})
 	return list
+}
+
+// FileOf returns the file of pass that holds pos, or nil.
+func FileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
+	for _, f := range pass.Files {
+		if f.FileStart <= pos && pos <= f.FileEnd {
+			return f
+		}
+	}
+	return nil
 }
