@@ -527,4 +527,3 @@ func (c *checker) fix(f *finding) (analysis.SuggestedFix, bool) {
 	}
 	return fixer.KeepRequestValues(ff, at, id.Name)
 }
-

@@ -274,4 +274,3 @@ func sameVar(info *types.Info, a, b ast.Expr) bool {
 	ib, ok2 := ast.Unparen(b).(*ast.Ident)
 	return ok1 && ok2 && info.ObjectOf(ia) != nil && info.ObjectOf(ia) == info.ObjectOf(ib)
 }
-
