@@ -134,10 +134,7 @@ func embeddedHandler(t types.Type) *types.Var {
 	if _, ok := fn.Signature().Recv().Type().Underlying().(*types.Interface); !ok {
 		return nil
 	}
-	st, ok := types.Unalias(t).Underlying().(*types.Struct)
-	if p, isPtr := types.Unalias(t).Underlying().(*types.Pointer); isPtr {
-		st, ok = p.Elem().Underlying().(*types.Struct)
-	}
+	st, ok := derefType(t).Underlying().(*types.Struct)
 	if !ok || index[0] >= st.NumFields() {
 		return nil
 	}
