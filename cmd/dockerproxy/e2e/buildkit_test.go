@@ -76,7 +76,7 @@ func TestBuildKitControlThroughProxy(t *testing.T) {
 	if lines := logLines(p.log.String(), "request aborted"); len(lines) > 0 {
 		t.Errorf("proxy aborted requests:\n%s", strings.Join(lines, "\n"))
 	}
-	if lines := logLines(p.log.String(), "path=/grpc", "hijacked=true"); len(lines) != 1 {
+	if lines := p.waitLog(1, "path=/grpc", "hijacked=true"); len(lines) != 1 {
 		t.Errorf("want one access record of the hijacked /grpc, got:\n%s", p.log.String())
 	}
 	t.Logf("ListWorkers through dockerproxy (upgrade + call) in %v: %v; upgrade requests by code %v", took.Round(time.Millisecond), got, upgrades)

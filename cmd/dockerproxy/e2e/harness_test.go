@@ -451,24 +451,49 @@ func startProxyCmd(t *testing.T, d *daemon, withTLS bool, wrapper []string, extr
 			t.Logf("dockerproxy log:\n%s", p.log.String())
 		}
 	})
+	p.waitReady(t)
+	return p
+}
+
+// waitReady waits for the proxy's "listening" record, which it writes once
+// both listeners are open and its configuration is final. A successful dial
+// is not enough: the listener is open before the record is written, and a
+// test that reads the startup record right after a dial may find none.
+func (p *proxyProc) waitReady(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", p.addr)
-		if err == nil {
-			c.Close()
-			break
-		}
+	for !p.ready() {
 		select {
 		case <-p.done:
 			t.Fatalf("dockerproxy exited: %v\n%s", p.err, p.log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("dockerproxy did not listen within 10s:\n%s", p.log.String())
+			t.Fatalf("dockerproxy did not report listening within 10s:\n%s", p.log.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return p
+}
+
+// ready reports whether the log holds the startup record, in either log
+// format.
+func (p *proxyProc) ready() bool {
+	log := p.log.String()
+	return strings.Contains(log, "msg=listening ") || strings.Contains(log, `"msg":"listening"`)
+}
+
+// waitLog waits up to 5 s for at least n lines of the log that contain every
+// one of subs, and returns the matching lines then. A record of a request is
+// written when its handler returns, which may be after the client has seen
+// the whole response: a test must not read the log the moment the client
+// is done.
+func (p *proxyProc) waitLog(n int, subs ...string) []string {
+	var lines []string
+	waitFor(5*time.Second, func() bool {
+		lines = logLines(p.log.String(), subs...)
+		return len(lines) >= n
+	})
+	return lines
 }
 
 // metric returns the value of the first sample of the /metrics line that

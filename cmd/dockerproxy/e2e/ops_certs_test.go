@@ -95,10 +95,10 @@ func TestCertRenewal(t *testing.T) {
 		t.Errorf("gen-certs -client output lacks the directory: %s", out)
 	}
 	certCLI(t, p.addr, alice).must(t, "ps")
-	if l := logLines(p.log.String(), "msg=request", "/containers/json", "client=alice"); len(l) != 1 {
+	if l := p.waitLog(1, "msg=request", "/containers/json", "client=alice"); len(l) != 1 {
 		t.Errorf("want one request record naming client=alice:\n%s", p.log.String())
 	}
-	if l := logLines(p.log.String(), "msg=request", "/containers/json", `client="dockerproxy client"`); len(l) != 2 {
+	if l := p.waitLog(2, "msg=request", "/containers/json", `client="dockerproxy client"`); len(l) != 2 {
 		t.Errorf("want two request records naming the default client:\n%s", p.log.String())
 	}
 }
@@ -133,11 +133,11 @@ func TestPlainHTTPToTLSPort(t *testing.T) {
 	if failures < 21 {
 		t.Errorf("tls_handshake_failures_total = %v, want at least 21", failures)
 	}
-	warns := logLines(p.log.String(), "level=WARN", "TLS handshake failed")
+	warns := p.waitLog(1, "level=WARN", "TLS handshake failed")
 	if len(warns) < 1 || len(warns) > 5 {
 		t.Errorf("%d WARN records for %v failed handshakes in a few seconds, want 1 to 5 (rate-limited):\n%s", len(warns), failures, p.log.String())
 	}
-	if l := logLines(p.log.String(), "TLS handshake failed", "plain HTTP"); len(l) == 0 {
+	if l := p.waitLog(1, "TLS handshake failed", "plain HTTP"); len(l) == 0 {
 		t.Errorf("the plain HTTP handshake is not named in the log:\n%s", p.log.String())
 	}
 }

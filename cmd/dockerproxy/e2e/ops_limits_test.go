@@ -102,7 +102,7 @@ func TestStreamLimits(t *testing.T) {
 	if n := p.metric(t, `dockerproxy_denied_total{reason="streams"}`); n < 1 {
 		t.Errorf("denied_total{streams} = %v, want at least 1", n)
 	}
-	if l := logLines(p.log.String(), "level=WARN", "request refused", "reason=client_streams", "client=alice"); float64(len(l)) != refused {
+	if l := p.waitLog(int(refused), "level=WARN", "request refused", "reason=client_streams", "client=alice"); float64(len(l)) != refused {
 		t.Errorf("%d WARN records of alice's refusals, want %v:\n%s", len(l), refused, p.log.String())
 	}
 	if l := logLines(p.log.String(), "reason=client_streams", "client=bob"); len(l) != 0 {
@@ -165,7 +165,7 @@ func TestConnectionLimits(t *testing.T) {
 	if !waitFor(5*time.Second, func() bool { c, _ := get(); return c == 200 }) {
 		t.Fatal("no connection accepted after the others closed")
 	}
-	if l := logLines(p.log.String(), "level=WARN", "connection refused", "reason=client_connections"); len(l) == 0 {
+	if l := p.waitLog(1, "level=WARN", "connection refused", "reason=client_connections"); len(l) == 0 {
 		t.Errorf("no WARN record of the refused connection:\n%s", p.log.String())
 	}
 }

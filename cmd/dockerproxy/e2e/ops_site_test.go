@@ -168,7 +168,7 @@ func TestHealthzCachedAndQuiet(t *testing.T) {
 	if err == nil || !strings.Contains(out, "cannot reach the Docker daemon") || strings.Contains(out, missing) {
 		t.Errorf("docker version without a daemon: %v\n%s", err, out)
 	}
-	if !strings.Contains(q.log.String(), missing) {
+	if len(q.waitLog(1, missing)) == 0 {
 		t.Errorf("the log does not name the socket it failed to reach:\n%s", q.log.String())
 	}
 	t.Logf("healthz: %s; CLI: %s", strings.TrimSpace(string(b)), strings.TrimSpace(out))

@@ -165,6 +165,7 @@ func TestNoCredentialsInLog(t *testing.T) {
 			bad.setHeaders(t, map[string]string{"Authorization": "Bearer wrong-" + token})
 			_, _ = bad.run(t, "ps")
 
+			p.waitLog(1, "request denied")
 			log := p.log.String()
 			if !strings.Contains(log, "/push") || !strings.Contains(log, "/build") || !strings.Contains(log, "request denied") {
 				t.Fatalf("log lacks the requests it should describe:\n%s", log)

@@ -78,7 +78,11 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
-		go reloadOnHUP(ctx, hup, reloader, log, m)
+		expiry := &expiryCheck{r: reloader, log: log, m: m}
+		// The gauges and the warning are in place before the proxy says it
+		// is listening.
+		expiry.check()
+		go reloadOnHUP(ctx, hup, reloader, log, expiry)
 	}
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
@@ -178,32 +182,39 @@ func checkFileLimit(log *slog.Logger, conns, streams int) {
 	}
 }
 
-// reloadOnHUP reloads the certificates, key and client CA on SIGHUP.
-// It also keeps the expiry gauges current and warns, daily, when a
+// expiryCheck keeps the expiry gauges current and warns, daily, when a
 // certificate expires within expiryWarning.
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, log *slog.Logger, m *metrics.Metrics) {
-	var warned time.Time
-	check := func() {
-		info := r.Info()
-		now := time.Now()
-		warn := now.Sub(warned) >= 24*time.Hour
-		for _, c := range []struct {
-			name string
-			at   time.Time
-		}{{"server", info.ServerNotAfter}, {"client_ca", info.ClientCANotAfter}} {
-			if c.at.IsZero() {
-				continue
-			}
-			left := c.at.Sub(now)
-			m.CertExpiry.WithLabelValues(c.name).Set(left.Seconds())
-			if warn && left < expiryWarning {
-				log.Warn("certificate expires soon; renew it (gen-certs re-issues from the same CA) and reload", "cert", c.name,
-					"not_after", c.at.UTC().Format(time.RFC3339), "days_left", int(left.Hours()/24))
-				warned = now
-			}
+type expiryCheck struct {
+	r      *certs.Reloader
+	log    *slog.Logger
+	m      *metrics.Metrics
+	warned time.Time
+}
+
+func (e *expiryCheck) check() {
+	info := e.r.Info()
+	now := time.Now()
+	warn := now.Sub(e.warned) >= 24*time.Hour
+	for _, c := range []struct {
+		name string
+		at   time.Time
+	}{{"server", info.ServerNotAfter}, {"client_ca", info.ClientCANotAfter}} {
+		if c.at.IsZero() {
+			continue
+		}
+		left := c.at.Sub(now)
+		e.m.CertExpiry.WithLabelValues(c.name).Set(left.Seconds())
+		if warn && left < expiryWarning {
+			e.log.Warn("certificate expires soon; renew it (gen-certs re-issues from the same CA) and reload", "cert", c.name,
+				"not_after", c.at.UTC().Format(time.RFC3339), "days_left", int(left.Hours()/24))
+			e.warned = now
 		}
 	}
-	check()
+}
+
+// reloadOnHUP reloads the certificates, key and client CA on SIGHUP, and
+// runs the expiry check every minute and after each reload.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, log *slog.Logger, expiry *expiryCheck) {
 	tick := time.NewTicker(time.Minute)
 	defer tick.Stop()
 	for {
@@ -211,15 +222,15 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, r *certs.Reloader, l
 		case <-ctx.Done():
 			return
 		case <-tick.C:
-			check()
+			expiry.check()
 		case <-hup:
 			if err := r.Reload(); err != nil {
 				log.Error("certificate reload failed; keeping the current ones", "error", err)
 				continue
 			}
 			log.Info("certificates reloaded")
-			warned = time.Time{}
-			check()
+			expiry.warned = time.Time{}
+			expiry.check()
 		}
 	}
 }
