@@ -53,7 +53,14 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		for _, d := range httpsym.Directives(pass.Fset, f) {
 			var msg string
+			var fixes []analysis.SuggestedFix
 			switch {
+			case d.Spaced > 0:
+				msg = "a space after // makes this a comment, not a directive, and it silences nothing: write //streamvet:ignore"
+				fixes = []analysis.SuggestedFix{{
+					Message:   "remove the space after //",
+					TextEdits: []analysis.TextEdit{{Pos: d.Pos + 2, End: d.Pos + 2 + token.Pos(d.Spaced)}},
+				}}
 			case d.Verb != "ignore":
 				msg = "unknown directive " + httpsym.DirectivePrefix + d.Verb + ": the only one is //streamvet:ignore <reason>"
 			case d.Rest == "":
@@ -63,8 +70,8 @@ func run(pass *analysis.Pass) (any, error) {
 			default:
 				continue
 			}
-			end := d.Pos + token.Pos(len(httpsym.DirectivePrefix)+len(d.Verb))
-			pass.Report(analysis.Diagnostic{Pos: d.Pos, End: end, Message: msg})
+			end := d.Pos + token.Pos(d.Spaced+len(httpsym.DirectivePrefix)+len(d.Verb))
+			pass.Report(analysis.Diagnostic{Pos: d.Pos, End: end, Message: msg, SuggestedFixes: fixes})
 		}
 	}
 	return nil, nil

@@ -14,5 +14,5 @@ func TestDirective(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	analysistest.Run(t, dir, directive.Analyzer, "directive")
+	analysistest.RunWithSuggestedFixes(t, dir, directive.Analyzer, "directive")
 }

@@ -13,7 +13,9 @@
 // The reason is required: it is what the next reader needs, and a
 // directive without one silences nothing. This check reports a directive
 // without a reason, an unknown //streamvet: directive (a typo would
-// otherwise silence nothing without a word), and, as staticcheck does for
+// otherwise silence nothing without a word), one written with a space
+// after the slashes (// streamvet:ignore is a plain comment to Go and to
+// this tool; the fix removes the space), and, as staticcheck does for
 // its lint directives, an ignore directive that no longer matches any
 // finding of the other checks: the code it excused has changed, and the
 // directive would hide the next finding on that line.

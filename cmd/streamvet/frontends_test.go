@@ -24,25 +24,41 @@ import (
 	"github.com/streamvet/streamvet/analyzer"
 )
 
-// finding is one diagnostic, with its file relative to the module root.
+// finding is one diagnostic, with its file relative to the module root,
+// and the check that reported it where the output names it (go vet's text
+// output does not).
 type finding struct {
 	File      string
 	Line, Col int
+	Check     string
 	Message   string
 }
 
 func (f finding) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Col, f.Message)
+	if f.Check == "" {
+		return fmt.Sprintf("%s:%d:%d: %s", f.File, f.Line, f.Col, f.Message)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s: %s", f.File, f.Line, f.Col, f.Check, f.Message)
+}
+
+// unnamed returns the findings without the names of their checks, for
+// comparing outputs that name them with go vet's, which does not.
+func unnamed(list []finding) []finding {
+	out := slices.Clone(list)
+	for i := range out {
+		out[i].Check = ""
+	}
+	return out
 }
 
 // demoFindings are the findings on testdata/demo, by position and the
 // start of the message (up to the handler it names and where that
 // handler streams). The rest of each message is the check's own to word.
 var demoFindings = []finding{
-	{"cmd/blogproxy/main.go", 25, 3, "ReadTimeout (5s) cuts streamed request bodies of proxy (httputil.ReverseProxy, main.go:15)"},
-	{"cmd/blogproxy/main.go", 26, 3, "WriteTimeout (10s) cuts streaming responses of proxy (httputil.ReverseProxy, main.go:15)"},
-	{"cmd/gateway/main.go", 29, 2, "WriteTimeout (*writeTimeout) cuts streaming responses of api.NewRouter(target) (httputil.ReverseProxy, api.go:18)"},
-	{"cmd/ticker/main.go", 28, 3, "WriteTimeout (1m0s) cuts streaming responses of mux (a Flush loop, events.go:23)"},
+	{"cmd/blogproxy/main.go", 25, 3, "writetimeout", "ReadTimeout (5s) cuts streamed request bodies of proxy (httputil.ReverseProxy, main.go:15)"},
+	{"cmd/blogproxy/main.go", 26, 3, "writetimeout", "WriteTimeout (10s) cuts streaming responses of proxy (httputil.ReverseProxy, main.go:15)"},
+	{"cmd/gateway/main.go", 29, 2, "writetimeout", "WriteTimeout (*writeTimeout) cuts streaming responses of api.NewRouter(target) (httputil.ReverseProxy, api.go:18)"},
+	{"cmd/ticker/main.go", 28, 3, "writetimeout", "WriteTimeout (1m0s) cuts streaming responses of mux (a Flush loop, events.go:23)"},
 }
 
 // fixedFiles are the demo files that applying the fixes changes.
@@ -163,7 +179,11 @@ func parseText(t *testing.T, dir, out string) []finding {
 		if m == nil || strings.HasPrefix(m[4], "\t") {
 			continue
 		}
-		list = append(list, finding{relFile(t, dir, m[1]), atoi(m[2]), atoi(m[3]), m[4]})
+		check, msg := "", m[4]
+		if name, rest, ok := strings.Cut(msg, ": "); ok && slices.ContainsFunc(analyzer.Suite, func(a *analysis.Analyzer) bool { return a.Name == name }) {
+			check, msg = name, rest
+		}
+		list = append(list, finding{relFile(t, dir, m[1]), atoi(m[2]), atoi(m[3]), check, msg})
 	}
 	sortFindings(list)
 	return list
@@ -189,7 +209,7 @@ func relFile(t *testing.T, dir, name string) string {
 
 func sortFindings(list []finding) {
 	slices.SortFunc(list, func(a, b finding) int {
-		return strings.Compare(a.String(), b.String())
+		return strings.Compare(unnamed([]finding{a})[0].String(), unnamed([]finding{b})[0].String())
 	})
 }
 
@@ -200,7 +220,7 @@ func checkDemoFindings(t *testing.T, what string, got []finding) {
 	ok := len(got) == len(demoFindings)
 	for i := 0; ok && i < len(got); i++ {
 		w, g := demoFindings[i], got[i]
-		ok = g.File == w.File && g.Line == w.Line && g.Col == w.Col && strings.HasPrefix(g.Message, w.Message+": ")
+		ok = g.File == w.File && g.Line == w.Line && g.Col == w.Col && (g.Check == "" || g.Check == w.Check) && strings.HasPrefix(g.Message, w.Message+": ")
 	}
 	if !ok {
 		var b strings.Builder
@@ -283,7 +303,7 @@ func parseJSON(t *testing.T, dir, out string) []finding {
 					if len(d.Related) == 0 {
 						t.Errorf("%s: %s: no related information leading to the stream", pkg, d.Posn)
 					}
-					list = append(list, finding{relFile(t, dir, m[1]), atoi(m[2]), atoi(m[3]), d.Message})
+					list = append(list, finding{relFile(t, dir, m[1]), atoi(m[2]), atoi(m[3]), name, d.Message})
 				}
 			}
 		}
@@ -444,7 +464,13 @@ func TestStandalone(t *testing.T) {
 
 	r := run(t, dir, sv, "./...")
 	expect(t, r, 3, "streamvet with findings")
-	checkDemoFindings(t, "streamvet", parseText(t, dir, r.stderr))
+	text := parseText(t, dir, r.stderr)
+	checkDemoFindings(t, "streamvet", text)
+	for _, f := range text {
+		if f.Check == "" {
+			t.Errorf("streamvet does not name the check of %s", f)
+		}
+	}
 
 	r = run(t, dir, sv, "-json", "./...")
 	expect(t, r, 0, "streamvet -json (findings do not fail it)")
@@ -505,7 +531,7 @@ func TestFrontEndsAgree(t *testing.T) {
 			checkDemoFindings(t, fe.name, got)
 			continue
 		}
-		if !slices.Equal(got, first) {
+		if !slices.Equal(unnamed(got), unnamed(first)) {
 			t.Errorf("%s found\n\t%v\n%s found\n\t%v", fe.name, got, frontEnds[0].name, first)
 		}
 	}

@@ -390,11 +390,13 @@ func (p *printer) position(pos token.Position) string {
 	return fmt.Sprintf("%s:%d:%d", p.path(pos.Filename), pos.Line, pos.Column)
 }
 
-// printText prints a finding as go vet does, with the path from server to
-// stream indented under it.
+// printText prints a finding as go vet does, with the name of the check
+// after the position (as golangci-lint and staticcheck name theirs, so
+// that -NAME=false and 'streamvet help NAME' are one look away), and the
+// path from server to stream indented under it.
 func (p *printer) printText(w io.Writer, f finding) {
 	fset := f.pkg.Fset
-	fmt.Fprintf(w, "%s: %s\n", p.position(fset.Position(f.diag.Pos)), f.diag.Message)
+	fmt.Fprintf(w, "%s: %s: %s\n", p.position(fset.Position(f.diag.Pos)), f.analyzer.Name, f.diag.Message)
 	for _, r := range f.diag.Related {
 		fmt.Fprintf(w, "%s: \t%s\n", p.position(fset.Position(r.Pos)), r.Message)
 	}

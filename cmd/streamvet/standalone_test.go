@@ -275,7 +275,7 @@ func TestSARIF(t *testing.T) {
 		if l.ArtifactLocation.URIBaseID != "%SRCROOT%" {
 			t.Errorf("result %q: uriBaseId %q", r.Message.Text, l.ArtifactLocation.URIBaseID)
 		}
-		got = append(got, finding{l.ArtifactLocation.URI, l.Region.StartLine, l.Region.StartColumn, r.Message.Text})
+		got = append(got, finding{l.ArtifactLocation.URI, l.Region.StartLine, l.Region.StartColumn, r.RuleID, r.Message.Text})
 	}
 	sortFindings(got)
 	checkDemoFindings(t, "streamvet -sarif", got)

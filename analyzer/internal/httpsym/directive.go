@@ -25,6 +25,11 @@ type Directive struct {
 	Line int
 	Verb string // "ignore", or what follows the prefix up to a space
 	Rest string // the reason of an ignore directive, trimmed
+	// Spaced is the length of the white space after "//" in a comment
+	// that would be an ignore directive without it ("// streamvet:ignore
+	// reason"): Go directives have none, and such a comment silences
+	// nothing.
+	Spaced int
 }
 
 // Directives lists the streamvet directives of a file.
@@ -33,18 +38,27 @@ func Directives(fset *token.FileSet, f *ast.File) []Directive {
 	for _, group := range f.Comments {
 		for _, c := range group.List {
 			text, ok := strings.CutPrefix(c.Text, DirectivePrefix)
+			spaced := 0
 			if !ok {
-				continue
+				// "// streamvet:ignore" is a comment that means to be a
+				// directive; "// streamvet: ..." in prose is not.
+				after, isLine := strings.CutPrefix(c.Text, "//")
+				trimmed := strings.TrimLeft(after, " \t")
+				if !isLine || len(trimmed) == len(after) || !strings.HasPrefix(trimmed, DirectivePrefix[2:]+"ignore") {
+					continue
+				}
+				spaced = len(after) - len(trimmed)
+				text = trimmed[len(DirectivePrefix)-2:]
 			}
 			verb, rest, _ := strings.Cut(text, " ")
-			list = append(list, Directive{Pos: c.Slash, Line: fset.Position(c.Slash).Line, Verb: verb, Rest: strings.TrimSpace(rest)})
+			list = append(list, Directive{Pos: c.Slash, Line: fset.Position(c.Slash).Line, Verb: verb, Rest: strings.TrimSpace(rest), Spaced: spaced})
 		}
 	}
 	return list
 }
 
 // Valid reports whether d is an ignore directive with a reason.
-func (d Directive) Valid() bool { return d.Verb == "ignore" && d.Rest != "" }
+func (d Directive) Valid() bool { return d.Spaced == 0 && d.Verb == "ignore" && d.Rest != "" }
 
 // used maps each *ast.File to the lines of its ignore directives that
 // silenced a finding. The analyzers of one package run in one process,

@@ -48,6 +48,20 @@ func stale() *http.Server {
 	}
 }
 
+// A space after // makes a comment of it: it silences nothing, and the fix
+// removes the space.
+func spaced() *http.Server {
+	return &http.Server{
+		Handler:           httputil.NewSingleHostReverseProxy(target),
+		ReadHeaderTimeout: time.Second,
+		/* want `a space after // makes this a comment, not a directive` */ // streamvet:ignore the upstream answers within a second
+		WriteTimeout:                                                       10 * time.Second,
+	}
+}
+
+// Prose that names the tool is not a directive: don't flag.
+// streamvet: the check that reads these comments.
+
 /* want `unknown directive //streamvet:ignroe` */ //streamvet:ignroe a typo silences nothing
 
 // Other comments that mention the directive are not directives: don't flag.
