@@ -8,12 +8,17 @@ package fixer
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
+	"go/constant"
+	"go/format"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // File is what a fix needs to know about the file it edits.
@@ -84,76 +89,137 @@ type Setting struct {
 }
 
 // Replacement is a server field a fix adds in place of a removed timeout,
-// with a comment saying why.
+// with a comment saying why and the value it gets when no constant of the
+// server is reused (a format for the name of package time).
 type Replacement struct {
-	Name string
-	Why  string
+	Name    string
+	Why     string
+	Default string
 }
 
-// Safer settings, with why each replaces an absolute timeout.
+// Safer settings, with why each replaces an absolute timeout. The defaults
+// are streamsafe.NewServer's.
 var (
-	ReadHeaderTimeout = Replacement{"ReadHeaderTimeout", "ReadHeaderTimeout bounds slow clients without cutting streamed request bodies."}
-	IdleTimeout       = Replacement{"IdleTimeout", "IdleTimeout closes idle keep-alive connections without cutting streamed responses."}
+	ReadHeaderTimeout = Replacement{"ReadHeaderTimeout", "ReadHeaderTimeout bounds slow clients without cutting streamed request bodies.", "10 * %s.Second"}
+	IdleTimeout       = Replacement{"IdleTimeout", "IdleTimeout closes idle keep-alive connections without cutting streamed responses.", "2 * %s.Minute"}
 )
 
 // ReplaceServerTimeout returns the fix that removes the absolute timeout s
-// from a server and puts the replacements in its place, reusing its value.
+// from a server and puts the replacements in its place. They take the
+// value reuse (the server's constant ReadTimeout, which net/http also
+// applies to idle connections) when it is in this file, else their
+// defaults: a removed WriteTimeout says nothing about how long headers
+// may take.
 //
-// Only a constant is reused: a value from configuration (a flag documented
-// as "response write timeout", an environment variable) would silently
-// change meaning as an IdleTimeout. Such a setting is removed with a
-// one-line comment that says why, and the server's other timeouts stay as
-// they are. When it was the last use of a local variable, an assignment
-// becomes "_ = value" so that the code still compiles.
+// A value from configuration (a flag documented as "response write
+// timeout", an environment variable) is removed with a one-line comment
+// that says why, naming the flag it came from when the file defines one,
+// since that flag now does nothing. When it was the last use of a local
+// variable, an assignment becomes "_ = value" so that the code still
+// compiles.
 //
 // It reports false when no safe edit exists, for example when the removed
 // value of a composite literal is the only use of a local variable.
-func ReplaceServerTimeout(f *File, s Setting, with []Replacement) (analysis.SuggestedFix, bool) {
-	value := f.text(s.Value)
+func ReplaceServerTimeout(f *File, s Setting, with []Replacement, reuse ast.Expr) (analysis.SuggestedFix, bool) {
 	if tv, ok := f.Info.Types[s.Value]; !ok || tv.Value == nil {
 		return f.removeConfigured(s)
 	}
-	var edits []analysis.TextEdit
 	if len(with) == 0 {
 		if !f.removable(s.Node, s.Value) {
 			return analysis.SuggestedFix{}, false
 		}
 		pos, end := f.lineRange(s.Node.Pos(), s.Node.End())
-		edits = append(edits, analysis.TextEdit{Pos: pos, End: end})
+		edits := []analysis.TextEdit{{Pos: pos, End: end}}
 		edits = append(edits, f.unusedImports(s.Node, s.Value)...)
-	} else {
-		indent, own := f.indent(s.Node.Pos())
-		var b strings.Builder
-		for i, r := range with {
-			if i > 0 {
-				b.WriteString(sep(s.Node) + "\n" + indent)
-			}
-			if own {
-				b.WriteString("// " + r.Why + "\n" + indent)
-			}
-			b.WriteString(field(f, s, r.Name, value))
-		}
-		edits = append(edits, analysis.TextEdit{Pos: s.Node.Pos(), End: s.Node.End(), NewText: []byte(b.String())})
+		return analysis.SuggestedFix{Message: "remove " + s.Name + " from the streaming server", TextEdits: edits}, true
 	}
-	msg := "remove " + s.Name + " from the streaming server"
-	if len(with) > 0 {
-		var names []string
-		for _, r := range with {
-			names = append(names, r.Name)
-		}
-		msg = "replace " + s.Name + " with " + strings.Join(names, " and ")
+	values, edits, ok := f.replacementValues(with, reuse, s)
+	if !ok {
+		return analysis.SuggestedFix{}, false
 	}
-	return analysis.SuggestedFix{Message: msg, TextEdits: edits}, true
+	indent, own := f.indent(s.Node.Pos())
+	var b strings.Builder
+	for i, r := range with {
+		if i > 0 {
+			b.WriteString(sep(s.Node) + "\n" + indent)
+		}
+		if own {
+			b.WriteString("// " + r.Why + "\n" + indent)
+		}
+		b.WriteString(field(f, s, r.Name, values[i]))
+	}
+	edits = append(edits, analysis.TextEdit{Pos: s.Node.Pos(), End: s.Node.End(), NewText: []byte(b.String())})
+	return analysis.SuggestedFix{Message: replaceMessage([]Setting{s}, with), TextEdits: edits}, true
+}
+
+func replaceMessage(removed []Setting, with []Replacement) string {
+	var old, names []string
+	for _, s := range removed {
+		old = append(old, s.Name)
+	}
+	for _, r := range with {
+		names = append(names, r.Name)
+	}
+	if len(names) == 0 {
+		return "remove " + strings.Join(old, " and ") + " from the streaming server"
+	}
+	return "replace " + strings.Join(old, " and ") + " with " + strings.Join(names, " and ")
+}
+
+// replacementValues returns the value text of each replacement and the
+// import edits they need; the imports that only the removed settings'
+// values used are deleted, but for package time when a default needs it.
+func (f *File) replacementValues(with []Replacement, reuse ast.Expr, removed ...Setting) ([]string, []analysis.TextEdit, bool) {
+	if reuse != nil && !(f.Syntax.FileStart <= reuse.Pos() && reuse.End() <= f.Syntax.FileEnd) {
+		reuse = nil // in another file: its text is not this file's
+	}
+	var values []string
+	var edits []analysis.TextEdit
+	timeName := ""
+	for _, r := range with {
+		if reuse != nil {
+			values = append(values, f.text(reuse))
+			continue
+		}
+		if timeName == "" {
+			names, imp, ok := f.EnsureImports("time")
+			if !ok {
+				return nil, nil, false
+			}
+			timeName = names["time"]
+			edits = append(edits, imp...)
+		}
+		values = append(values, fmt.Sprintf(r.Default, timeName))
+	}
+	for _, s := range removed {
+		if reuse != nil && s.Value == reuse {
+			continue // its imports stay in use
+		}
+		for _, e := range f.unusedImports(s.Node, s.Value) {
+			if timeName != "" && f.importsTime(e) {
+				continue
+			}
+			edits = append(edits, e)
+		}
+	}
+	return values, edits, true
+}
+
+// importsTime reports whether the deletion e removes the import of
+// package time.
+func (f *File) importsTime(e analysis.TextEdit) bool {
+	for _, imp := range f.Syntax.Imports {
+		if imp.Path.Value == `"time"` && e.Pos <= imp.Pos() && imp.End() <= e.End {
+			return true
+		}
+	}
+	return false
 }
 
 // removeConfigured removes a timeout whose value is not a constant,
 // leaving a comment in its place.
 func (f *File) removeConfigured(s Setting) (analysis.SuggestedFix, bool) {
-	what := "responses"
-	if s.Name == "ReadTimeout" {
-		what = "request bodies"
-	}
-	why := s.Name + " removed: an absolute deadline cuts streamed " + what + "; the other timeouts are unchanged."
+	why := f.removedWhy(s)
 	indent, own := f.indent(s.Node.Pos())
 	var edits []analysis.TextEdit
 	switch {
@@ -173,6 +239,92 @@ func (f *File) removeConfigured(s Setting) (analysis.SuggestedFix, bool) {
 		return analysis.SuggestedFix{}, false
 	}
 	return analysis.SuggestedFix{Message: "remove " + s.Name + " from the streaming server", TextEdits: edits}, true
+}
+
+// removedWhy is the comment left where a configured timeout was removed.
+func (f *File) removedWhy(s Setting) string {
+	what := "responses"
+	if s.Name == "ReadTimeout" {
+		what = "request bodies"
+	}
+	why := s.Name + " removed: an absolute deadline cuts streamed " + what
+	if name := f.flagOf(s.Value); name != "" {
+		return why + "; flag -" + name + " now has no effect."
+	}
+	return why + "; the other timeouts are unchanged."
+}
+
+// flagOf returns the name of the command-line flag that value reads, when
+// this file defines it: *d for d := flag.Duration("name", ...), or v for
+// flag.DurationVar(&v, "name", ...) (fields and FlagSet methods alike).
+func (f *File) flagOf(value ast.Expr) string {
+	value = ast.Unparen(value)
+	var target ast.Expr // what a XxxVar call must point at
+	var holder types.Object
+	if star, ok := value.(*ast.StarExpr); ok {
+		if id, ok := ast.Unparen(star.X).(*ast.Ident); ok {
+			holder = f.Info.ObjectOf(id)
+		}
+	} else {
+		target = value
+	}
+	name := ""
+	ast.Inspect(f.Syntax, func(n ast.Node) bool {
+		if name != "" {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if holder != nil && len(n.Lhs) == len(n.Rhs) {
+				for i, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok && f.Info.ObjectOf(id) == holder {
+						name = f.flagName(n.Rhs[i], false)
+					}
+				}
+			}
+		case *ast.ValueSpec:
+			if holder != nil && len(n.Names) == len(n.Values) {
+				for i, id := range n.Names {
+					if f.Info.ObjectOf(id) == holder {
+						name = f.flagName(n.Values[i], false)
+					}
+				}
+			}
+		case *ast.CallExpr:
+			if target != nil && len(n.Args) >= 2 {
+				if u, ok := ast.Unparen(n.Args[0]).(*ast.UnaryExpr); ok && u.Op == token.AND && types.ExprString(u.X) == types.ExprString(target) {
+					name = f.flagName(n, true)
+				}
+			}
+		}
+		return true
+	})
+	return name
+}
+
+// flagName returns the name a call of package flag (or a *flag.FlagSet
+// method) defines: the first argument of Duration, Int, String...
+// (the second of the Var forms), when it is a constant string.
+func (f *File) flagName(e ast.Expr, isVar bool) string {
+	call, ok := ast.Unparen(e).(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	fn, ok := typeutil.Callee(f.Info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "flag" || strings.HasSuffix(fn.Name(), "Var") != isVar {
+		return ""
+	}
+	i := 0
+	if isVar {
+		i = 1
+	}
+	if len(call.Args) <= i {
+		return ""
+	}
+	if tv := f.Info.Types[call.Args[i]]; tv.Value != nil && tv.Value.Kind() == constant.String {
+		return constant.StringVal(tv.Value)
+	}
+	return ""
 }
 
 func isAssign(n ast.Node) bool {
@@ -295,4 +447,68 @@ func (f *File) DeleteImport(imp *ast.ImportSpec) []analysis.TextEdit {
 		}
 	}
 	return nil
+}
+
+// ReplaceInLiteral rewrites a server literal written on one line whole, a
+// field a line as gofmt lays it out: the removed timeouts are taken out
+// (a configured one leaves its comment), the replacements come in with
+// theirs. Every finding on the literal gets this same fix, so that
+// applying all of them (identical edits are applied once) or only one
+// leaves the same code.
+func ReplaceInLiteral(f *File, lit *ast.CompositeLit, removed []Setting, with []Replacement, reuse ast.Expr) (analysis.SuggestedFix, bool) {
+	if lit.Type == nil {
+		return analysis.SuggestedFix{}, false // an element of another literal: left as it is
+	}
+	var lines []string
+	for _, elt := range lit.Elts {
+		i := slices.IndexFunc(removed, func(s Setting) bool { return s.Node == elt })
+		if i < 0 {
+			lines = append(lines, f.text(elt)+",")
+			continue
+		}
+		s := removed[i]
+		if !f.removable(s.Node, s.Value) {
+			return analysis.SuggestedFix{}, false
+		}
+		if tv, ok := f.Info.Types[s.Value]; !ok || tv.Value == nil {
+			lines = append(lines, "// "+f.removedWhy(s))
+		}
+	}
+	values, edits, ok := f.replacementValues(with, reuse, removed...)
+	if !ok {
+		return analysis.SuggestedFix{}, false
+	}
+	for i, r := range with {
+		lines = append(lines, "// "+r.Why, r.Name+": "+values[i]+",")
+	}
+	const prefix = "package p\n\nvar _ = "
+	src, err := format.Source([]byte(prefix + f.text(lit.Type) + "{\n" + strings.Join(lines, "\n") + "\n}\n"))
+	if err != nil {
+		return analysis.SuggestedFix{}, false
+	}
+	text := strings.TrimSuffix(string(src[len(prefix):]), "\n")
+	text = strings.ReplaceAll(text, "\n", "\n"+f.lineIndent(lit.Pos()))
+	edits = append(edits, analysis.TextEdit{Pos: lit.Pos(), End: lit.End(), NewText: []byte(text)})
+	return analysis.SuggestedFix{Message: replaceMessage(removed, with), TextEdits: edits}, true
+}
+
+// Inline reports whether the settings of a server literal are better
+// fixed by ReplaceInLiteral: the literal has no comments of its own to
+// lose, and it is written on one line or a setting shares its line with
+// another field.
+func (f *File) Inline(lit *ast.CompositeLit, settings []Setting) bool {
+	for _, g := range f.Syntax.Comments {
+		if lit.Lbrace < g.Pos() && g.End() <= lit.Rbrace {
+			return false
+		}
+	}
+	if f.Fset.Position(lit.Lbrace).Line == f.Fset.Position(lit.Rbrace).Line {
+		return true
+	}
+	for _, s := range settings {
+		if _, own := f.indent(s.Node.Pos()); !own {
+			return true
+		}
+	}
+	return false
 }

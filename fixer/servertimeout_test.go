@@ -2,6 +2,7 @@ package fixer_test
 
 import (
 	"go/ast"
+	"go/format"
 	"go/importer"
 	"go/parser"
 	"go/token"
@@ -75,7 +76,7 @@ var srv = &http.Server{
 	WriteTimeout:      10 * time.Second,
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil, nil)
 	if !ok {
 		t.Fatal("no fix")
 	}
@@ -88,7 +89,9 @@ var srv = &http.Server{
 	}
 }
 
-func TestReplaceReusesValue(t *testing.T) {
+// A removed WriteTimeout says nothing about how long headers may take:
+// the replacements get their defaults, not its value.
+func TestReplaceUsesDefaults(t *testing.T) {
 	f := load(t, `package p
 
 import (
@@ -97,23 +100,141 @@ import (
 )
 
 var srv = &http.Server{
-	WriteTimeout: 10 * time.Second,
+	WriteTimeout: 5 * time.Minute,
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout})
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout}, nil)
 	if !ok {
 		t.Fatal("no fix")
 	}
 	got := apply(f, fix)
 	for _, want := range []string{
 		"\t// " + fixer.ReadHeaderTimeout.Why + "\n\tReadHeaderTimeout: 10 * time.Second,\n",
-		"\t// " + fixer.IdleTimeout.Why + "\n\tIdleTimeout: 10 * time.Second,\n",
+		"\t// " + fixer.IdleTimeout.Why + "\n\tIdleTimeout: 2 * time.Minute,\n",
+		"\t\"time\"\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in:\n%s", want, got)
 		}
 	}
 	if fix.Message != "replace WriteTimeout with ReadHeaderTimeout and IdleTimeout" {
+		t.Errorf("message %q", fix.Message)
+	}
+}
+
+// The defaults need package time: a file that lacks it gets the import,
+// under the name the file can use.
+func TestDefaultsImportTime(t *testing.T) {
+	f := load(t, `package p
+
+import "net/http"
+
+const writeTimeout = 10_000_000_000
+
+var srv = &http.Server{WriteTimeout: writeTimeout, Handler: nil}
+`)
+	fix, ok := fixer.ReplaceInLiteral(f, firstLiteral(t, f), []fixer.Setting{setting(t, f, "WriteTimeout")}, []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout}, nil)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	if !strings.Contains(got, "import (\n\t\"net/http\"\n\t\"time\"\n)") || !strings.Contains(got, "10 * time.Second") {
+		t.Errorf("time not imported for the defaults:\n%s", got)
+	}
+	if _, err := format.Source([]byte(got)); err != nil {
+		t.Errorf("fixed file does not parse: %v\n%s", err, got)
+	}
+}
+
+// A literal on one line is laid out as gofmt would, a field a line, with
+// the comments that say why; the server's ReadTimeout is the value the
+// replacements reuse (net/http applies it to headers and idle
+// connections), and both findings get the same fix.
+func TestOneLineLiteral(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+func server(h http.Handler) *http.Server {
+	srv := &http.Server{Addr: ":80", Handler: h, ReadTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+	return srv
+}
+`)
+	rt, wt := setting(t, f, "ReadTimeout"), setting(t, f, "WriteTimeout")
+	fix, ok := fixer.ReplaceInLiteral(f, firstLiteral(t, f), []fixer.Setting{rt, wt}, []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout}, rt.Value)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	want := `	srv := &http.Server{
+		Addr:    ":80",
+		Handler: h,
+		// ` + fixer.ReadHeaderTimeout.Why + `
+		ReadHeaderTimeout: 5 * time.Second,
+		// ` + fixer.IdleTimeout.Why + `
+		IdleTimeout: 5 * time.Second,
+	}
+	return srv
+`
+	if !strings.Contains(got, want) {
+		t.Errorf("got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+	if formatted, err := format.Source([]byte(got)); err != nil || string(formatted) != got {
+		t.Errorf("the fixed file is not gofmt'd (%v):\n%s", err, got)
+	}
+	if fix.Message != "replace ReadTimeout and WriteTimeout with ReadHeaderTimeout and IdleTimeout" {
+		t.Errorf("message %q", fix.Message)
+	}
+}
+
+// firstLiteral returns the file's first composite literal.
+func firstLiteral(t *testing.T, f *fixer.File) *ast.CompositeLit {
+	t.Helper()
+	var lit *ast.CompositeLit
+	ast.Inspect(f.Syntax, func(n ast.Node) bool {
+		if l, ok := n.(*ast.CompositeLit); ok && lit == nil {
+			lit = l
+		}
+		return lit == nil
+	})
+	if lit == nil {
+		t.Fatal("no composite literal")
+	}
+	return lit
+}
+
+// A constant ReadTimeout is reused as it is written.
+func TestReplaceReusesReadTimeout(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+var srv = &http.Server{
+	ReadTimeout:  readTimeout,
+	WriteTimeout: 10 * time.Second,
+}
+
+const readTimeout = 7 * time.Second
+`)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.IdleTimeout}, setting(t, f, "ReadTimeout").Value)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	for _, want := range []string{
+		"\t// " + fixer.IdleTimeout.Why + "\n\tIdleTimeout: readTimeout,\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if fix.Message != "replace WriteTimeout with IdleTimeout" {
 		t.Errorf("message %q", fix.Message)
 	}
 }
@@ -132,7 +253,7 @@ func server() *http.Server {
 	return &http.Server{ReadHeaderTimeout: 1, IdleTimeout: 1, WriteTimeout: d}
 }
 `)
-	if _, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil); ok {
+	if _, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil, nil); ok {
 		t.Error("offered a fix that leaves d declared and not used")
 	}
 }
@@ -163,7 +284,7 @@ func server() *http.Server {
 		}
 		return s == nil
 	})
-	fix, ok := fixer.ReplaceServerTimeout(f, *s, []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout})
+	fix, ok := fixer.ReplaceServerTimeout(f, *s, []fixer.Replacement{fixer.ReadHeaderTimeout, fixer.IdleTimeout}, nil)
 	if !ok {
 		t.Fatal("no fix")
 	}
@@ -171,8 +292,9 @@ func server() *http.Server {
 	if strings.Contains(got, "IdleTimeout") || strings.Contains(got, "ReadHeaderTimeout") || strings.Contains(got, "srv.WriteTimeout") {
 		t.Errorf("the configured value was moved to another field or kept:\n%s", got)
 	}
-	// writeTimeout loses its last use: it stays used, so the code compiles.
-	want := "\t_ = *writeTimeout // WriteTimeout removed: an absolute deadline cuts streamed responses; the other timeouts are unchanged.\n"
+	// writeTimeout loses its last use: it stays used, so the code compiles,
+	// and the comment says that the flag no longer does anything.
+	want := "\t_ = *writeTimeout // WriteTimeout removed: an absolute deadline cuts streamed responses; flag -write-timeout now has no effect.\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("missing %q in:\n%s", want, got)
 	}
@@ -199,7 +321,7 @@ var srv = &http.Server{
 	WriteTimeout: cfg.Write,
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.IdleTimeout})
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.IdleTimeout}, nil)
 	if !ok {
 		t.Fatal("no fix")
 	}

@@ -45,11 +45,17 @@
 // http.ResponseController are not reported.
 //
 // The suggested fix removes the absolute timeout and keeps the server
-// bounded with ReadHeaderTimeout and IdleTimeout, reusing the removed
-// value when it is a constant. A value from configuration (a flag, an
+// bounded with ReadHeaderTimeout and IdleTimeout. They take the server's
+// ReadTimeout when it is a constant (net/http applies it to headers and
+// to idle connections alike), else fixed defaults, 10 s and 2 min (those
+// of streamsafe.NewServer): a removed WriteTimeout says nothing about how
+// long headers may take. A value from configuration (a flag, an
 // environment variable) is never moved to another field, where it would
 // silently change meaning: the setting is removed with a one-line comment
-// that says why, and the server's other timeouts stay as they are.
+// that says why, naming the flag that now has no effect when the file
+// defines it, and the server's other timeouts stay as they are. A server
+// literal written on one line is laid out a field a line, as gofmt would,
+// so that each new field has its comment.
 //
 // Where a bound per stream is wanted, cut a stream that makes no
 // progress for a while, per request: streamsafe.Handler in

@@ -215,18 +215,46 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 	if _, ok := s.settings["IdleTimeout"]; !ok && !readKept {
 		need = append(need, fixer.IdleTimeout)
 	}
-	for _, f := range findings {
+	// The replacements reuse the server's constant ReadTimeout, which
+	// net/http applies to headers and idle connections alike; otherwise
+	// they take fixed defaults.
+	var reuse ast.Expr
+	if rt, ok := s.settings["ReadTimeout"]; ok {
+		if tv := info.Types[rt.Value]; tv.Value != nil {
+			reuse = rt.Value
+		}
+	}
+	withFor := func(f fixer.Setting) []fixer.Replacement {
 		// Share the replacements out so that applying every fix adds each
 		// once: ReadTimeout becomes ReadHeaderTimeout, WriteTimeout the rest.
-		var with []fixer.Replacement
 		switch {
 		case len(findings) == 1:
-			with = need
+			return need
 		case f.Name == "ReadTimeout":
-			with = only(need, fixer.ReadHeaderTimeout)
+			return only(need, fixer.ReadHeaderTimeout)
 		default:
-			with = only(need, fixer.IdleTimeout)
+			return only(need, fixer.IdleTimeout)
 		}
+	}
+	// A literal on one line is rewritten whole, the same fix for each of
+	// its findings; a configured value is moved to no other field.
+	var literalWith []fixer.Replacement
+	oneLine := false
+	if s.lit != nil {
+		if file := fixer.Open(pass, s.lit.Pos()); file != nil && file.Inline(s.lit, findings) {
+			oneLine = true
+			for _, f := range findings {
+				if kv, ok := f.Node.(*ast.KeyValueExpr); !ok || !slices.Contains(s.lit.Elts, ast.Expr(kv)) {
+					oneLine = false
+				}
+				if tv := info.Types[f.Value]; tv.Value != nil {
+					literalWith = append(literalWith, withFor(f)...)
+				}
+			}
+		}
+	}
+	for _, f := range findings {
+		with := withFor(f)
 		cause := stream.For(streamflow.Writes)
 		if f.Name == "ReadTimeout" {
 			cause = stream.For(streamflow.Reads)
@@ -245,7 +273,14 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 		// The setting's own file: an assignment may be in another file
 		// than the server (srv.Config.WriteTimeout = d in a test).
 		if file := fixer.Open(pass, f.Node.Pos()); file != nil {
-			if fix, ok := fixer.ReplaceServerTimeout(file, f, with); ok {
+			var fix analysis.SuggestedFix
+			var ok bool
+			if oneLine {
+				fix, ok = fixer.ReplaceInLiteral(file, s.lit, findings, literalWith, reuse)
+			} else {
+				fix, ok = fixer.ReplaceServerTimeout(file, f, with, reuse)
+			}
+			if ok {
 				d.SuggestedFixes = []analysis.SuggestedFix{fix}
 			}
 		}
