@@ -86,10 +86,20 @@ func (k Kind) String() string {
 // protects only the call of a function parameter has Callback set to 1 +
 // that parameter's index: calling it swallows aborts only when the
 // function passed there can abort.
+//
+// A RecoveringRouter that builds its router with another function of its
+// package of the same signature, and installs on it only recovery and
+// middleware made by nullary functions of its package (gin.Default: New,
+// then Use(Logger(), Recovery())), names them, so that a fix can build
+// the router without the recovery: Plain (New), Keep (Logger) and
+// Recovery (Recovery), whose result type is the middleware's.
 type Swallows struct {
 	Kind     Kind
 	Where    string
 	Callback int
+	Plain    string
+	Keep     []string
+	Recovery string
 }
 
 func (*Swallows) AFact() {}
@@ -703,7 +713,11 @@ func (c *checker) exportFacts() {
 			kind, where = Recoverer, httpsym.Where(c.pass.Fset, bad[0].call.Pos())
 		}
 		if kind != 0 {
-			c.pass.ExportObjectFact(u.fn, &Swallows{Kind: kind, Where: where, Callback: callback})
+			f := &Swallows{Kind: kind, Where: where, Callback: callback}
+			if kind == RecoveringRouter {
+				f.Plain, f.Keep, f.Recovery = c.plainBuilder(u)
+			}
+			c.pass.ExportObjectFact(u.fn, f)
 		}
 	}
 }

@@ -98,4 +98,17 @@
 //	}
 //
 // errors.Is also catches an abort that was wrapped on the way.
+//
+// Recovery middleware of a dependency cannot be changed where it is
+// installed, so the fix replaces it, when its type says how to write
+// middleware of that chain (a function of one parameter with a method
+// that runs the rest of the chain and one that answers with a status, as
+// gin's func(*gin.Context) has): r.Use(gin.Recovery()) gets a literal that
+// recovers, re-panics the abort, logs other panics with their stack and
+// answers 500; r := gin.Default() becomes r := gin.New() followed by
+// r.Use(gin.Logger(), that literal). The builder's fact says which
+// function builds the same router without recovery and which other
+// middleware it installs, read from its code. (gin's own CustomRecovery
+// cannot be used: it drops the abort before calling the function it is
+// given.)
 package abortrecover

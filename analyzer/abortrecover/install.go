@@ -10,6 +10,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/streamvet/streamvet/analyzer/streamflow"
+	"github.com/streamvet/streamvet/fixer"
 )
 
 // busy marks a function whose recoveryKind is being computed.
@@ -63,6 +64,68 @@ func (c *checker) bodyRecovery(u *unit) Kind {
 		}
 	}
 	return 0
+}
+
+// plainBuilder returns, for a function u that builds a router and installs
+// recovery on it, the function of its package that builds the same router
+// without (called with u's own signature, so that a call can switch), the
+// nullary functions of its package whose middleware u installs besides,
+// and the one whose middleware is the recovery; or "" when u does
+// anything else to the router.
+func (c *checker) plainBuilder(u *unit) (plain string, keep []string, recovery string) {
+	result := u.sig.Results().At(0).Type()
+	pkgFunc := func(e ast.Expr) *types.Func {
+		call, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok || len(call.Args) > 0 {
+			return nil
+		}
+		fn := c.staticCallee(call)
+		if fn == nil || fn.Pkg() != c.pass.Pkg || fn.Signature().Recv() != nil {
+			return nil
+		}
+		return fn
+	}
+	for _, call := range u.calls {
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || !types.Identical(c.info.TypeOf(sel.X), result) {
+			continue
+		}
+		var k []string
+		var rec string
+		for _, arg := range call.Args {
+			fn := pkgFunc(arg)
+			switch {
+			case fn == nil:
+				return "", nil, ""
+			case c.swallowingValue(arg):
+				rec = fn.Name()
+			default:
+				k = append(k, fn.Name())
+			}
+		}
+		if rec == "" {
+			continue // not the call that installs the recovery
+		}
+		id, ok := ast.Unparen(sel.X).(*ast.Ident)
+		if !ok {
+			return "", nil, ""
+		}
+		v, ok := c.info.Uses[id].(*types.Var)
+		if !ok {
+			return "", nil, ""
+		}
+		def := c.definingCall(v)
+		if def == nil {
+			return "", nil, ""
+		}
+		base := c.staticCallee(def)
+		if base == nil || base.Pkg() != c.pass.Pkg || base.Signature().Recv() != nil || !base.Exported() ||
+			!types.Identical(base.Signature(), u.fn.Signature()) || c.recoveryKind(base) != 0 {
+			return "", nil, ""
+		}
+		return base.Name(), k, rec
+	}
+	return "", nil, ""
 }
 
 // buildsRecoveringRouter reports whether fn, declared in this package,
@@ -325,7 +388,7 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 	if fn := c.staticCallee(call); fn != nil && c.recoveryKind(fn) == RecoveringRouter && (fn.Pkg() != c.pass.Pkg || c.buildsRecoveringRouter(fn)) {
 		if r := assignedTo(cur); r != nil {
 			if s := c.flows.Handler(r).Proxied(); s != nil {
-				c.reportInstall(call, qualified(fn)+" installs recovery middleware that", r, s)
+				c.reportInstall(call, qualified(fn)+" installs recovery middleware that", r, s, c.routerFix(cur, fn, r))
 			}
 		}
 		return
@@ -339,15 +402,67 @@ func (c *checker) checkInstall(cur inspector.Cursor) {
 		if s == nil {
 			return // the router serves no proxy: nothing aborts mid-response
 		}
-		c.reportInstall(arg, mw, router, s) // at the middleware, which may sit lines below the call
+		var fixes []analysis.SuggestedFix
+		if chain, ok := fixer.ChainOf(c.info.TypeOf(arg), c.runsChain); ok {
+			if f := c.file(arg); f != nil {
+				if fix, ok := fixer.ReplaceRecoveryMiddleware(f, arg, chain); ok {
+					fixes = append(fixes, fix)
+				}
+			}
+		}
+		c.reportInstall(arg, mw, router, s, fixes) // at the middleware, which may sit lines below the call
 		return
 	}
 }
 
-func (c *checker) reportInstall(at ast.Node, mw string, router ast.Expr, s *streamflow.Stream) {
+// runsChain reports whether the method fn runs the rest of a middleware
+// chain: it may abort without raising the abort itself (gin's c.Next()).
+func (c *checker) runsChain(fn *types.Func) bool {
+	may, raises := c.funcAborts(fn)
+	return may && !raises
+}
+
+// routerFix returns the fix for r := pkg.Builder(), a router built with
+// recovery from another package installed, when the builder's fact says
+// how to build it without.
+func (c *checker) routerFix(cur inspector.Cursor, fn *types.Func, r ast.Expr) []analysis.SuggestedFix {
+	f := c.fact(fn)
+	if f == nil || f.Plain == "" || fn.Pkg() == c.pass.Pkg {
+		return nil
+	}
+	rec, ok := fn.Pkg().Scope().Lookup(f.Recovery).(*types.Func)
+	if !ok || rec.Signature().Results().Len() != 1 {
+		return nil
+	}
+	chain, ok := fixer.ChainOf(rec.Signature().Results().At(0).Type(), c.runsChain)
+	if !ok {
+		return nil
+	}
+	var stmt ast.Stmt
+	switch p := cur.Parent().Node().(type) {
+	case *ast.AssignStmt:
+		stmt = p
+	case *ast.ValueSpec:
+		if d, ok := cur.Parent().Parent().Parent().Node().(*ast.DeclStmt); ok && len(d.Decl.(*ast.GenDecl).Specs) == 1 {
+			stmt = d
+		}
+	}
+	file := c.file(cur.Node())
+	if stmt == nil || file == nil {
+		return nil
+	}
+	fix, ok := fixer.ReplaceRecoveringRouter(file, cur.Node().(*ast.CallExpr), stmt, r, f.Plain, f.Keep, chain)
+	if !ok {
+		return nil
+	}
+	return []analysis.SuggestedFix{fix}
+}
+
+func (c *checker) reportInstall(at ast.Node, mw string, router ast.Expr, s *streamflow.Stream, fixes []analysis.SuggestedFix) {
 	d := analysis.Diagnostic{
-		Pos: at.Pos(),
-		End: at.End(),
+		Pos:            at.Pos(),
+		End:            at.End(),
+		SuggestedFixes: fixes,
 		Message: fmt.Sprintf("%s recovers panics without re-panicking http.ErrAbortHandler, so installing it on %s, which routes to a stream (%s), swallows its aborts; install recovery that re-panics them",
 			mw, types.ExprString(router), s.Describe()),
 	}

@@ -168,3 +168,24 @@ func gorillaSSE() http.Handler {
 		}
 	}))
 }
+
+// ok: the form the fix builds: gin.New, gin.Logger and recovery that
+// re-panics the abort before gin's own could see it.
+func ginFixedForm() http.Handler {
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	r := gin.New()
+	r.Use(gin.Logger(), func(c *gin.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Printf("panic: %v", v)
+				c.AbortWithStatus(http.StatusInternalServerError)
+			}
+		}()
+		c.Next()
+	})
+	r.Any("/v1/*path", gin.WrapH(proxy))
+	return r
+}
