@@ -9,6 +9,7 @@ require (
 	github.com/golangci/plugin-module-register v0.1.2
 	github.com/prometheus/client_golang v1.25.0
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2 // only in cmd/streamvet's tests: SARIF schema validation
+	go.yaml.in/yaml/v3 v3.0.6 // only in tests: the CI recipes and the golangci-lint configuration
 	golang.org/x/tools v0.52.0
 )
 

@@ -30,9 +30,14 @@ type want struct {
 var demoIssues = []want{
 	{"cmd/blogproxy/main.go", 25, 3, "writetimeout: ReadTimeout (5s) cuts streamed request bodies of proxy (httputil.ReverseProxy, main.go:15): "},
 	{"cmd/blogproxy/main.go", 26, 3, "writetimeout: WriteTimeout (10s) cuts streaming responses of proxy (httputil.ReverseProxy, main.go:15): "},
+	{"cmd/chigate/main.go", 21, 12, "abortrecover: recover in the function deferred by the handler closure in recoverer swallows http.ErrAbortHandler: "},
 	// The router is built in package api: the finding needs its facts.
 	{"cmd/gateway/main.go", 29, 2, "writetimeout: WriteTimeout (*writeTimeout) cuts streaming responses of api.NewRouter(target) (httputil.ReverseProxy, api.go:18): "},
+	{"cmd/mirror/main.go", 26, 3, "proxygoroutine: the goroutine started by wg.Go serves upstream.ServeHTTP (httputil.ReverseProxy, main.go:19): "},
+	{"cmd/notify/main.go", 16, 28, "timeouthandler: http.TimeoutHandler buffers the whole response of events.Handler(time.Second) (a Flush loop, events.go:23) "},
+	{"cmd/registrygate/main.go", 25, 7, "abortrecover: gin.Default installs recovery middleware that recovers panics without re-panicking http.ErrAbortHandler, "},
 	{"cmd/ticker/main.go", 28, 3, "writetimeout: WriteTimeout (1m0s) cuts streaming responses of mux (a Flush loop, events.go:23): "},
+	{"cmd/uploadproxy/main.go", 22, 21, "ctxdetach: context.Background() detaches the request served to backend (httputil.ReverseProxy, main.go:18): "},
 }
 
 const golangciConfig = `version: "2"
@@ -227,9 +232,18 @@ func TestGolangciLint(t *testing.T) {
 	})
 
 	t.Run("disable", func(t *testing.T) {
-		_, code, issues, stderr := lint(t, "{disable: [writetimeout]}")
+		_, code, issues, stderr := lint(t, "{disable: [writetimeout, abortrecover, ctxdetach, proxygoroutine, timeouthandler]}")
 		if code != 0 || len(issues) != 0 {
-			t.Errorf("with writetimeout disabled: exit code %d, issues %v\n%s", code, issues, stderr)
+			t.Errorf("with every reporting check disabled: exit code %d, issues %v\n%s", code, issues, stderr)
+		}
+		_, code, issues, stderr = lint(t, "{enable: [ctxdetach]}")
+		for _, is := range issues {
+			if !strings.HasPrefix(is.Text, "ctxdetach") {
+				t.Errorf("with only ctxdetach enabled: %s", is.Text)
+			}
+		}
+		if code != 1 || len(issues) == 0 {
+			t.Errorf("with only ctxdetach enabled: exit code %d, %d issues\n%s", code, len(issues), stderr)
 		}
 	})
 

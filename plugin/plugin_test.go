@@ -2,9 +2,13 @@ package plugin_test
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/golangci/plugin-module-register/register"
 	"golang.org/x/tools/go/analysis"
@@ -161,5 +165,56 @@ func TestSettingsReachChecks(t *testing.T) {
 	}
 	if got, want := abortrecover.Recovery.String(), "github.com/gin-gonic/gin.Recovery"; got != want {
 		t.Errorf("abortrecover -recovery = %q, want %q", got, want)
+	}
+}
+
+// TestCustomConfig checks the .custom-gcl.yml the README tells projects to
+// copy: the golangci-lint version the plugin is built and tested with
+// (testdata/golangci), this module, and a package of it that registers
+// the plugin.
+func TestCustomConfig(t *testing.T) {
+	data, err := os.ReadFile("custom-gcl.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Version     string `yaml:"version"`
+		Name        string `yaml:"name"`
+		Destination string `yaml:"destination"`
+		Plugins     []struct {
+			Module, Import, Path, Version string
+		} `yaml:"plugins"`
+	}
+	if err := yaml.Unmarshal(data, &cfg); err != nil {
+		t.Fatalf("custom-gcl.yml: %v", err)
+	}
+	wrapper, err := os.ReadFile(filepath.Join("..", "testdata", "golangci", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "github.com/golangci/golangci-lint/v2 " + cfg.Version + "\n"; !strings.Contains(string(wrapper), want) {
+		t.Errorf("custom-gcl.yml builds golangci-lint %s, but the plugin is tested with the version testdata/golangci requires", cfg.Version)
+	}
+	if cfg.Name == "" || cfg.Destination == "" || len(cfg.Plugins) != 1 {
+		t.Fatalf("custom-gcl.yml: want a name, a destination and one plugin: %+v", cfg)
+	}
+	p := cfg.Plugins[0]
+	mod, err := os.ReadFile(filepath.Join("..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(mod), "module "+p.Module+"\n") {
+		t.Errorf("plugin module %q is not this module", p.Module)
+	}
+	rel, ok := strings.CutPrefix(p.Import, p.Module+"/")
+	if !ok {
+		t.Fatalf("plugin import %q is not a package of %s", p.Import, p.Module)
+	}
+	src, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(rel), "plugin.go"))
+	if err != nil || !strings.Contains(string(src), `register.Plugin("streamvet"`) {
+		t.Errorf("package %s does not register the streamvet plugin (%v)", p.Import, err)
+	}
+	if p.Path == "" || p.Version != "" {
+		t.Errorf("the plugin entry should name a checkout by path until the module is published: %+v", p)
 	}
 }

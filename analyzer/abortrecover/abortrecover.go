@@ -35,7 +35,7 @@ func init() {
 var Analyzer = &analysis.Analyzer{
 	Name:      "abortrecover",
 	Doc:       httpsym.ExtractDoc(doc, "abortrecover"),
-	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/abortrecover",
+	URL:       "https://github.com/streamvet/streamvet/blob/main/analyzer/abortrecover/doc.go",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(Swallows), new(RePanics), new(MayAbort), new(AbortTest), new(Hijacks), new(ProxyReachable)},
@@ -930,6 +930,11 @@ func (c *checker) reportSite(s *site, where string, u *unit, related []analysis.
 	if st := c.streamOf(u); st != nil {
 		for _, hop := range st.Hops {
 			d.Related = append(d.Related, analysis.RelatedInformation{Pos: hop.Pos, Message: hop.Msg})
+		}
+	} else if obj := c.middlewareObj(u); obj != nil {
+		// Middleware: where it is put in front of a proxy.
+		if _, _, at := c.usesReachProxy(obj); at != nil {
+			d.Related = append(d.Related, analysis.RelatedInformation{Pos: at.Pos(), Message: "installed here in front of a ReverseProxy"})
 		}
 	}
 	if f := c.file(s.call); f != nil {

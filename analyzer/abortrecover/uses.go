@@ -29,7 +29,18 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 		// (middleware kept in slices, handlers built in loops).
 		return false
 	}
-	var obj types.Object
+	obj := c.middlewareObj(u)
+	if obj == nil {
+		return false
+	}
+	reach, known, _ := c.usesReachProxy(obj)
+	return known && !reach
+}
+
+// middlewareObj returns the middleware of this package that the request
+// path u belongs to: the function whose result it is built in, or the
+// wrapper type whose ServeHTTP it is; or nil.
+func (c *checker) middlewareObj(u *unit) types.Object {
 	switch {
 	case u.lit != nil:
 		top := u
@@ -37,13 +48,13 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 			top = top.outer
 		}
 		if top.fn == nil || top.sig.Results().Len() != 1 {
-			return false // not built by middleware
+			return nil // not built by middleware
 		}
 		res := top.sig.Results().At(0).Type()
 		if sig, ok := res.Underlying().(*types.Signature); !c.handlerLike(res) && !(ok && c.isMiddlewareSig(sig)) {
-			return false // not middleware, nor a factory of it
+			return nil // not middleware, nor a factory of it
 		}
-		obj = top.fn
+		return top.fn
 	case u.fn != nil && u.fn.Name() == "ServeHTTP" && u.sig.Recv() != nil:
 		t := u.sig.Recv().Type()
 		if p, ok := t.(*types.Pointer); ok {
@@ -51,14 +62,11 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 		}
 		named, ok := types.Unalias(t).(*types.Named)
 		if !ok {
-			return false
+			return nil
 		}
-		obj = named.Obj()
-	default:
-		return false // a handler itself: where it is served decides nothing here
+		return named.Obj()
 	}
-	reach, known := c.usesReachProxy(obj)
-	return known && !reach
+	return nil // a handler itself: where it is served decides nothing here
 }
 
 // ProxyReachable is the package fact that the package, or a package it
@@ -101,8 +109,9 @@ func (c *checker) handlerLike(t types.Type) bool {
 }
 
 // usesReachProxy reports whether some use of obj in this package puts it
-// in front of a ReverseProxy, and whether every use is understood.
-func (c *checker) usesReachProxy(obj types.Object) (reach, known bool) {
+// in front of a ReverseProxy, and whether every use is understood; at is
+// the first use that does.
+func (c *checker) usesReachProxy(obj types.Object) (reach, known bool, at ast.Node) {
 	if c.refs == nil {
 		c.refs = make(map[types.Object][]inspector.Cursor)
 		for k := range c.insp.Root().Preorder((*ast.Ident)(nil)) {
@@ -117,10 +126,13 @@ func (c *checker) usesReachProxy(obj types.Object) (reach, known bool) {
 			k = k.Parent() // pkg.M
 		}
 		r, ok := c.useReachesProxy(k)
+		if r && at == nil {
+			at = k.Node()
+		}
 		reach = reach || r
 		known = known && ok
 	}
-	return reach, known
+	return reach, known, at
 }
 
 // useReachesProxy judges one use of middleware at k.

@@ -28,7 +28,7 @@ func init() { streamflow.ExposeHandlers(Analyzer) }
 var Analyzer = &analysis.Analyzer{
 	Name:      "ctxdetach",
 	Doc:       httpsym.ExtractDoc(doc, "ctxdetach"),
-	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/ctxdetach",
+	URL:       "https://github.com/streamvet/streamvet/blob/main/analyzer/ctxdetach/doc.go",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(Detached), new(Detaches)},

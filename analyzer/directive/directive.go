@@ -22,7 +22,7 @@ var doc string
 var Analyzer = &analysis.Analyzer{
 	Name: "directive",
 	Doc:  httpsym.ExtractDoc(doc, "directive"),
-	URL:  "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/directive",
+	URL:  "https://github.com/streamvet/streamvet/blob/main/analyzer/directive/doc.go",
 	// Every check that reports through httpsym.Report: their findings on
 	// the package are all known when this one runs.
 	Requires: []*analysis.Analyzer{

@@ -28,7 +28,7 @@ func init() { streamflow.ExposeHandlers(Analyzer) }
 var Analyzer = &analysis.Analyzer{
 	Name:      "proxygoroutine",
 	Doc:       httpsym.ExtractDoc(doc, "proxygoroutine"),
-	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/proxygoroutine",
+	URL:       "https://github.com/streamvet/streamvet/blob/main/analyzer/proxygoroutine/doc.go",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(Serves), new(Spawns)},

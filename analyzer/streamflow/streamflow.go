@@ -26,7 +26,7 @@ var doc string
 var Analyzer = &analysis.Analyzer{
 	Name:       "streamflow",
 	Doc:        httpsym.ExtractDoc(doc, "streamflow"),
-	URL:        "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/streamflow",
+	URL:        "https://github.com/streamvet/streamvet/blob/main/analyzer/streamflow/doc.go",
 	Requires:   []*analysis.Analyzer{inspect.Analyzer},
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),

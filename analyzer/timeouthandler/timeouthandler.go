@@ -29,7 +29,7 @@ func init() { streamflow.ExposeHandlers(Analyzer) }
 var Analyzer = &analysis.Analyzer{
 	Name:      "timeouthandler",
 	Doc:       httpsym.ExtractDoc(doc, "timeouthandler"),
-	URL:       "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/timeouthandler",
+	URL:       "https://github.com/streamvet/streamvet/blob/main/analyzer/timeouthandler/doc.go",
 	Requires:  []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(Buffers)},

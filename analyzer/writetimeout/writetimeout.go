@@ -29,7 +29,7 @@ func init() { streamflow.ExposeHandlers(Analyzer) }
 var Analyzer = &analysis.Analyzer{
 	Name:     "writetimeout",
 	Doc:      httpsym.ExtractDoc(doc, "writetimeout"),
-	URL:      "https://pkg.go.dev/github.com/streamvet/streamvet/analyzer/writetimeout",
+	URL:      "https://github.com/streamvet/streamvet/blob/main/analyzer/writetimeout/doc.go",
 	Requires: []*analysis.Analyzer{inspect.Analyzer, streamflow.Analyzer},
 	Run:      run,
 	// ServesParam carries servers built around a handler parameter to

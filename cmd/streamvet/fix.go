@@ -113,6 +113,9 @@ func applyFixes(findings []finding, diff bool, stdout io.Writer) error {
 // generated reports whether the file named name, of the finding's
 // package, is generated.
 func generated(f finding, name string) bool {
+	if len(f.pkg.Syntax) == 0 {
+		return generatedFile(name) // analyzed by go vet: read its header
+	}
 	for _, file := range f.pkg.Syntax {
 		if f.pkg.Fset.File(file.FileStart).Name() == name {
 			return directive.IsGenerated(file)

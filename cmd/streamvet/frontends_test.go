@@ -57,12 +57,20 @@ func unnamed(list []finding) []finding {
 var demoFindings = []finding{
 	{"cmd/blogproxy/main.go", 25, 3, "writetimeout", "ReadTimeout (5s) cuts streamed request bodies of proxy (httputil.ReverseProxy, main.go:15)"},
 	{"cmd/blogproxy/main.go", 26, 3, "writetimeout", "WriteTimeout (10s) cuts streaming responses of proxy (httputil.ReverseProxy, main.go:15)"},
+	{"cmd/chigate/main.go", 21, 12, "abortrecover", "recover in the function deferred by the handler closure in recoverer swallows http.ErrAbortHandler"},
 	{"cmd/gateway/main.go", 29, 2, "writetimeout", "WriteTimeout (*writeTimeout) cuts streaming responses of api.NewRouter(target) (httputil.ReverseProxy, api.go:18)"},
+	{"cmd/mirror/main.go", 26, 3, "proxygoroutine", "the goroutine started by wg.Go serves upstream.ServeHTTP (httputil.ReverseProxy, main.go:19)"},
+	{"cmd/notify/main.go", 16, 28, "timeouthandler", "http.TimeoutHandler buffers the whole response of events.Handler(time.Second) (a Flush loop, events.go:23) and drops a stream longer than 30s for a 503"},
+	{"cmd/registrygate/main.go", 25, 7, "abortrecover", "gin.Default installs recovery middleware that recovers panics without re-panicking http.ErrAbortHandler, so installing it on r, which routes to a stream (httputil.ReverseProxy, main.go:23), swallows its aborts"},
 	{"cmd/ticker/main.go", 28, 3, "writetimeout", "WriteTimeout (1m0s) cuts streaming responses of mux (a Flush loop, events.go:23)"},
+	{"cmd/uploadproxy/main.go", 22, 21, "ctxdetach", "context.Background() detaches the request served to backend (httputil.ReverseProxy, main.go:18)"},
 }
 
 // fixedFiles are the demo files that applying the fixes changes.
-var fixedFiles = []string{"cmd/blogproxy/main.go", "cmd/gateway/main.go", "cmd/ticker/main.go"}
+var fixedFiles = []string{
+	"cmd/blogproxy/main.go", "cmd/chigate/main.go", "cmd/gateway/main.go", "cmd/mirror/main.go",
+	"cmd/notify/main.go", "cmd/registrygate/main.go", "cmd/ticker/main.go", "cmd/uploadproxy/main.go",
+}
 
 var (
 	buildOnce sync.Once
@@ -220,7 +228,8 @@ func checkDemoFindings(t *testing.T, what string, got []finding) {
 	ok := len(got) == len(demoFindings)
 	for i := 0; ok && i < len(got); i++ {
 		w, g := demoFindings[i], got[i]
-		ok = g.File == w.File && g.Line == w.Line && g.Col == w.Col && (g.Check == "" || g.Check == w.Check) && strings.HasPrefix(g.Message, w.Message+": ")
+		ok = g.File == w.File && g.Line == w.Line && g.Col == w.Col && (g.Check == "" || g.Check == w.Check) &&
+			(strings.HasPrefix(g.Message, w.Message+": ") || strings.HasPrefix(g.Message, w.Message+"; "))
 	}
 	if !ok {
 		var b strings.Builder
@@ -639,6 +648,20 @@ func TestUsage(t *testing.T) {
 	for _, a := range analyzer.Suite {
 		if !slices.ContainsFunc(flags, func(f struct{ Name string }) bool { return f.Name == a.Name }) {
 			t.Errorf("streamvet -flags does not offer -%s to go vet", a.Name)
+		}
+	}
+}
+
+// TestDemoShowsEveryCheck: the bundled demo, which the README's first
+// command runs, has a finding of every check that reports code (the
+// directive check reports only directives).
+func TestDemoShowsEveryCheck(t *testing.T) {
+	for _, a := range analyzer.Suite {
+		if a.Name == "directive" {
+			continue
+		}
+		if !slices.ContainsFunc(demoFindings, func(f finding) bool { return f.Check == a.Name }) {
+			t.Errorf("the demo has no finding of %s", a.Name)
 		}
 	}
 }

@@ -34,8 +34,9 @@
 //	streamvet -fix                0      0         0              1
 //	streamvet -diff               0      0 (prints the diff)      1
 //
-// Standalone, -diff implies -fix. A package that does not type-check is
-// reported with its compiler errors and is not analyzed.
+// Every front end exits 2 on an unknown flag or a bad flag value. Standalone,
+// -diff implies -fix. A package that does not type-check is reported with
+// its compiler errors and is not analyzed.
 package main
 
 import (

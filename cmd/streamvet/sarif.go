@@ -286,11 +286,15 @@ func (c *columns) utf16(pos token.Position) int {
 }
 
 // moduleVersion is the version of the main module this binary was built
-// from, when it is known.
+// from: its module version when it was installed from the module proxy,
+// else "devel" with the VCS revision when the build recorded one.
 func moduleVersion() string {
-	v, _ := buildVersion()
-	if v == "(devel)" || v == "(unknown)" {
-		return ""
+	v, rev := buildVersion()
+	if v != "(devel)" && v != "(unknown)" && v != "" {
+		return v
 	}
-	return v
+	if rev != "unknown" {
+		return "devel+" + rev
+	}
+	return "devel"
 }

@@ -141,83 +141,38 @@ func standalone(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 
-	cfg := &packages.Config{
-		Mode:  packages.LoadAllSyntax | packages.NeedModule,
-		Tests: opts.tests,
-	}
-	if opts.tags != "" {
-		cfg.BuildFlags = []string{"-tags=" + opts.tags}
-	}
-	pkgs, err := packages.Load(cfg, rest...)
-	if err != nil {
-		// go/packages wraps what go list said ("err: exit status 1:
-		// stderr: go: ..."): print only that.
-		msg := err.Error()
-		if _, after, ok := strings.Cut(msg, "stderr: "); ok {
-			msg = strings.TrimSpace(after)
-		}
-		fmt.Fprintln(stderr, msg)
-		return 1
-	}
 	out := newPrinter()
 	exit := 0
-
-	// Each load or type error once, as the compiler prints it; the
-	// packages that have one, or import one that has, are not analyzed.
-	loadErrs := out.loadErrors(pkgs)
+	var findings []finding
+	var loadErrs []loadError
+	if opts.facts || opts.cpuprofile != "" || !opts.tests {
+		// Facts, a profile of the analysis, or packages without their
+		// tests: only this process can give them.
+		var failed bool
+		var code int
+		findings, loadErrs, failed, code = inProcess(analyzers, rest, out, stderr)
+		if code != 0 {
+			return code
+		}
+		if failed {
+			exit = 1
+		}
+	} else {
+		var err error
+		findings, loadErrs, err = vetRun(vetArgs(fs), rest, out, stderr)
+		if err == errSilent {
+			return 1
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+			exit = 1
+		}
+	}
 	for _, e := range loadErrs {
 		fmt.Fprintln(stderr, e.text)
 	}
 	if len(loadErrs) > 0 {
 		exit = 1
-	}
-	if len(pkgs) == 0 {
-		fmt.Fprintf(stderr, "%s: %s matched no packages\n", prog, strings.Join(rest, " "))
-		return 1
-	}
-	var roots []*packages.Package
-	for _, p := range pkgs {
-		if !broken(p, make(map[*packages.Package]bool)) {
-			roots = append(roots, p)
-		}
-	}
-
-	var findings []finding
-	if len(roots) > 0 {
-		if opts.cpuprofile != "" {
-			f, err := os.Create(opts.cpuprofile)
-			if err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", prog, err)
-				return 1
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", prog, err)
-				return 1
-			}
-			defer func() {
-				pprof.StopCPUProfile()
-				f.Close()
-			}()
-		}
-		var copts checker.Options
-		if opts.facts {
-			copts.FactLog = stderr
-		}
-		graph, err := checker.Analyze(analyzers, roots, &copts)
-		if err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
-			return 1
-		}
-		for _, act := range graph.Roots {
-			if act.Err != nil {
-				fmt.Fprintf(stderr, "%s: %s on %s: %v\n", prog, act.Analyzer.Name, act.Package.PkgPath, act.Err)
-				exit = 1
-				continue
-			}
-			for _, d := range act.Diagnostics {
-				findings = append(findings, finding{act.Analyzer, act.Package, d})
-			}
-		}
 	}
 	findings = dedupe(findings)
 
@@ -248,6 +203,82 @@ func standalone(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return exit
+}
+
+// inProcess loads the packages with go/packages and runs the analyzers in
+// this process. failed says that an analyzer failed (it printed why); an
+// exit code other than 0, that nothing could be analyzed (likewise).
+func inProcess(analyzers []*analysis.Analyzer, patterns []string, out *printer, stderr io.Writer) (findings []finding, loadErrs []loadError, failed bool, code int) {
+	prog := filepath.Base(os.Args[0])
+	cfg := &packages.Config{
+		Mode:  packages.LoadAllSyntax | packages.NeedModule,
+		Tests: opts.tests,
+	}
+	if opts.tags != "" {
+		cfg.BuildFlags = []string{"-tags=" + opts.tags}
+	}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		// go/packages wraps what go list said ("err: exit status 1:
+		// stderr: go: ..."): print only that.
+		msg := err.Error()
+		if _, after, ok := strings.Cut(msg, "stderr: "); ok {
+			msg = strings.TrimSpace(after)
+		}
+		fmt.Fprintln(stderr, msg)
+		return nil, nil, false, 1
+	}
+	// Each load or type error once, as the compiler prints it; the
+	// packages that have one, or import one that has, are not analyzed.
+	loadErrs = out.loadErrors(pkgs)
+	if len(pkgs) == 0 {
+		fmt.Fprintf(stderr, "%s: %s matched no packages\n", prog, strings.Join(patterns, " "))
+		return nil, nil, false, 1
+	}
+	var roots []*packages.Package
+	for _, p := range pkgs {
+		if !broken(p, make(map[*packages.Package]bool)) {
+			roots = append(roots, p)
+		}
+	}
+	if len(roots) == 0 {
+		return nil, loadErrs, false, 0
+	}
+	if opts.cpuprofile != "" {
+		f, err := os.Create(opts.cpuprofile)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+			return nil, nil, false, 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+			return nil, nil, false, 1
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
+	}
+	var copts checker.Options
+	if opts.facts {
+		copts.FactLog = stderr
+	}
+	graph, err := checker.Analyze(analyzers, roots, &copts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
+		return nil, nil, false, 1
+	}
+	for _, act := range graph.Roots {
+		if act.Err != nil {
+			fmt.Fprintf(stderr, "%s: %s on %s: %v\n", prog, act.Analyzer.Name, act.Package.PkgPath, act.Err)
+			failed = true
+			continue
+		}
+		for _, d := range act.Diagnostics {
+			findings = append(findings, finding{act.Analyzer, act.Package, d})
+		}
+	}
+	return findings, loadErrs, failed, 0
 }
 
 // selected returns the analyzers the -NAME flags ask for: only those set

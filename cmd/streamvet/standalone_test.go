@@ -231,7 +231,8 @@ func TestSARIF(t *testing.T) {
 		Runs    []struct {
 			Tool struct {
 				Driver struct {
-					Rules []struct {
+					Version string
+					Rules   []struct {
 						ID              string
 						FullDescription struct{ Text string }
 						HelpURI         string
@@ -259,6 +260,21 @@ func TestSARIF(t *testing.T) {
 		t.Fatalf("version %q, %d runs", log.Version, len(log.Runs))
 	}
 	run0 := log.Runs[0]
+	if run0.Tool.Driver.Version == "" {
+		t.Error("the SARIF driver has no version")
+	}
+	// The rules' help is the repository's documentation of each check,
+	// which exists before the module is published.
+	for _, a := range analyzer.Suite {
+		rel, ok := strings.CutPrefix(a.URL, "https://github.com/streamvet/streamvet/blob/main/")
+		if !ok {
+			t.Errorf("%s: URL %q is not a page of the repository", a.Name, a.URL)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", filepath.FromSlash(rel))); err != nil {
+			t.Errorf("%s: URL %q names no file of the repository: %v", a.Name, a.URL, err)
+		}
+	}
 	for i, a := range analyzer.Suite {
 		if i >= len(run0.Tool.Driver.Rules) || run0.Tool.Driver.Rules[i].ID != a.Name ||
 			run0.Tool.Driver.Rules[i].FullDescription.Text != a.Doc || run0.Tool.Driver.Rules[i].HelpURI != a.URL {

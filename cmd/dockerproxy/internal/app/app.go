@@ -345,6 +345,12 @@ With -client NAME: issues one more client certificate, named NAME, from the CA.
 		return err
 	}
 	validFor := time.Duration(*days) * 24 * time.Hour
+	var hs []string
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hs = append(hs, h)
+		}
+	}
 	if *client != "" {
 		if *out == "" {
 			*out = filepath.Join(*dir, "clients", *client)
@@ -353,14 +359,8 @@ With -client NAME: issues one more client certificate, named NAME, from the CA.
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "wrote a client certificate for %q, valid until %s, to %s\nclient: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", *client, notAfter.Format(time.DateOnly), *out, *out)
+		fmt.Fprintf(stderr, "wrote a client certificate for %q, valid until %s, to %s\nclient: %s\n", *client, notAfter.Format(time.DateOnly), *out, clientEnv(hs, *out))
 		return nil
-	}
-	var hs []string
-	for _, h := range strings.Split(*hosts, ",") {
-		if h = strings.TrimSpace(h); h != "" {
-			hs = append(hs, h)
-		}
 	}
 	if certs.HasCA(*dir) {
 		notAfter, err := certs.Reissue(*dir, hs, validFor)
@@ -373,6 +373,24 @@ With -client NAME: issues one more client certificate, named NAME, from the CA.
 	if err := certs.Generate(*dir, hs, validFor); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wrote CA, server and client certificates to %s\nserver: dockerproxy -tls-dir %s\nclient: DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n", *dir, *dir, *dir)
+	fmt.Fprintf(stderr, "wrote CA, server and client certificates to %s\nserver: dockerproxy -tls-dir %s\nclient: %s\n", *dir, *dir, clientEnv(hs, *dir))
 	return nil
+}
+
+// defaultPort is the port of -listen's default, the Docker API's TLS port.
+const defaultPort = "2376"
+
+// clientEnv is the docker CLI's environment for a client certificate in
+// dir: the first of the server certificate's hosts on -listen's default
+// port, TLS verification, and the directory, absolute so that the line
+// works from anywhere.
+func clientEnv(hosts []string, dir string) string {
+	host := "127.0.0.1"
+	if len(hosts) > 0 {
+		host = hosts[0]
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return fmt.Sprintf("DOCKER_HOST=tcp://%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s", net.JoinHostPort(host, defaultPort), dir)
 }

@@ -121,3 +121,41 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestGenCertsClientEnv: the client line gen-certs prints is the whole
+// docker CLI environment, DOCKER_HOST included, and works from any
+// directory.
+func TestGenCertsClientEnv(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "certs")
+	for _, tc := range []struct {
+		args     []string
+		host     string
+		certPath string
+	}{
+		{[]string{"-dir", dir, "-hosts", "proxy.example,10.0.0.1"}, "tcp://proxy.example:2376", dir},
+		{[]string{"-dir", dir, "-client", "alice", "-hosts", "::1"}, "tcp://[::1]:2376", filepath.Join(dir, "clients", "alice")},
+	} {
+		var out bytes.Buffer
+		if err := app.Main(context.Background(), append([]string{"gen-certs"}, tc.args...), noEnv, &out); err != nil {
+			t.Fatal(err)
+		}
+		var env map[string]string
+		for _, line := range strings.Split(out.String(), "\n") {
+			if rest, ok := strings.CutPrefix(line, "client: "); ok {
+				env = make(map[string]string)
+				for _, kv := range strings.Fields(rest) {
+					k, v, _ := strings.Cut(kv, "=")
+					env[k] = v
+				}
+			}
+		}
+		if env["DOCKER_HOST"] != tc.host || env["DOCKER_TLS_VERIFY"] != "1" || env["DOCKER_CERT_PATH"] != tc.certPath {
+			t.Errorf("gen-certs %v printed client settings %v, want DOCKER_HOST=%s DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH=%s\n%s", tc.args, env, tc.host, tc.certPath, out.String())
+		}
+		for _, f := range []string{"ca.pem", "cert.pem", "key.pem"} {
+			if _, err := os.Stat(filepath.Join(env["DOCKER_CERT_PATH"], f)); err != nil {
+				t.Errorf("DOCKER_CERT_PATH lacks %s: %v", f, err)
+			}
+		}
+	}
+}
