@@ -44,6 +44,19 @@
 // transport timeouts, and handlers that clear or roll their deadline with
 // http.ResponseController are not reported.
 //
+// A timeout read from a configuration field is a knob: it cuts streams
+// only when something gives the field a value. When the configuration is
+// a local built in view (a literal, new(T), var v T, changed by nothing
+// else), the literal decides, and a field it leaves out is zero: a
+// server built by confighttp's cfg.ToServer(handler) from
+// ServerConfig{Endpoint: addr} has no WriteTimeout. In a main package,
+// where every write is in view, a field that neither it nor anything it
+// imports sets to a value that may be non-zero (a literal, an
+// assignment, a flag or other function handed its address, a default in
+// its struct tag) is zero as well; a value decoded from the user's
+// configuration file is the user's choice. Elsewhere a configured value
+// counts as set, since a package that imports this one may set it.
+//
 // The suggested fix removes the absolute timeout and keeps the server
 // bounded with ReadHeaderTimeout and IdleTimeout. They take the server's
 // ReadTimeout when it is a constant (net/http applies it to headers and

@@ -44,10 +44,15 @@ type ServedParam struct {
 }
 
 // Timeout is an absolute timeout of the server that serves a parameter.
+// When its value is a field of the builder's receiver or of one of its
+// parameters (hss.WriteTimeout), Field is the path to it and FieldParam
+// which (-1: the receiver): each call decides whether it is set.
 type Timeout struct {
-	Name  string // WriteTimeout or ReadTimeout
-	Value string // 15s, cfg.WriteTimeout
-	Where string // file.go:line of the setting
+	Name       string // WriteTimeout or ReadTimeout
+	Value      string // 15s, cfg.WriteTimeout
+	Where      string // file.go:line of the setting
+	Field      []string
+	FieldParam int
 
 	pos token.Pos // the setting, when it is in this package
 }
@@ -74,7 +79,7 @@ func (f *ServesParam) String() string {
 // function around them, or a field that a function stores its parameter
 // in: func New(h http.Handler) *Server { return &Server{handler: h} } and
 // a method that serves s.handler.
-func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*server) map[*types.Func][]ServedParam {
+func paramServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, servers []*server) map[*types.Func][]ServedParam {
 	served := make(map[*types.Func][]ServedParam)
 	var stores map[*types.Var][]paramStore
 	for _, s := range servers {
@@ -91,7 +96,7 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*serv
 			continue // the handler streams already: reported at the server
 		}
 		if fn != nil {
-			if timeouts := builderTimeouts(pass, s, decl); len(timeouts) > 0 {
+			if timeouts := builderTimeouts(pass, k, s, decl); len(timeouts) > 0 {
 				served[fn] = addServed(served[fn], ServedParam{Param: i, Timeouts: timeouts})
 			}
 			continue
@@ -99,7 +104,7 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*serv
 		if stores == nil {
 			stores = paramStores(pass)
 		}
-		timeouts := builderTimeouts(pass, s, enclosingDecl(pass, h.Value.Pos()))
+		timeouts := builderTimeouts(pass, k, s, enclosingDecl(pass, h.Value.Pos()))
 		if len(timeouts) == 0 {
 			continue
 		}
@@ -113,22 +118,53 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, servers []*serv
 // builderTimeouts returns the absolute timeouts of s that the function
 // decl sets itself: a timeout one caller sets through an option closure
 // is not the builder's.
-func builderTimeouts(pass *analysis.Pass, s *server, decl *ast.FuncDecl) []Timeout {
+func builderTimeouts(pass *analysis.Pass, k *knobs, s *server, decl *ast.FuncDecl) []Timeout {
 	if decl == nil {
 		return nil
 	}
 	var timeouts []Timeout
 	for _, name := range []string{"ReadTimeout", "WriteTimeout"} {
 		set, ok := s.settings[name]
-		if !ok || isZero(pass.TypesInfo, set.Value) {
+		if !ok || isZero(pass.TypesInfo, set.Value) || k.unset(set.Value) {
 			continue
 		}
 		if set.Node.Pos() < decl.Pos() || set.Node.Pos() >= decl.End() {
 			continue
 		}
-		timeouts = append(timeouts, Timeout{Name: name, Value: valueString(pass.TypesInfo, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()})
+		t := Timeout{Name: name, Value: valueString(pass.TypesInfo, set.Value), Where: httpsym.Where(pass.Fset, set.Node.Pos()), pos: set.Node.Pos()}
+		t.Field, t.FieldParam = paramField(pass, set.Value, decl)
+		timeouts = append(timeouts, t)
 	}
 	return timeouts
+}
+
+// paramField returns the field path of e when it reads a field of the
+// receiver or a parameter of decl (hss.WriteTimeout), and which one.
+func paramField(pass *analysis.Pass, e ast.Expr, decl *ast.FuncDecl) ([]string, int) {
+	var path []string
+	root := ast.Unparen(e)
+	for {
+		sel, ok := root.(*ast.SelectorExpr)
+		if !ok || fieldOf(pass.TypesInfo, sel) == nil {
+			break
+		}
+		path = append([]string{sel.Sel.Name}, path...)
+		root = ast.Unparen(sel.X)
+	}
+	if len(path) == 0 {
+		return nil, 0
+	}
+	fn, _ := pass.TypesInfo.Defs[decl.Name].(*types.Func)
+	if fn == nil {
+		return nil, 0
+	}
+	if recv := fn.Signature().Recv(); recv != nil && identVar(pass.TypesInfo, root) == recv {
+		return path, -1
+	}
+	if i := paramIndex(pass.TypesInfo, fn, root); i >= 0 {
+		return path, i
+	}
+	return nil, 0
 }
 
 // paramStore is a function that stores its parameter in a field.
@@ -279,9 +315,9 @@ func servedArg(call *ast.CallExpr, fn *types.Func, i int) ast.Expr {
 // checkParamServers reports calls that pass a stream to a function that
 // serves it with absolute timeouts, and exports the facts; a function
 // that hands its own parameter on serves it too.
-func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*ast.CallExpr, servers []*server, overrides map[*ast.CallExpr][]string) {
+func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, calls []*ast.CallExpr, servers []*server, overrides map[*ast.CallExpr][]string) {
 	info := pass.TypesInfo
-	served := paramServers(pass, flows, servers)
+	served := paramServers(pass, flows, k, servers)
 	lookup := func(fn *types.Func) []ServedParam {
 		if fn.Pkg() == pass.Pkg {
 			return served[fn]
@@ -357,6 +393,17 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, calls []*a
 			}
 			if slices.Contains(overrides[f.call], t.Name) {
 				continue // the call's own callback sets it: checked there
+			}
+			if len(t.Field) > 0 {
+				k.reader = f.call
+				unset := false
+				if root := servedArg(f.call, f.fn, t.FieldParam); root != nil {
+					unset = k.fieldUnset(root, t.Field, enclosingDecl(pass, f.call.Pos()))
+				}
+				k.reader = nil
+				if unset {
+					continue // the configuration this call passes leaves it zero
+				}
 			}
 			cause := s.For(dir)
 			d := analysis.Diagnostic{

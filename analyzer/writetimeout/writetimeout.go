@@ -34,7 +34,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:      run,
 	// ServesParam carries servers built around a handler parameter to
 	// the calls in other packages.
-	FactTypes: []analysis.Fact{new(ServesParam)},
+	FactTypes: []analysis.Fact{new(ServesParam), new(SetsFields)},
 }
 
 // server is one http.Server: its literal, the variable or field that
@@ -58,8 +58,10 @@ var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTime
 
 func run(pass *analysis.Pass) (any, error) {
 	// Fast path: a package that reaches no net/http builds no server and
-	// passes no handler to one.
+	// passes no handler to one; it may still set the configuration fields
+	// a server elsewhere reads.
 	if !httpsym.ImportsHTTP(pass.Pkg) {
+		newKnobs(pass)
 		return nil, nil
 	}
 	flows := pass.ResultOf[streamflow.Analyzer].(*streamflow.Result)
@@ -151,17 +153,18 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	configured, overrides := callbackServers(pass, flows, insp)
 	servers = append(servers, configured...)
-	checkParamServers(pass, flows, calls, servers, overrides)
+	k := newKnobs(pass)
+	checkParamServers(pass, flows, k, calls, servers, overrides)
 	for _, s := range servers {
 		if s.served == nil && s.lit != nil {
 			s.served = startedBy(info, flows, insp, s)
 		}
-		check(pass, flows, s)
+		check(pass, flows, k, s)
 	}
 	return nil, nil
 }
 
-func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
+func check(pass *analysis.Pass, flows *streamflow.Result, k *knobs, s *server) {
 	info := pass.TypesInfo
 	var stream *streamflow.Stream
 	handlerName := "http.DefaultServeMux"
@@ -187,6 +190,9 @@ func check(pass *analysis.Pass, flows *streamflow.Result, s *server) {
 		set, ok := s.settings[name]
 		if !ok || isZero(info, set.Value) {
 			continue // unset or constant zero: no deadline
+		}
+		if k.unset(set.Value) {
+			continue // a configuration field the program leaves zero
 		}
 		dir := streamflow.Writes
 		if name == "ReadTimeout" {
@@ -359,7 +365,14 @@ func isDefaultMux(info *types.Info, e ast.Expr) bool {
 
 func isZero(info *types.Info, e ast.Expr) bool {
 	tv := info.Types[e]
-	return tv.Value != nil && constant.Sign(tv.Value) == 0
+	if tv.Value == nil {
+		return false
+	}
+	switch tv.Value.Kind() {
+	case constant.Int, constant.Float, constant.Complex:
+		return constant.Sign(tv.Value) == 0
+	}
+	return false
 }
 
 // holderOf finds the variable or field a server literal is stored in.

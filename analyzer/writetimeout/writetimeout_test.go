@@ -29,6 +29,12 @@ func TestShapes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
 }
 
+// TestKnobs: a timeout from a configuration field cuts streams only when
+// the program gives the field a value.
+func TestKnobs(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtknob/confighttp", "wtknob/user", "wtknob/cmd")
+}
+
 // TestFixedCodeBuilds builds the testdata with every fix applied (the
 // .golden files in place of their sources): a fix must never break the build.
 func TestFixedCodeBuilds(t *testing.T) {

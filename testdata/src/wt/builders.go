@@ -1,4 +1,4 @@
-package wt
+package wt // want package:"sets 1 numeric fields"
 
 import (
 	"bytes"
