@@ -46,7 +46,9 @@ type FieldSet struct{ Key, Where string }
 
 func (*SetsFields) AFact() {}
 
-func (f *SetsFields) String() string { return "sets " + strconv.Itoa(len(f.Fields)) + " numeric fields" }
+func (f *SetsFields) String() string {
+	return "sets " + strconv.Itoa(len(f.Fields)) + " numeric fields"
+}
 
 // knobs answers whether timeout values are left zero by the program.
 type knobs struct {
