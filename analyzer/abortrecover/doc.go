@@ -71,11 +71,21 @@
 // defer, the call, the wrapping, the builder's call. Only a ReverseProxy panics with http.ErrAbortHandler
 // mid-stream, so recovery in front of a Flush loop is not reported.
 //
-// The program's own recovery middleware is reported at its recover,
-// unless the program cannot reach httputil.ReverseProxy and every use of
-// the middleware in its package is understood and puts it in front of
-// handlers that reach no proxy; middleware with no use in its package is
-// reported where other packages wrap a proxy in it.
+// Recovery middleware is judged in one of two worlds. A library's
+// exported middleware (exported, in a package other modules can import:
+// not main, not under internal/) wraps whatever its users pass, proxies
+// included, so its recover is reported where it is, whatever the
+// library's own uses: func Recover(next http.Handler) http.Handler, a
+// factory of such middleware, a framework's handler that recovers around
+// the rest of its chain (gin's func(*gin.Context) calling c.Next()), a
+// wrapper type's ServeHTTP. A program's own middleware (in package main,
+// under internal/, or unexported) is closed world: every use is in view.
+// It is reported at its recover unless the program cannot reach
+// httputil.ReverseProxy and every use of the middleware in its package is
+// understood and puts it in front of handlers that reach no proxy: a
+// recoverer in front of JSON handlers swallows nothing. Middleware with
+// no use in its package is also reported where other packages wrap a
+// proxy in it.
 //
 // Not reported: recovers in goroutines (net/http never sees their
 // panics; see proxygoroutine), in code that does not serve requests, in

@@ -33,8 +33,29 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 	if obj == nil {
 		return false
 	}
+	if c.openWorld(obj) {
+		// A library's exported middleware wraps whatever its users pass,
+		// proxies included: its own package's uses say nothing of theirs.
+		return false
+	}
 	reach, known, _ := c.usesReachProxy(obj)
 	return known && !reach
+}
+
+// openWorld reports whether obj is exported API of a library: exported,
+// in a package other modules can import (not main, not under internal/).
+// A program's middleware (in main, in internal/, unexported) is judged by
+// its uses, every one of which is in view.
+func (c *checker) openWorld(obj types.Object) bool {
+	if !obj.Exported() || c.pass.Pkg.Name() == "main" {
+		return false
+	}
+	for _, elem := range strings.Split(c.pass.Pkg.Path(), "/") {
+		if elem == "internal" {
+			return false
+		}
+	}
+	return true
 }
 
 // middlewareObj returns the middleware of this package that the request

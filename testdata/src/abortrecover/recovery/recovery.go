@@ -26,12 +26,13 @@ func Guarded(w http.ResponseWriter, r *http.Request, h http.Handler) { // want G
 	h.ServeHTTP(w, r)
 }
 
-// Middleware recovers the panics of next. Nothing in this package uses
-// it: it is reported where a program wraps a proxy in it.
+// Middleware recovers the panics of next. A library's exported middleware
+// wraps whatever its users pass: reported here, and where a program wraps
+// a proxy in it.
 func Middleware(next http.Handler) http.Handler { // want Middleware:"swallows aborts: middleware"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
-			if v := recover(); v != nil { // ok here: reported where it wraps a proxy
+			if v := recover(); v != nil { // want `recover in the function deferred by the handler closure in Middleware swallows http.ErrAbortHandler`
 				log.Print(v)
 			}
 		}()
@@ -44,7 +45,7 @@ func Handler() func(http.Handler) http.Handler { // want Handler:"swallows abort
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
-				if recover() != nil { // ok here: reported where a program wraps a proxy in it
+				if recover() != nil { // want `recover in the function deferred by the handler closure of the middleware returned by Handler swallows`
 					w.WriteHeader(http.StatusInternalServerError)
 				}
 			}()
@@ -128,7 +129,7 @@ func Recoverer(l *log.Logger) func(http.Handler) http.Handler { // want Recovere
 	return func(h http.Handler) http.Handler {
 		fn := func(w http.ResponseWriter, r *http.Request) {
 			defer func() {
-				if rvr := recover(); rvr != nil { // ok here: no use in this package; reported where a proxy is wrapped
+				if rvr := recover(); rvr != nil { // want `recover in the function deferred by the handler closure of the middleware returned by Recoverer swallows`
 					l.Print(rvr)
 					http.Error(w, "internal error", http.StatusInternalServerError)
 				}
@@ -136,5 +137,39 @@ func Recoverer(l *log.Logger) func(http.Handler) http.Handler { // want Recovere
 			h.ServeHTTP(w, r)
 		}
 		return http.HandlerFunc(fn)
+	}
+}
+
+// Context is a web framework's request context: Next runs the rest of
+// the chain of handlers.
+type Context struct {
+	W        http.ResponseWriter
+	R        *http.Request
+	handlers []HandlerFunc
+	index    int
+}
+
+// HandlerFunc is the framework's handler and middleware.
+type HandlerFunc func(*Context)
+
+// Next runs the handlers after the current one.
+func (c *Context) Next() { // want Next:"may abort"
+	c.index++
+	for c.index < len(c.handlers) {
+		c.handlers[c.index](c)
+		c.index++
+	}
+}
+
+// ChainRecovery is the framework's recovery middleware: whatever chain a user
+// puts behind it, proxies included, it recovers (open world).
+func ChainRecovery() HandlerFunc { // want ChainRecovery:"swallows aborts: recovery handler"
+	return func(c *Context) {
+		defer func() {
+			if v := recover(); v != nil { // want `recover in the function deferred by a function literal in ChainRecovery swallows http.ErrAbortHandler`
+				c.W.WriteHeader(http.StatusInternalServerError)
+			}
+		}()
+		c.Next()
 	}
 }
