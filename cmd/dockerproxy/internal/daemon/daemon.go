@@ -79,9 +79,13 @@ type lookup struct {
 	ctx context.Context
 }
 
-func (l lookup) Container(ref string) (*bodyrule.ContainerInfo, error) { return l.r.container(l.ctx, ref) }
+func (l lookup) Container(ref string) (*bodyrule.ContainerInfo, error) {
+	return l.r.container(l.ctx, ref)
+}
 
-func (l lookup) Networks(ref string) ([]bodyrule.NetworkInfo, error) { return l.r.networksFor(l.ctx, ref) }
+func (l lookup) Networks(ref string) ([]bodyrule.NetworkInfo, error) {
+	return l.r.networksFor(l.ctx, ref)
+}
 
 func (r *Resolver) container(ctx context.Context, ref string) (*bodyrule.ContainerInfo, error) {
 	now := time.Now()
