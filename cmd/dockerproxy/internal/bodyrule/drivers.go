@@ -220,3 +220,13 @@ func ConfigCreate(body []byte, _ Options) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// VolumeUpdate checks PUT /volumes/{name}: a cluster volume's
+// availability; creating one is refused (ClusterVolumeSpec).
+func VolumeUpdate(body []byte, _ Options) ([]byte, error) {
+	var u struct{ Spec *volume.ClusterVolumeSpec }
+	if err := decode(body, &u); err != nil {
+		return nil, err
+	}
+	return body, nil
+}

@@ -342,6 +342,20 @@ var bodyRules = map[string]bodyrule.Check{
 	"POST /plugins/{name:.*}/upgrade":        bodyrule.PluginPrivileges,
 	"POST /plugins/{name:.*}/set":            bodyrule.PluginSet,
 	"POST /containers/{name:.*}/checkpoints": bodyrule.Checkpoint,
+	"PUT /volumes/{name:.*}":                 bodyrule.VolumeUpdate,
+	// Well-formed is all these need: credentials, a commit's image
+	// config (applied to an image, not run), exec start and network
+	// disconnect flags, a node's role and labels, the swarm's own
+	// settings (both out of every profile but all).
+	"POST /auth":                        bodyrule.Valid,
+	"POST /commit":                      bodyrule.Valid,
+	"POST /exec/{name:.*}/start":        bodyrule.Valid,
+	"POST /networks/{id:.*}/disconnect": bodyrule.Valid,
+	"POST /nodes/{id}/update":           bodyrule.Valid,
+	"POST /swarm/init":                  bodyrule.Valid,
+	"POST /swarm/join":                  bodyrule.Valid,
+	"POST /swarm/update":                bodyrule.Valid,
+	"POST /swarm/unlock":                bodyrule.Valid,
 }
 
 // queryRule returns what a query asks that the policy refuses, or "".

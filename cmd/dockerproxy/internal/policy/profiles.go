@@ -21,7 +21,7 @@ var observe = []string{
 	"GET /containers/json", "GET /containers/{name:.*}/json", "GET /containers/{name:.*}/logs",
 	"GET /containers/{name:.*}/stats", "GET /containers/{name:.*}/top", "GET /containers/{name:.*}/changes",
 	"GET /exec/{id:.*}/json",
-	"GET /images/json", "GET /images/{name:.*}/json", "GET /images/{name:.*}/history",
+	"GET /images/json", "GET /images/{name:.*}/json", "GET /images/{name:.*}/history", "GET /images/{name:.*}/attestations",
 	"GET /networks", "GET /networks/", "GET /networks/{id:.+}",
 	"GET /volumes", "GET /volumes/{name:.*}",
 	"GET /services", "GET /services/{id}", "GET /services/{id}/logs",
