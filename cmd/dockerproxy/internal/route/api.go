@@ -37,7 +37,7 @@ type Endpoint struct {
 	// 20.10 (API 1.41) does not have it; the route test against dockerd
 	// 20.10 expects it not to be routed.
 	Since string
-	parts     []part
+	parts []part
 }
 
 // part is a literal, or a variable when kind is not 0.
