@@ -258,8 +258,13 @@ func judgeContainer(ref, field string, o Options, depth int) (string, error) {
 	}
 	// What passes to the joining container: namespaces, mounts, devices,
 	// privileges; not where the target's logs go or what its runtime reads.
+	// dockerd stores its defaults in every container: CgroupnsMode host
+	// on cgroup v1 hosts (and joining a container's other namespaces does
+	// not join its cgroup namespace), its lists of masked and read-only
+	// /proc paths (a privileged target is refused for Privileged).
 	hc := *c.HostConfig
-	hc.LogConfig, hc.Annotations = container.LogConfig{}, nil
+	hc.LogConfig, hc.Annotations, hc.CgroupnsMode = container.LogConfig{}, nil, ""
+	hc.MaskedPaths, hc.ReadonlyPaths = nil, nil
 	if err := checkHostConfig(&hc, o); err != nil {
 		return "", &Denied{What: fmt.Sprintf("%s of container %q, which has %s", field, short(ref), strings.TrimSuffix(err.Error(), " is not allowed"))}
 	}
