@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -137,6 +138,32 @@ func TestReachContainerNamespaces(t *testing.T) {
 	}
 	if hc := inspectHostConfig(t, ok); hc["NetworkMode"] != "container:"+containerID(t, plain) {
 		t.Errorf("NetworkMode stored as %v, want the reference pinned to the ID judged", hc["NetworkMode"])
+	}
+	// The lookup is cached briefly: a burst of creates joining one
+	// container costs one inspect or two, and a create naming no
+	// container costs none.
+	inspects := func() int { return len(logLines(env.daemon.log.String(), "Calling GET /containers/"+plain+"/json")) }
+	before := inspects()
+	for i := 0; i < 5; i++ {
+		name := uniq("reach-join-burst")
+		removeContainers(t, name)
+		if code, out := create(def, name, `"NetworkMode":"container:`+plain+`"`); code != http.StatusCreated {
+			t.Fatalf("burst create %d: %d %s", i, code, out)
+		}
+	}
+	settle(t)
+	if n := inspects() - before; n > 2 { // 2: the cache may expire once on a loaded machine
+		t.Errorf("5 creates joining %s within the cache's lifetime sent %d inspects to dockerd, want at most 2", plain, n)
+	}
+	allInspects := len(logLines(env.daemon.log.String(), "Calling GET /containers/", "/json"))
+	lone := uniq("reach-nojoin")
+	removeContainers(t, lone)
+	if code, out := create(def, lone, `"NetworkMode":"none"`); code != http.StatusCreated {
+		t.Fatalf("create without a container reference: %d %s", code, out)
+	}
+	settle(t)
+	if n := len(logLines(env.daemon.log.String(), "Calling GET /containers/", "/json")) - allInspects; n != 0 {
+		t.Errorf("a create naming no container sent %d inspects to dockerd", n)
 	}
 
 	// A build whose RUN steps join the host-network container.
@@ -412,4 +439,167 @@ func TestReachNetworkOptions(t *testing.T) {
 		t.Errorf("network with mtu under full: %d %s", code, out)
 	}
 	_, _ = env.daemon.docker("network", "rm", okNet)
+}
+
+// settleOn waits until d has logged every request sent before it.
+func settleOn(t *testing.T, d *daemon) {
+	t.Helper()
+	marker := fmt.Sprintf("/v1.41/_ping?settle=%d", time.Now().UnixNano())
+	if out, err := d.docker("version"); err != nil {
+		t.Fatalf("docker version on %s: %v %s", d.name, err, out)
+	}
+	c := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", d.sock)
+	}}}
+	res, err := c.Get("http://docker" + marker)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if !waitFor(10*time.Second, func() bool { return len(logLines(d.log.String(), "Calling GET ", marker)) > 0 }) {
+		t.Fatalf("dockerd %s did not log the marker request", d.name)
+	}
+}
+
+func reachedOn(d *daemon, uri, method string) bool {
+	return len(logLines(d.log.String(), "Calling "+method+" ", uri)) > 0
+}
+
+// swarmDaemon starts a private dockerd with busybox:local loaded from the
+// main one, stopped when t ends.
+func swarmDaemon(t *testing.T, name string) *daemon {
+	t.Helper()
+	d, err := startDaemon(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = d.docker("swarm", "leave", "--force")
+		d.stop()
+	})
+	img := filepath.Join(t.TempDir(), "busybox.tar")
+	if out, err := env.daemon.docker("save", "-o", img, "busybox:local"); err != nil {
+		t.Fatalf("save: %v %s", err, out)
+	}
+	if out, err := d.docker("load", "-i", img); err != nil {
+		t.Fatalf("load into %s: %v %s", name, err, out)
+	}
+	return d
+}
+
+// TestReachSwarm: a single-node swarm on a private dockerd (swarm init on
+// 127.0.0.1). Under all, a service whose network Target is the ID of the
+// host network runs its task in the host's network namespace, and a
+// second private dockerd joins the swarm through the proxy as a worker,
+// after which the manager could schedule tasks on it; under the default
+// policy the host network is refused under its ID, an ID prefix and its
+// name, in create and update, and join, init, leave, update, unlock and
+// GET /swarm (the join tokens) are refused before dockerd.
+func TestReachSwarm(t *testing.T) {
+	need(t)
+	mgr := swarmDaemon(t, "swarm-mgr")
+	mgrPort := freeAddr(t)
+	if out, err := mgr.docker("swarm", "init", "--advertise-addr", "127.0.0.1", "--listen-addr", mgrPort); err != nil {
+		t.Fatalf("swarm init on a private dockerd: %v\n%s", err, out)
+	}
+	hostID, err := mgr.docker("network", "inspect", "--format", "{{.Id}}", "host")
+	if err != nil {
+		t.Fatalf("network inspect host: %v %s", err, hostID)
+	}
+	hostID = strings.TrimSpace(hostID)
+	service := func(name, target string) string {
+		return `{"Name":"` + name + `","TaskTemplate":{"ContainerSpec":{"Image":"busybox:local","Command":["sleep","600"]},` +
+			`"Networks":[{"Target":"` + target + `"}]},"Mode":{"Replicated":{"Replicas":1}}}`
+	}
+
+	open := startProxy(t, mgr, "-policy", "all")
+	name := uniq("reach-svc-all")
+	if code, out := call(t, open, "POST", "/v1.41/services/create", service(name, hostID), false); code != http.StatusCreated {
+		t.Fatalf("baseline: service on the host network by ID under all: %d %s", code, out)
+	}
+	t.Cleanup(func() { _, _ = mgr.docker("service", "rm", name) })
+	var task string
+	if !waitFor(60*time.Second, func() bool {
+		out, err := mgr.docker("ps", "-q", "--filter", "label=com.docker.swarm.service.name="+name)
+		task = strings.TrimSpace(out)
+		return err == nil && task != ""
+	}) {
+		out, _ := mgr.docker("service", "ps", "--no-trunc", name)
+		t.Fatalf("baseline: the service's task did not start:\n%s", out)
+	}
+	pid := containerPid(t, mgr, task)
+	if got, host := nsOf(t, pid, "net"), nsOf(t, mgr.cmd.Process.Pid, "net"); got != host {
+		t.Fatalf("baseline: the task's network namespace is %s, dockerd's %s", got, host)
+	}
+	t.Logf("baseline: the task of a service on network %s runs in dockerd's network namespace", hostID[:12])
+
+	def := startProxy(t, mgr)
+	for _, target := range []string{hostID, hostID[:12], "host"} {
+		name := uniq("reach-svc-deny")
+		uri := "/v1.41/services/create?n=" + name
+		code, out := call(t, def, "POST", uri, service(name, target), false)
+		if code != http.StatusForbidden {
+			t.Errorf("service on network %q under full: %d %s, want 403", target, code, out)
+		}
+		settleOn(t, mgr)
+		if reachedOn(mgr, uri, "POST") {
+			t.Errorf("service on network %q reached dockerd", target)
+		}
+		t.Logf("network %q: %d %s", target, code, strings.TrimSpace(out))
+	}
+	// A service without a host network is created, and updating it onto
+	// the host network is refused.
+	plain := uniq("reach-svc-ok")
+	code, out := call(t, def, "POST", "/v1.41/services/create",
+		`{"Name":"`+plain+`","TaskTemplate":{"ContainerSpec":{"Image":"busybox:local","Command":["sleep","600"]}},"Mode":{"Replicated":{"Replicas":0}}}`, false)
+	if code != http.StatusCreated {
+		t.Fatalf("service without networks under full: %d %s", code, out)
+	}
+	t.Cleanup(func() { _, _ = mgr.docker("service", "rm", plain) })
+	ver, _ := mgr.docker("service", "inspect", "--format", "{{.Version.Index}}", plain)
+	uri := "/v1.41/services/" + plain + "/update?version=" + strings.TrimSpace(ver)
+	code, out = call(t, def, "POST", uri, service(plain, hostID[:16]), false)
+	if code != http.StatusForbidden {
+		t.Errorf("update onto the host network: %d %s", code, out)
+	}
+	settleOn(t, mgr)
+	if reachedOn(mgr, uri, "POST") {
+		t.Errorf("the update reached dockerd")
+	}
+
+	// Joining a cluster: a second private dockerd joins as a worker
+	// through the proxy under all; under full the same request is refused.
+	tok, err := mgr.docker("swarm", "join-token", "-q", "worker")
+	if err != nil {
+		t.Fatalf("join-token: %v %s", err, tok)
+	}
+	wk := swarmDaemon(t, "swarm-wk")
+	join := `{"ListenAddr":"` + freeAddr(t) + `","AdvertiseAddr":"127.0.0.1","RemoteAddrs":["` + mgrPort + `"],"JoinToken":"` + strings.TrimSpace(tok) + `"}`
+	wkFull := startProxy(t, wk)
+	uri = "/v1.41/swarm/join?n=" + uniq("j")
+	code, out = call(t, wkFull, "POST", uri, join, false)
+	if code != http.StatusForbidden {
+		t.Errorf("swarm join under full: %d %s", code, out)
+	}
+	for _, r := range [][2]string{{"GET", "/v1.41/swarm"}, {"POST", "/v1.41/swarm/leave"}, {"POST", "/v1.41/swarm/init"}, {"GET", "/v1.41/swarm/unlockkey"}} {
+		if code, out := call(t, def, r[0], r[1]+"?n="+uniq("s"), "", false); code != http.StatusForbidden {
+			t.Errorf("%s %s under full: %d %s", r[0], r[1], code, out)
+		}
+	}
+	settleOn(t, wk)
+	if reachedOn(wk, "/swarm/join", "POST") {
+		t.Fatalf("swarm join under full reached dockerd")
+	}
+	wkAll := startProxy(t, wk, "-policy", "all")
+	if code, out := call(t, wkAll, "POST", "/v1.41/swarm/join", join, false); code != http.StatusOK {
+		t.Fatalf("baseline: swarm join under all: %d %s", code, out)
+	}
+	if !waitFor(30*time.Second, func() bool {
+		out, _ := mgr.docker("node", "ls", "--format", "{{.Hostname}} {{.Status}}")
+		return strings.Count(out, "Ready") == 2
+	}) {
+		out, _ := mgr.docker("node", "ls")
+		t.Fatalf("baseline: the manager does not list the joined worker:\n%s", out)
+	}
+	t.Logf("baseline: the worker joined through the proxy under all; the manager lists 2 ready nodes")
 }
