@@ -163,8 +163,25 @@ func short(s string) string {
 	return s
 }
 
+// decodeKnown scans body and decodes it into v as dockerd would, ignoring
+// fields v does not have: for bodies that configure an action on an
+// object rather than create one (exec, update, connect), where clients of
+// today send fields the types have dropped (the CLI's exec Detach).
+func decodeKnown(body []byte, v any) error {
+	if err := scan(body); err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &Malformed{err}
+	}
+	return nil
+}
+
 // decode scans body and decodes it into v as dockerd would, refusing
-// fields v does not have.
+// fields v does not have: for create bodies.
 func decode(body []byte, v any) error {
 	if err := scan(body); err != nil {
 		return err

@@ -100,7 +100,7 @@ func splitPath(at string) []string {
 // ContainerUpdate checks POST /containers/{id}/update.
 func ContainerUpdate(body []byte, _ Options) ([]byte, error) {
 	var u container.UpdateConfig
-	if err := decode(body, &u); err != nil {
+	if err := decodeKnown(body, &u); err != nil {
 		return nil, err
 	}
 	return body, checkResources(&u.Resources)
@@ -109,7 +109,7 @@ func ContainerUpdate(body []byte, _ Options) ([]byte, error) {
 // ExecCreate checks POST /containers/{id}/exec.
 func ExecCreate(body []byte, _ Options) ([]byte, error) {
 	var e container.ExecCreateRequest
-	if err := decode(body, &e); err != nil {
+	if err := decodeKnown(body, &e); err != nil {
 		return nil, err
 	}
 	if e.Privileged {

@@ -188,7 +188,7 @@ func networkConfig(opts map[string]string, ipam *network.IPAM, field string) err
 // NetworkConnect checks POST /networks/{id}/connect.
 func NetworkConnect(body []byte, _ Options) ([]byte, error) {
 	var c network.ConnectRequest
-	if err := decode(body, &c); err != nil {
+	if err := decodeKnown(body, &c); err != nil {
 		return nil, err
 	}
 	if c.EndpointConfig != nil {
@@ -225,7 +225,7 @@ func ConfigCreate(body []byte, _ Options) ([]byte, error) {
 // availability; creating one is refused (ClusterVolumeSpec).
 func VolumeUpdate(body []byte, _ Options) ([]byte, error) {
 	var u struct{ Spec *volume.ClusterVolumeSpec }
-	if err := decode(body, &u); err != nil {
+	if err := decodeKnown(body, &u); err != nil {
 		return nil, err
 	}
 	return body, nil

@@ -12,7 +12,7 @@ import (
 // whose body lists the privileges the client grants the plugin.
 func PluginPrivileges(body []byte, _ Options) ([]byte, error) {
 	var ps []plugin.Privilege
-	if err := decode(body, &ps); err != nil {
+	if err := decodeKnown(body, &ps); err != nil {
 		return nil, err
 	}
 	if len(ps) > 0 {
@@ -25,7 +25,7 @@ func PluginPrivileges(body []byte, _ Options) ([]byte, error) {
 // "device.path=/dev/sda" point a plugin's mounts and devices at the host.
 func PluginSet(body []byte, _ Options) ([]byte, error) {
 	var args []string
-	if err := decode(body, &args); err != nil {
+	if err := decodeKnown(body, &args); err != nil {
 		return nil, err
 	}
 	for _, a := range args {
@@ -41,7 +41,7 @@ func PluginSet(body []byte, _ Options) ([]byte, error) {
 // CheckpointDir is a host directory dockerd writes to.
 func Checkpoint(body []byte, _ Options) ([]byte, error) {
 	var c checkpoint.CreateRequest
-	if err := decode(body, &c); err != nil {
+	if err := decodeKnown(body, &c); err != nil {
 		return nil, err
 	}
 	if c.CheckpointDir != "" {
