@@ -574,12 +574,18 @@ func TestPolicyRouteTable(t *testing.T) {
 	}
 	type probe struct{ method, path string }
 	var probes []probe
+	// Endpoints of later API versions: dockerd 20.10 must not route
+	// them, which the loop below checks too.
+	newer := map[string]bool{}
 	fill := strings.NewReplacer("{name:.*}", "x", "{id:.*}", "x", "{id:.+}", "x", "{name}", "x", "{id}", "x", "{checkpoint}", "c")
 	for _, e := range route.Endpoints {
 		if !e.Versioned {
 			continue // dockerd's /debug routes answer for real; /debug/vars is probed below
 		}
 		probes = append(probes, probe{e.Method, "/v1.0" + fill.Replace(e.Path)})
+		if e.Since != "" {
+			newer[e.Method+" /v1.0"+fill.Replace(e.Path)] = true
+		}
 	}
 	probes = append(probes,
 		probe{"GET", "/debug/vars"},
@@ -617,7 +623,7 @@ func TestPolicyRouteTable(t *testing.T) {
 		res.Body.Close()
 		settle(t)
 		got := reached(uri, pr.method)
-		want := route.Lookup(pr.method, pr.path).Endpoint != nil
+		want := route.Lookup(pr.method, pr.path).Endpoint != nil && !newer[pr.method+" "+pr.path]
 		if got != want {
 			t.Errorf("%s %s: dockerd routed it: %v; route.Lookup: %v (status %d)", pr.method, pr.path, got, want, res.StatusCode)
 		}

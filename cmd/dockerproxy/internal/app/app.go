@@ -23,6 +23,7 @@ import (
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/config"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/daemon"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/metrics"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/server"
@@ -109,6 +110,13 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		MaxStreams: c.MaxStreams, MaxStreamsPerClient: c.MaxStreamsPerClient,
 		Logger: log, Metrics: m,
 	})
+	// The policies look up containers and networks that bodies name
+	// through the proxy's own connection pool to the daemon.
+	resolver := daemon.New(up.Transport, up.URL, daemon.DefaultTTL)
+	c.Policy.UseDaemon(resolver)
+	for _, p := range c.ClientPolicies {
+		p.UseDaemon(resolver)
+	}
 	sc := server.Config{
 		Listener: ln, TLS: tlsCfg, Handler: h, Logger: log, Grace: c.Grace,
 		ReadHeaderTimeout: c.ReadHeader, IdleTimeout: c.KeepAlive,

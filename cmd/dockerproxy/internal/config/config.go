@@ -87,7 +87,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs := flag.NewFlagSet("dockerproxy", flag.ContinueOnError)
 	fs.SetOutput(out)
 	var policyName, level, minAPI, clientPolicies string
-	var allowBind multi
+	var allowBind, allowLogDriver multi
 	var allow, allowHosts, allowOrigins multi
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
 	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port or https://host:port")
@@ -101,6 +101,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.Var(&allow, "allow", "`rule` \"METHOD /path/pattern\" (path.Match syntax, version prefix ignored) that extends the profile; repeatable")
 	fs.StringVar(&minAPI, "min-api-version", policy.DefaultMinAPIVersion, "oldest Docker API `version` allowed in a /vX.Y prefix (every policy but all); older versions re-open removed parameters")
 	fs.Var(&allowBind, "allow-bind", "host `directory` that bind mounts may use, with everything under it (every policy but all); repeatable")
+	fs.Var(&allowLogDriver, "allow-log-driver", "logging `driver` (syslog, fluentd, gelf, a plugin…) containers and services may use, with any options: the daemon then sends their output where the options say; without it only the daemon's default and json-file, local, journald and none with file options pass (every policy but all); repeatable")
 	fs.StringVar(&clientPolicies, "client-policies", "", "`file` with one \"CLIENT PROFILE [RULE; RULE...]\" line per client identity (certificate name or token name); other clients get -policy")
 	// One flag per stream class, named as the class is in logs and
 	// metrics (route.Class.String); the older -idle-* names stay as
@@ -146,7 +147,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		switch f.Name {
 		case "allow":
 			vals = strings.Split(v, ";")
-		case "allow-bind":
+		case "allow-bind", "allow-log-driver":
 			vals = strings.Split(v, ",")
 		case "allow-host", "allow-origin":
 			vals = strings.Split(v, ",")
@@ -183,7 +184,12 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 		policyName = "allowlist" // -allow alone means an allowlist
 	}
 	popts := policy.Options{Name: policyName, Allow: allow, MinAPIVersion: minAPI,
-		Body: bodyrule.Options{BindPaths: allowBind, ResolveSymlinks: strings.HasPrefix(c.Upstream, "unix://")}}
+		Body: bodyrule.Options{BindPaths: allowBind, LogDrivers: allowLogDriver, ResolveSymlinks: strings.HasPrefix(c.Upstream, "unix://")}}
+	for _, d := range allowLogDriver {
+		if d == "" || strings.TrimSpace(d) != d {
+			return nil, fmt.Errorf("-allow-log-driver: %q is not a driver name", d)
+		}
+	}
 	for _, b := range allowBind {
 		if !filepath.IsAbs(b) {
 			return nil, fmt.Errorf("-allow-bind: %q is not an absolute path", b)
@@ -280,7 +286,8 @@ func usage(fs *flag.FlagSet) {
 
 Every flag can also be set by the environment variable shown after it;
 the command line wins. DOCKERPROXY_ALLOW separates rules with ";",
-DOCKERPROXY_ALLOW_HOST, _ALLOW_ORIGIN and _ALLOW_BIND values with ",".
+DOCKERPROXY_ALLOW_HOST, _ALLOW_ORIGIN, _ALLOW_BIND and _ALLOW_LOG_DRIVER
+values with ",".
 
 `)
 	fs.VisitAll(func(f *flag.Flag) {

@@ -31,6 +31,7 @@ package policy
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,7 @@ import (
 	"strings"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/buildctx"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
@@ -62,8 +64,14 @@ type Options struct {
 	// empty means DefaultMinAPIVersion.
 	MinAPIVersion string
 	// Body are the exceptions the body rules grant (host paths for bind
-	// mounts).
+	// mounts, log drivers).
 	Body bodyrule.Options
+}
+
+// Daemon looks up, for one request, the objects its body names (see
+// bodyrule.Lookup); package daemon implements it with a short cache.
+type Daemon interface {
+	For(ctx context.Context) bodyrule.Lookup
 }
 
 // Policy decides on requests.
@@ -74,7 +82,13 @@ type Policy struct {
 	rules   []rule
 	min     string
 	body    bodyrule.Options
+	daemon  Daemon
 }
+
+// UseDaemon makes p look up the objects bodies name through d; call it
+// before p decides on requests. Without a daemon, a body that names
+// another container or a swarm network is refused.
+func (p *Policy) UseDaemon(d Daemon) { p.daemon = d }
 
 type rule struct{ method, pattern string }
 
@@ -228,7 +242,11 @@ func (p *Policy) Check(r *http.Request) *Denial {
 	if isUpgrade(r.Header) && !hijacks[e.Path] {
 		return &Denial{http.StatusForbidden, "policy", fmt.Sprintf("dockerproxy: %s does not switch protocols; upgrade refused", show)}
 	}
-	if d := queryRule(e, r); d != "" {
+	opts := p.body
+	if p.daemon != nil {
+		opts.Lookup = p.daemon.For(r.Context())
+	}
+	if d := queryRule(e, r, opts); d != "" {
 		return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", show, d, p)}
 	}
 	switch e.Body {
@@ -243,16 +261,56 @@ func (p *Policy) Check(r *http.Request) *Denial {
 		if check == nil {
 			check = bodyrule.Valid
 		}
-		if err := check(body, p.body); err != nil {
+		forward, err := check(body, opts)
+		if err != nil {
 			var denied *bodyrule.Denied
 			if errors.As(err, &denied) {
 				return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s by policy %s", show, err, p)}
 			}
 			return &Denial{http.StatusBadRequest, "bad_request", fmt.Sprintf("dockerproxy: %s: %v", show, err)}
 		}
+		if !bytes.Equal(forward, body) {
+			setBody(r, forward)
+		}
+	case route.Raw:
+		if e.Method == "POST" && e.Path == "/build" {
+			p.checkBuildContext(r, show)
+		}
 	}
 	return nil
 }
+
+// checkBuildContext replaces a build's context with one checked as it
+// streams (package buildctx): a refusal fails the read, and the proxy
+// answers with the Denial the read error carries.
+func (p *Policy) checkBuildContext(r *http.Request, show string) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return
+	}
+	br := buildctx.Reader(r.Body, r.URL.Query().Get("dockerfile"))
+	r.Body = &buildBody{r: br, c: r.Body, show: show, policy: p.name}
+	r.ContentLength = -1
+	r.Header.Del("Content-Length")
+	r.GetBody = nil
+}
+
+// buildBody turns buildctx's refusal into a Denial.
+type buildBody struct {
+	r            io.Reader
+	c            io.Closer
+	show, policy string
+}
+
+func (b *buildBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	var refused *buildctx.Refused
+	if errors.As(err, &refused) {
+		err = &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", b.show, refused.What, b.policy)}
+	}
+	return n, err
+}
+
+func (b *buildBody) Close() error { return b.c.Close() }
 
 // hijacks are the endpoints that take over the connection: attach, exec
 // start, BuildKit's session and gRPC.
@@ -264,6 +322,9 @@ var hijacks = map[string]bool{
 	"/grpc":                           true,
 }
 
+// bodyRules are the checks of every endpoint that reads a JSON body; an
+// endpoint missing here (the swagger test lists them) would get
+// bodyrule.Valid, which only checks that the body is well-formed.
 var bodyRules = map[string]bodyrule.Check{
 	"POST /containers/create":                bodyrule.ContainerCreate,
 	"POST /containers/{name:.*}/update":      bodyrule.ContainerUpdate,
@@ -272,17 +333,36 @@ var bodyRules = map[string]bodyrule.Check{
 	"POST /services/{id}/update":             bodyrule.ServiceSpec,
 	"POST /volumes/create":                   bodyrule.VolumeCreate,
 	"POST /networks/create":                  bodyrule.NetworkCreate,
+	"POST /networks/{id:.*}/connect":         bodyrule.NetworkConnect,
+	"POST /secrets/create":                   bodyrule.SecretCreate,
+	"POST /secrets/{id}/update":              bodyrule.SecretCreate,
+	"POST /configs/create":                   bodyrule.ConfigCreate,
+	"POST /configs/{id}/update":              bodyrule.ConfigCreate,
 	"POST /plugins/pull":                     bodyrule.PluginPrivileges,
 	"POST /plugins/{name:.*}/upgrade":        bodyrule.PluginPrivileges,
 	"POST /plugins/{name:.*}/set":            bodyrule.PluginSet,
 	"POST /containers/{name:.*}/checkpoints": bodyrule.Checkpoint,
+	"PUT /volumes/{name:.*}":                 bodyrule.VolumeUpdate,
+	// Well-formed is all these need: credentials, a commit's image
+	// config (applied to an image, not run), exec start and network
+	// disconnect flags, a node's role and labels, the swarm's own
+	// settings (both out of every profile but all).
+	"POST /auth":                        bodyrule.Valid,
+	"POST /commit":                      bodyrule.Valid,
+	"POST /exec/{name:.*}/start":        bodyrule.Valid,
+	"POST /networks/{id:.*}/disconnect": bodyrule.Valid,
+	"POST /nodes/{id}/update":           bodyrule.Valid,
+	"POST /swarm/init":                  bodyrule.Valid,
+	"POST /swarm/join":                  bodyrule.Valid,
+	"POST /swarm/update":                bodyrule.Valid,
+	"POST /swarm/unlock":                bodyrule.Valid,
 }
 
 // queryRule returns what a query asks that the policy refuses, or "".
 // Booleans are read as dockerd reads them (httputils.BoolValue: anything
 // but "", "0", "no", "false" and "none" is true) and a repeated parameter
 // by its first value, as r.FormValue does.
-func queryRule(e *route.Endpoint, r *http.Request) string {
+func queryRule(e *route.Endpoint, r *http.Request, opts bodyrule.Options) string {
 	q := r.URL.Query()
 	// Checkpoints (experimental) are read from and written to a host
 	// directory of the client's choosing.
@@ -293,6 +373,19 @@ func queryRule(e *route.Endpoint, r *http.Request) string {
 	case "POST /build":
 		if nm := strings.TrimSpace(q.Get("networkmode")); strings.EqualFold(nm, "host") {
 			return "networkmode=host"
+		} else if ref, ok := bodyrule.ContainerRef(nm); ok {
+			// Every RUN step joins that container's network namespace.
+			id, err := bodyrule.JoinContainer(ref, "networkmode", opts)
+			if err != nil {
+				return strings.TrimSuffix(err.Error(), " is not allowed")
+			}
+			q["networkmode"] = []string{"container:" + id}
+			r.URL.RawQuery = q.Encode()
+		}
+		if v := q.Get("version"); v != "" && v != "1" {
+			// BuildKit: the Dockerfile and the context come over /session,
+			// which the proxy does not read.
+			return "a BuildKit build (version=" + v + "; its Dockerfile, which the proxy reads to refuse ADD from URLs, would come over /session)"
 		}
 		if q.Get("remote") != "" {
 			return "a remote build context (the daemon fetches it)"

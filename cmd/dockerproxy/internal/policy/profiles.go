@@ -21,7 +21,7 @@ var observe = []string{
 	"GET /containers/json", "GET /containers/{name:.*}/json", "GET /containers/{name:.*}/logs",
 	"GET /containers/{name:.*}/stats", "GET /containers/{name:.*}/top", "GET /containers/{name:.*}/changes",
 	"GET /exec/{id:.*}/json",
-	"GET /images/json", "GET /images/{name:.*}/json", "GET /images/{name:.*}/history",
+	"GET /images/json", "GET /images/{name:.*}/json", "GET /images/{name:.*}/history", "GET /images/{name:.*}/attestations",
 	"GET /networks", "GET /networks/", "GET /networks/{id:.+}",
 	"GET /volumes", "GET /volumes/{name:.*}",
 	"GET /services", "GET /services/{id}", "GET /services/{id}/logs",
@@ -59,9 +59,19 @@ var ciRunner = []string{
 // neverFull are the endpoints that even full leaves out: dockerd's
 // /debug routes (profiles and memory of the daemon), BuildKit's /grpc (a
 // gRPC stream the proxy cannot inspect, through which a build can ask for
-// the host network) and /plugins/create (a plugin from a tar archive the
-// proxy does not read, with the mounts and capabilities it declares).
-var neverFull = map[string]bool{"POST /grpc": true, "POST /plugins/create": true}
+// the host network), /plugins/create (a plugin from a tar archive the
+// proxy does not read, with the mounts and capabilities it declares), and
+// the swarm's administration: joining a cluster hands this daemon to its
+// managers, which then schedule tasks here (host binds included) through
+// requests that never pass the proxy; init, update, unlock and the join
+// tokens of GET /swarm and the unlock key give the cluster away the same
+// way, and node update and remove promote, drain or drop its nodes.
+var neverFull = map[string]bool{
+	"POST /grpc": true, "POST /plugins/create": true,
+	"GET /swarm": true, "GET /swarm/unlockkey": true, "POST /swarm/init": true, "POST /swarm/join": true,
+	"POST /swarm/leave": true, "POST /swarm/update": true, "POST /swarm/unlock": true,
+	"POST /nodes/{id}/update": true, "DELETE /nodes/{id}": true,
+}
 
 var profiles = func() map[string]map[*route.Endpoint]bool {
 	byName := map[string]*route.Endpoint{}

@@ -182,6 +182,13 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 	}
 	errorHandler := rp.ErrorHandler
 	rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
+		// A build context refused as it streamed (policy: ADD from a URL).
+		var denial *policy.Denial
+		if errors.As(err, &denial) {
+			log.WarnContext(r.Context(), "request denied", "reason", denial.Reason, "method", r.Method, "path", r.URL.Path, "detail", denial.Message)
+			writeJSONError(w, denial.Code, denial.Message)
+			return
+		}
 		errorHandler(&jsonErrorWriter{ResponseWriter: w, msg: "dockerproxy: cannot reach the Docker daemon: " + up.hidePath(err.Error())}, r, err)
 	}
 	// streamsafe's 64 KiB connection buffers stay: 256 KiB bought no

@@ -33,7 +33,11 @@ type Endpoint struct {
 	// Versioned is false for the /debug routes, which dockerd registers
 	// without the /v{version} prefix.
 	Versioned bool
-	parts     []part
+	// Since is the API version that added the endpoint, when dockerd
+	// 20.10 (API 1.41) does not have it; the route test against dockerd
+	// 20.10 expects it not to be routed.
+	Since string
+	parts []part
 }
 
 // part is a literal, or a variable when kind is not 0.
@@ -43,6 +47,7 @@ type part struct {
 }
 
 // Endpoints is dockerd 20.10's router (API 1.41) in registration order,
+// with the endpoints later API versions added (Since) in their groups,
 // which decides between routes that match the same path: the checkpoint
 // router comes before the container router ("DELETE
 // /containers/a/checkpoints/b" deletes a checkpoint), the debug routes come
@@ -96,6 +101,7 @@ var Endpoints = compile([]Endpoint{
 	{Method: "POST", Path: "/images/{name:.*}/tag"},
 	{Method: "POST", Path: "/images/prune"},
 	{Method: "DELETE", Path: "/images/{name:.*}"},
+	{Method: "GET", Path: "/images/{name:.*}/attestations", Since: "1.52"},
 	// system
 	{Method: "GET", Path: "/_ping"},
 	{Method: "HEAD", Path: "/_ping"},
@@ -110,6 +116,7 @@ var Endpoints = compile([]Endpoint{
 	{Method: "POST", Path: "/volumes/create", Body: JSON},
 	{Method: "POST", Path: "/volumes/prune"},
 	{Method: "DELETE", Path: "/volumes/{name:.*}"},
+	{Method: "PUT", Path: "/volumes/{name:.*}", Body: JSON, Since: "1.42"},
 	// build
 	{Method: "POST", Path: "/build", Body: Raw},
 	{Method: "POST", Path: "/build/prune"},
