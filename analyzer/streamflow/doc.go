@@ -14,7 +14,10 @@
 //     flushes on every call: server-sent events, log follow, progress
 //     streams;
 //   - a handler that copies an unbounded reader into the ResponseWriter
-//     (io.Copy(w, resp.Body), io.Copy(w, file)), or serves a download
+//     (io.Copy(w, resp.Body), io.Copy(w, file)) or into a writer that
+//     writes to it (a flushWriter{w} type, bufio.NewWriter(w),
+//     io.MultiWriter(w, h), gzip.NewWriter(w); a Flush of such a writer in
+//     a loop is a Flush loop), or serves a download
 //     with http.ServeContent from an *os.File (files of an http.FileSystem,
 //     static assets, are not counted);
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,

@@ -1224,7 +1224,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 				clears |= d
 			}
 		case httpsym.IsFunc(fn, "io", "Copy", "CopyBuffer", "CopyN") && len(call.Args) >= 2:
-			if a.isResponseWriter(call.Args[0]) {
+			if a.fromWriter(call.Args[0]) {
 				lastWrite = call.Pos()
 				if unbounded(info, call) {
 					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
@@ -1405,11 +1405,11 @@ func (a *state) writes(call *ast.CallExpr, fn *types.Func) bool {
 	if fn == nil {
 		return false
 	}
-	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Write" || fn.Name() == "WriteString") && a.isResponseWriter(sel.X) {
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Write" || fn.Name() == "WriteString") && a.fromWriter(sel.X) {
 		return true
 	}
 	if httpsym.IsFunc(fn, "fmt", "Fprint", "Fprintf", "Fprintln") || httpsym.IsFunc(fn, "io", "WriteString") {
-		return len(call.Args) > 0 && a.isResponseWriter(call.Args[0])
+		return len(call.Args) > 0 && a.fromWriter(call.Args[0])
 	}
 	if httpsym.IsMethod(fn, "encoding/json", "Encoder", "Encode") {
 		return true

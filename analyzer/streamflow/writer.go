@@ -6,6 +6,7 @@ package streamflow
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
@@ -106,4 +107,90 @@ func (a *state) controllerWriter(call *ast.CallExpr) ast.Expr {
 		return c.Args[0]
 	}
 	return nil
+}
+
+// fromWriter reports whether the value of e writes to the ResponseWriter:
+// the writer itself, a writer type whose fields reach it (a
+// flushWriter{w} whose Write writes and flushes), or a writer built
+// around one (bufio.NewWriter(w), io.MultiWriter(w, h), gzip.NewWriter(w),
+// &flushWriter{w: w}), directly or through a local variable. Copying a
+// large body into such a writer streams the response as copying into w
+// does.
+func (a *state) fromWriter(e ast.Expr) bool { return a.fromWriterDepth(e, 0) }
+
+func (a *state) fromWriterDepth(e ast.Expr, depth int) bool {
+	if e == nil || depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	t := info.TypeOf(e)
+	if t == nil {
+		return false
+	}
+	if a.isResponseWriter(e) {
+		return true
+	}
+	if isWriter(t) && a.writerAccess(e) {
+		return true // a writer type holding the ResponseWriter
+	}
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v := a.varOf(x)
+		if v == nil || v.IsField() {
+			return false
+		}
+		for _, rhs := range a.assigns[v] {
+			if a.fromWriterDepth(rhs, depth+1) {
+				return true
+			}
+		}
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return a.fromWriterDepth(x.X, depth+1)
+		}
+	case *ast.CompositeLit:
+		if !isWriter(t) && !isWriter(types.NewPointer(t)) {
+			return false
+		}
+		for _, elt := range x.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				elt = kv.Value
+			}
+			if a.fromWriterDepth(elt, depth+1) {
+				return true
+			}
+		}
+	case *ast.CallExpr:
+		if tv, ok := info.Types[x.Fun]; ok && tv.IsType() && len(x.Args) == 1 {
+			return a.fromWriterDepth(x.Args[0], depth+1) // a conversion
+		}
+		if !isWriter(t) {
+			return false // the result writes nowhere: a hash, a count
+		}
+		for _, arg := range x.Args {
+			if a.fromWriterDepth(arg, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isWriter reports whether t has io.Writer's Write method.
+func isWriter(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Write")
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := fn.Signature()
+	if sig.Params().Len() != 1 || sig.Results().Len() != 2 {
+		return false
+	}
+	s, ok := sig.Params().At(0).Type().(*types.Slice)
+	if !ok {
+		return false
+	}
+	b, ok := s.Elem().(*types.Basic)
+	return ok && b.Kind() == types.Byte
 }
