@@ -17,9 +17,13 @@
 //     (io.Copy(w, resp.Body), io.Copy(w, file)) or into a writer that
 //     writes to it (a flushWriter{w} type, bufio.NewWriter(w),
 //     io.MultiWriter(w, h), gzip.NewWriter(w); a Flush of such a writer in
-//     a loop is a Flush loop), or serves a download
-//     with http.ServeContent from an *os.File (files of an http.FileSystem,
-//     static assets, are not counted);
+//     a loop is a Flush loop), or serves a download:
+//     http.ServeContent of an *os.File or of an object of a store (an
+//     interface's reader, an S3 object; not an in-memory reader nor a file
+//     of an http.FileSystem), http.FileServer, FileServerFS or ServeFile of
+//     a directory named by configuration (a flag, cfg.DataDir, a
+//     parameter). A constant directory and an embedded file system are the
+//     program's own assets and are not counted;
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body; a
 //     body under http.MaxBytesReader or MaxBytesHandler is bounded only by

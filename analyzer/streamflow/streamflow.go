@@ -1013,6 +1013,13 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 		}
 	case httpsym.IsFunc(fn, "net/http", "TimeoutHandler"):
 		return flow{} // buffers the whole response; the timeouthandler check reports it
+	case httpsym.IsFunc(fn, "net/http", "FileServer", "FileServerFS"):
+		// A directory from configuration (uploads, artefacts, a data
+		// root) holds files of any size; a constant directory or an
+		// embedded file system is the program's own assets.
+		if e := arg(0); e != nil && a.contentDir(e) {
+			return flow{s: &Stream{Dir: Writes, Source: "http." + fn.Name() + " of " + types.ExprString(e), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves the files of a configured directory"}}}}
+		}
 	}
 	if fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || fn.Pkg().Path() == "net/http/httputil" {
 		return flow{}
@@ -1244,12 +1251,17 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			if len(call.Args) == 3 && smallLimit(info, call.Args[2]) {
 				clears |= Reads
 			}
-		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && httpsym.IsNamed(info.TypeOf(call.Args[4]), "os", "File"):
-			// A download: a file opened by the handler and served whole,
-			// as io.Copy(w, f) does. Files of an http.FileSystem (static
-			// assets: FileServer, negroni.Static, webdav) are not counted.
+		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && a.downloadContent(call.Args[4]):
+			// A download: a file opened by the handler, or an object of a
+			// store (an S3 object, a blob, a publication), served whole,
+			// as io.Copy(w, f) does. In-memory content and files of an
+			// http.FileSystem (static assets: FileServer, negroni.Static,
+			// webdav) are not counted.
 			lastWrite = call.Pos()
 			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}})
+		case httpsym.IsFunc(fn, "net/http", "ServeFile") && len(call.Args) == 3 && a.isResponseWriter(call.Args[0]) && a.configuredPath(call.Args[2], 0):
+			lastWrite = call.Pos()
+			own = union(own, &Stream{Dir: Writes, Source: "http.ServeFile of " + types.ExprString(call.Args[2]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file of a configured directory"}}})
 		case a.writes(call, fn):
 			lastWrite = call.Pos()
 		}

@@ -194,3 +194,121 @@ func isWriter(t types.Type) bool {
 	b, ok := s.Elem().(*types.Basic)
 	return ok && b.Kind() == types.Byte
 }
+
+// downloadContent reports whether content, served by http.ServeContent,
+// can be of any size: an *os.File, or a reader of a store (an object of
+// any type but in-memory readers and the files of an http.FileSystem,
+// which are the program's static assets).
+func (a *state) downloadContent(content ast.Expr) bool {
+	t := a.pass.TypesInfo.TypeOf(content)
+	if t == nil {
+		return false
+	}
+	if httpsym.IsNamed(t, "os", "File") {
+		return true
+	}
+	for _, mem := range [][2]string{{"bytes", "Reader"}, {"strings", "Reader"}, {"bytes", "Buffer"}, {"net/http", "File"}, {"io/fs", "File"}} {
+		if httpsym.IsNamed(t, mem[0], mem[1]) {
+			return false
+		}
+	}
+	return !a.inMemoryValue(content, 0)
+}
+
+// inMemoryValue reports whether e is made from memory: bytes.NewReader,
+// strings.NewReader, directly or through a local variable.
+func (a *state) inMemoryValue(e ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v := a.varOf(x)
+		if v == nil || v.IsField() || len(a.assigns[v]) == 0 {
+			return false
+		}
+		for _, rhs := range a.assigns[v] {
+			if !a.inMemoryValue(rhs, depth+1) {
+				return false
+			}
+		}
+		return true
+	case *ast.CallExpr:
+		if tv, ok := info.Types[x.Fun]; ok && tv.IsType() && len(x.Args) == 1 {
+			return a.inMemoryValue(x.Args[0], depth+1)
+		}
+		return httpsym.CalleeIs(info, x, "bytes", "NewReader", "NewBuffer", "NewBufferString") || httpsym.CalleeIs(info, x, "strings", "NewReader")
+	}
+	return false
+}
+
+// contentDir reports whether root, the file system of http.FileServer,
+// is a directory named by configuration (http.Dir(cfg.Uploads),
+// os.DirFS(dataDir)) rather than the program's own assets (a constant
+// directory, an embed.FS, fs.Sub of one).
+func (a *state) contentDir(root ast.Expr) bool {
+	info := a.pass.TypesInfo
+	call, ok := ast.Unparen(root).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	if tv, ok := info.Types[call.Fun]; ok && tv.IsType() && httpsym.IsNamed(tv.Type, "net/http", "Dir") {
+		return a.configuredPath(call.Args[0], 0) // http.Dir(path)
+	}
+	if httpsym.CalleeIs(info, call, "os", "DirFS") {
+		return a.configuredPath(call.Args[0], 0)
+	}
+	if httpsym.CalleeIs(info, call, "net/http", "FS") {
+		return a.contentDir(call.Args[0]) // http.FS(os.DirFS(dir))
+	}
+	return false
+}
+
+// configuredPath reports whether the path e comes from configuration: it
+// mentions a variable, field or call result that is neither a constant
+// nor the request (a flag, cfg.DataDir, a parameter), so the files under
+// it are the users' data, not assets shipped with the program.
+func (a *state) configuredPath(e ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	if info.Types[e].Value != nil {
+		return false
+	}
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if t := info.TypeOf(n.X); t != nil && a.sym.IsRequest(t) || isRequestURL(info, n.X, a) {
+				return false // r.URL.Path: the request picks a file, not the directory
+			}
+		case *ast.Ident:
+			v, ok := info.Uses[n].(*types.Var)
+			if !ok || a.sym.IsRequest(v.Type()) {
+				return true
+			}
+			if !v.IsField() && v.Parent() != a.pass.Pkg.Scope() && len(a.assigns[v]) > 0 {
+				for _, rhs := range a.assigns[v] {
+					if a.configuredPath(rhs, depth+1) {
+						found = true
+					}
+				}
+				return false
+			}
+			found = true
+		}
+		return true
+	})
+	return found
+}
+
+// isRequestURL reports whether e is r.URL of an *http.Request.
+func isRequestURL(info *types.Info, e ast.Expr, a *state) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "URL" && a.sym.IsRequest(info.TypeOf(sel.X))
+}
