@@ -21,9 +21,10 @@
 //     http.ServeContent of an *os.File or of an object of a store (an
 //     interface's reader, an S3 object; not an in-memory reader nor a file
 //     of an http.FileSystem), http.FileServer, FileServerFS or ServeFile of
-//     a directory named by configuration (a flag, cfg.DataDir, a
-//     parameter). A constant directory and an embedded file system are the
-//     program's own assets and are not counted;
+//     a directory the program also writes files into (uploads saved to
+//     cfg.DataDir and served from it). A constant directory, a configured
+//     one it never writes into (its built assets) and an embedded file
+//     system are the program's own assets and are not counted;
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body; a
 //     body under http.MaxBytesReader or MaxBytesHandler is bounded only by

@@ -318,6 +318,7 @@ type state struct {
 	funcs    map[*types.Func]*flow
 	vars     map[*types.Var]*Stream
 	busy     map[any]bool
+	written  map[types.Object]bool // variables and fields naming directories the program writes files into
 }
 
 // flow is what evaluating a handler expression yields: a concrete stream,

@@ -265,10 +265,11 @@ func (a *state) contentDir(root ast.Expr) bool {
 	return false
 }
 
-// configuredPath reports whether the path e comes from configuration: it
-// mentions a variable, field or call result that is neither a constant
-// nor the request (a flag, cfg.DataDir, a parameter), so the files under
-// it are the users' data, not assets shipped with the program.
+// configuredPath reports whether the path e names a directory of the
+// users' data: it mentions a variable, field or parameter (not a
+// constant, not the request) that the program also writes files under
+// (uploads saved to cfg.DataDir and served from it). A directory from
+// configuration that the program only reads may be its built assets.
 func (a *state) configuredPath(e ast.Expr, depth int) bool {
 	if depth > 4 {
 		return false
@@ -277,6 +278,7 @@ func (a *state) configuredPath(e ast.Expr, depth int) bool {
 	if info.Types[e].Value != nil {
 		return false
 	}
+	written := a.writtenDirs()
 	found := false
 	ast.Inspect(e, func(n ast.Node) bool {
 		if found {
@@ -292,6 +294,10 @@ func (a *state) configuredPath(e ast.Expr, depth int) bool {
 			if !ok || a.sym.IsRequest(v.Type()) {
 				return true
 			}
+			if written[v] {
+				found = true
+				return false
+			}
 			if !v.IsField() && v.Parent() != a.pass.Pkg.Scope() && len(a.assigns[v]) > 0 {
 				for _, rhs := range a.assigns[v] {
 					if a.configuredPath(rhs, depth+1) {
@@ -300,11 +306,58 @@ func (a *state) configuredPath(e ast.Expr, depth int) bool {
 				}
 				return false
 			}
-			found = true
 		}
 		return true
 	})
 	return found
+}
+
+// writtenDirs returns the variables, fields and parameters that name the
+// place of files the package writes: the path arguments of os.Create,
+// OpenFile, WriteFile, Mkdir, MkdirAll, CreateTemp, MkdirTemp and the
+// destination of os.Rename.
+func (a *state) writtenDirs() map[types.Object]bool {
+	if a.written != nil {
+		return a.written
+	}
+	info := a.pass.TypesInfo
+	a.written = make(map[types.Object]bool)
+	var mark func(e ast.Expr, depth int)
+	mark = func(e ast.Expr, depth int) {
+		ast.Inspect(e, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			v, ok := info.Uses[id].(*types.Var)
+			if !ok || a.sym.IsRequest(v.Type()) || a.written[v] {
+				return true
+			}
+			a.written[v] = true
+			if depth < 4 && !v.IsField() {
+				for _, rhs := range a.assigns[v] {
+					mark(rhs, depth+1) // p := filepath.Join(cfg.Dir, name): cfg.Dir too
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range a.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			switch {
+			case httpsym.CalleeIs(info, call, "os", "Create", "OpenFile", "WriteFile", "Mkdir", "MkdirAll", "CreateTemp", "MkdirTemp"):
+				mark(call.Args[0], 0)
+			case httpsym.CalleeIs(info, call, "os", "Rename") && len(call.Args) == 2:
+				mark(call.Args[1], 0)
+			}
+			return true
+		})
+	}
+	return a.written
 }
 
 // isRequestURL reports whether e is r.URL of an *http.Request.

@@ -6,6 +6,7 @@ import (
 	"embed"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"time"
 )
@@ -39,17 +40,29 @@ func blobServer(s Store) *http.Server {
 
 type settings struct{ DataDir string }
 
-// The files of a directory from configuration: uploads of any size.
+// The files of a directory from configuration that uploads are saved in:
+// files of any size.
 func filesServer(cfg settings) *http.Server {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		f, err := os.Create(filepath.Join(cfg.DataDir, filepath.Base(r.URL.Path)))
+		if err != nil {
+			return
+		}
+		defer f.Close()
+		io.Copy(f, http.MaxBytesReader(w, r.Body, 1<<20))
+	})
 	mux.Handle("/files/", http.StripPrefix("/files/", http.FileServer(http.Dir(cfg.DataDir))))
 	return &http.Server{Handler: mux, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute,
 		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of mux \(http.FileServer of http.Dir\(cfg.DataDir\), downloads.go:\d+\)`
 }
 
-// A file of a configured directory, by name.
+// A file of a directory the program fills, by name.
 func artefactServer(dir string) *http.Server {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /build", func(w http.ResponseWriter, r *http.Request) {
+		os.WriteFile(filepath.Join(dir, "latest.tar"), nil, 0o644)
+	})
 	mux.HandleFunc("/artefacts/", func(w http.ResponseWriter, r *http.Request) {
 		http.ServeFile(w, r, filepath.Join(dir, filepath.Clean(r.URL.Path)))
 	})
@@ -62,10 +75,12 @@ var assets embed.FS
 
 var page = []byte("<!doctype html>")
 
-// ok: the program's own assets (a constant directory, an embedded file
-// system, a page in memory) are small and bounded.
-func assetServer() *http.Server {
+// ok: the program's own assets (a constant directory, a configured one
+// it never writes into, an embedded file system, a page in memory) are
+// small and bounded.
+func assetServer(cfg settings, webRoot string) *http.Server {
 	mux := http.NewServeMux()
+	mux.Handle("/app/", http.FileServer(http.Dir(webRoot)))
 	mux.Handle("/static/", http.FileServer(http.Dir("./static")))
 	mux.Handle("/ui/", http.FileServer(http.FS(assets)))
 	mux.Handle("/ui2/", http.FileServerFS(assets))
