@@ -58,7 +58,12 @@
 // Group closure receives); so does a handler stored in a field of a
 // router from another package (r.NotFoundHandler = proxy). A router passed to a function routes to what
 // that function registers on its parameter (register(mux),
-// RegisterRoutes(r), generated Mount(mux, h)), in other packages too.
+// RegisterRoutes(r)), in other packages too, and so does a function that
+// registers the fields of a struct parameter (generated glue:
+// Mount(mux, h *Server) registering h.Download): the fact names the field
+// path, and each call's value decides (a literal's element, the stores
+// into that field of a local). Generated files are read like any other:
+// only findings in them are hidden.
 //
 // A handler that clears or rolls its deadline with http.ResponseController
 // and stops when that fails does not stream for that direction. A clear

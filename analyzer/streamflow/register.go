@@ -29,6 +29,9 @@ type Registration struct {
 	Where  string
 	Proxy  bool
 	Passes []int // parameters whose handlers it registers on the router
+	// Fields are field paths of parameters whose handlers it registers:
+	// generated Mount(mux, h *Server) registers h.Download.
+	Fields []ParamField
 }
 
 func (*Registers) AFact() {}
@@ -42,6 +45,9 @@ func (f *Registers) String() string {
 		}
 		for _, p := range r.Passes {
 			s += " arg" + strconv.Itoa(p)
+		}
+		for _, pf := range r.Fields {
+			s += " arg" + strconv.Itoa(pf.Param) + "." + strings.Join(pf.Path, ".")
 		}
 		parts = append(parts, s)
 	}
@@ -123,6 +129,11 @@ func (a *state) helperRoutes(v *types.Var, en *env) flow {
 				out = out.join(a.eval(u.call.Args[p], en).via(u.call.Pos(), msg))
 			}
 		}
+		for _, pf := range g.pfields {
+			if pf.Param < len(u.call.Args) {
+				out = out.join(a.argField(u.call.Args[pf.Param], pf.Path, en).via(u.call.Pos(), msg))
+			}
+		}
 		f = f.join(out)
 	}
 	return f
@@ -146,6 +157,7 @@ func (a *state) registered(fn *types.Func, i int) flow {
 						f.s = &Stream{Dir: r.Dir, Source: r.Source, Where: r.Where, Proxy: r.Proxy}
 					}
 					f.params = r.Passes
+					f.pfields = r.Fields
 				}
 			}
 		}
@@ -195,10 +207,17 @@ func (a *state) exportRegisters(fn *types.Func) {
 			}
 		}
 		slices.Sort(passes)
-		if f.s == nil && len(passes) == 0 {
+		fields := slices.Clone(f.pfields)
+		slices.SortFunc(fields, func(x, y ParamField) int {
+			if x.Param != y.Param {
+				return x.Param - y.Param
+			}
+			return strings.Compare(strings.Join(x.Path, "."), strings.Join(y.Path, "."))
+		})
+		if f.s == nil && len(passes) == 0 && len(fields) == 0 {
 			continue
 		}
-		r := Registration{Param: i, Passes: passes}
+		r := Registration{Param: i, Passes: passes, Fields: fields}
 		if f.s != nil {
 			r.Dir, r.Source, r.Where, r.Proxy = f.s.Dir, f.s.Source, f.s.Where, f.s.Proxy
 		}

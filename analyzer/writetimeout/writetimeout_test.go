@@ -29,6 +29,13 @@ func TestShapes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
 }
 
+// TestGeneratedMount: a generated Mount(mux, h) registers the fields of
+// the server struct it is given; the program's literal decides what the
+// mux serves. Facts flow through the generated file.
+func TestGeneratedMount(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtgoa/app")
+}
+
 // TestKnobs: a timeout from a configuration field cuts streams only when
 // the program gives the field a value.
 func TestKnobs(t *testing.T) {
