@@ -318,7 +318,7 @@ type state struct {
 	funcs    map[*types.Func]*flow
 	vars     map[*types.Var]*Stream
 	busy     map[any]bool
-	written  map[types.Object]bool // variables and fields naming directories the program writes files into
+	written  map[types.Object]bool       // variables and fields naming directories the program writes files into
 	stores   map[*types.Var][]fieldStore // v.F = x, by the local variable v
 }
 
