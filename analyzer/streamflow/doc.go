@@ -25,6 +25,11 @@
 //     cfg.DataDir and served from it). A constant directory, a configured
 //     one it never writes into (its built assets) and an embedded file
 //     system are the program's own assets and are not counted;
+//   - a handler that keeps its ResponseWriter in a field that code of its
+//     package flushes events through (a transport's Response that a
+//     session's goroutine writes with writeEvent(t.Response, ev)) and then
+//     waits: an event stream written elsewhere (the MCP SDKs' SSE
+//     handlers);
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body; a
 //     body under http.MaxBytesReader or MaxBytesHandler is bounded only by

@@ -320,6 +320,7 @@ type state struct {
 	busy     map[any]bool
 	written  map[types.Object]bool       // variables and fields naming directories the program writes files into
 	stores   map[*types.Var][]fieldStore // v.F = x, by the local variable v
+	flushedF map[*types.Var]bool         // ResponseWriter fields code flushes events through
 }
 
 // fieldStore is an assignment to a field path of a local variable.
@@ -1388,7 +1389,14 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		return false
 	}
 	var waits []token.Pos // where the handler may wait: what makes a Flush before more writes a stream
+	var stored *types.Var  // a flushed event stream's field the handler's writer is stored in
+	var storedAt token.Pos
 	visit := func(n ast.Node) {
+		if stored == nil {
+			if v := a.storedWriter(n); v != nil {
+				stored, storedAt = v, n.Pos()
+			}
+		}
 		switch n := n.(type) {
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
@@ -1501,6 +1509,11 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		stack = append(stack, n)
 		return true
 	})
+	if stored != nil && slices.ContainsFunc(waits, func(w token.Pos) bool { return w > storedAt }) {
+		// The writer is handed to code that flushes events through it
+		// while the handler waits: an event stream written elsewhere.
+		own = union(own, &Stream{Dir: Writes, Source: "events flushed through " + stored.Name(), Where: a.where(storedAt), Hops: []Hop{{storedAt, "keeps the writer for events (" + stored.Name() + ") and waits"}}})
+	}
 	if flushInLoop != nil {
 		own = union(own, &Stream{Dir: Writes, Source: "a Flush loop", Where: a.where(flushInLoop.Pos()), Hops: []Hop{{flushInLoop.Pos(), "flushes in a loop"}}})
 	} else {

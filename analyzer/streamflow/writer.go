@@ -47,11 +47,16 @@ func (a *state) flushHelper(fn *types.Func) bool {
 	defer delete(a.busy, key)
 	flushes := false
 	for _, stmt := range decl.Body.List {
-		es, ok := stmt.(*ast.ExprStmt)
-		if !ok {
-			continue
+		var x ast.Expr
+		switch st := stmt.(type) {
+		case *ast.ExprStmt:
+			x = st.X
+		case *ast.AssignStmt:
+			if len(st.Rhs) == 1 {
+				x = st.Rhs[0] // _ = rc.Flush(), err := flush(w)
+			}
 		}
-		call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+		call, ok := ast.Unparen(x).(*ast.CallExpr)
 		if !ok {
 			continue
 		}
@@ -364,4 +369,81 @@ func (a *state) writtenDirs() map[types.Object]bool {
 func isRequestURL(info *types.Info, e ast.Expr, a *state) bool {
 	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
 	return ok && sel.Sel.Name == "URL" && a.sym.IsRequest(info.TypeOf(sel.X))
+}
+
+// flushedFields returns the ResponseWriter fields that code of this
+// package flushes events through: a flush helper called with the field
+// (writeEvent(s.t.Response, ev)), or a Flush of it. A handler that stores
+// its writer in such a field and then waits serves an event stream that
+// other code writes.
+func (a *state) flushedFields() map[*types.Var]bool {
+	if a.flushedF != nil {
+		return a.flushedF
+	}
+	info := a.pass.TypesInfo
+	a.flushedF = make(map[*types.Var]bool)
+	mark := func(e ast.Expr) {
+		e = ast.Unparen(e)
+		if ta, ok := e.(*ast.TypeAssertExpr); ok {
+			e = ast.Unparen(ta.X)
+		}
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.FieldVal {
+			return
+		}
+		if v, ok := info.Selections[sel].Obj().(*types.Var); ok && a.sym.IsResponseWriter(v.Type()) {
+			a.flushedF[v] = true
+		}
+	}
+	for _, f := range a.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fn, _ := httpsym.Callee(info, call).(*types.Func)
+			switch {
+			case fn != nil && fn.Pkg() == a.pass.Pkg && a.flushHelper(fn):
+				for _, arg := range call.Args {
+					mark(arg)
+				}
+			case httpsym.CalleeIs(info, call, "net/http", "NewResponseController") && len(call.Args) == 1:
+				mark(call.Args[0])
+			case fn != nil && fn.Name() == "Flush":
+				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+					mark(sel.X)
+				}
+			}
+			return true
+		})
+	}
+	return a.flushedF
+}
+
+// storedWriter returns the field of a flushed event stream that the node
+// stores the handler's own ResponseWriter in (&Transport{Response: w},
+// t.Response = w), or nil.
+func (a *state) storedWriter(n ast.Node) *types.Var {
+	info := a.pass.TypesInfo
+	switch n := n.(type) {
+	case *ast.KeyValueExpr:
+		id, ok := n.Key.(*ast.Ident)
+		if !ok || !a.ownWriter(n.Value) {
+			return nil
+		}
+		if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() && a.flushedFields()[v] {
+			return v
+		}
+	case *ast.AssignStmt:
+		for i, l := range n.Lhs {
+			if i < len(n.Rhs) && len(n.Lhs) == len(n.Rhs) && a.ownWriter(n.Rhs[i]) {
+				if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && info.Selections[sel] != nil {
+					if v, ok := info.Selections[sel].Obj().(*types.Var); ok && a.flushedFields()[v] {
+						return v
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
