@@ -1389,7 +1389,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		return false
 	}
 	var waits []token.Pos // where the handler may wait: what makes a Flush before more writes a stream
-	var stored *types.Var  // a flushed event stream's field the handler's writer is stored in
+	var stored *types.Var // a flushed event stream's field the handler's writer is stored in
 	var storedAt token.Pos
 	visit := func(n ast.Node) {
 		if stored == nil {
