@@ -91,13 +91,14 @@ func TestServesParam(t *testing.T) {
 }
 
 // TestSDKs runs the check on servers of real SDKs whose streams live in
-// their own code (MCP over SSE and streamable HTTP), with their fixes,
+// their own code (MCP over SSE and streamable HTTP, a proxy library's
+// load balancer), with their fixes,
 // and builds the fixed code.
 func TestSDKs(t *testing.T) {
 	dir, err := filepath.Abs("../../testdata/sdks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	analysistest.RunWithSuggestedFixes(t, dir, writetimeout.Analyzer, "./mcp")
-	goldentest.CompileModule(t, dir, "./mcp")
+	analysistest.RunWithSuggestedFixes(t, dir, writetimeout.Analyzer, "./mcp", "./oxyserver")
+	goldentest.CompileModule(t, dir, "./mcp", "./oxyserver")
 }
