@@ -36,6 +36,13 @@ func TestGeneratedMount(t *testing.T) {
 	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtgoa/app")
 }
 
+// TestRegisteredElsewhere: a server built in one package serves routes
+// that another registers on its router, in a third: reported where the
+// three meet, in either import order.
+func TestRegisteredElsewhere(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wt3/server", "wt3/cmd", "wt3/cmd2")
+}
+
 // TestKnobs: a timeout from a configuration field cuts streams only when
 // the program gives the field a value.
 func TestKnobs(t *testing.T) {
