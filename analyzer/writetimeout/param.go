@@ -98,18 +98,30 @@ func resultRouter(pass *analysis.Pass, e ast.Expr) (*types.Func, *ast.FuncDecl) 
 	if fn == nil || fn.Signature().Results().Len() == 0 {
 		return nil, nil
 	}
+	// The result holds the router itself, or as a field of its own (not
+	// only inside the *http.Server it returns, where nothing can add
+	// routes): v, &Server{mux: v, …}.
 	holds := func(r ast.Expr) bool {
-		found := false
-		ast.Inspect(r, func(n ast.Node) bool {
-			if id, ok := n.(*ast.Ident); ok && info.Uses[id] == v {
-				found = true
+		r = ast.Unparen(r)
+		if u, ok := r.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			r = ast.Unparen(u.X)
+		}
+		if id, ok := r.(*ast.Ident); ok {
+			return info.Uses[id] == v
+		}
+		lit, ok := r.(*ast.CompositeLit)
+		if !ok || isServer(info.TypeOf(lit)) {
+			return false
+		}
+		for _, elt := range lit.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				elt = kv.Value
 			}
-			if _, isCall := n.(*ast.CallExpr); isCall {
-				return false // handed to a call, not returned
+			if id, ok := ast.Unparen(elt).(*ast.Ident); ok && info.Uses[id] == v {
+				return true
 			}
-			return !found
-		})
-		return found
+		}
+		return false
 	}
 	returns := 0
 	ok := true
