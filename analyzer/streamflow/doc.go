@@ -67,8 +67,11 @@
 // registers the fields of a struct parameter (generated glue:
 // Mount(mux, h *Server) registering h.Download): the fact names the field
 // path, and each call's value decides (a literal's element, the stores
-// into that field of a local). Generated files are read like any other:
-// only findings in them are hidden.
+// into that field of a local); a registration through an interface
+// method (s.SetupRoutes(mux) for each service) registers what any
+// implementation in view (this package and those it imports) does.
+// Generated files are read like any other: only findings in them are
+// hidden.
 //
 // A handler that clears or rolls its deadline with http.ResponseController
 // and stops when that fails does not stream for that direction. A clear

@@ -148,6 +148,24 @@ func (a *state) registered(fn *types.Func, i int) flow {
 		return f
 	}
 	var f flow
+	if recv := fn.Signature().Recv(); recv != nil && types.IsInterface(recv.Type()) {
+		// s.SetupRoutes(mux) on an interface: every implementation in view
+		// may be the one called.
+		if a.busy[key] {
+			return f
+		}
+		a.busy[key] = true
+		for _, impl := range a.implementations(fn) {
+			g := a.registered(impl, i)
+			// The implementation has the method's signature: its
+			// parameters are the call's arguments too.
+			g.s = g.s.via(impl.Pos(), "registered by "+types.TypeString(impl.Signature().Recv().Type(), types.RelativeTo(a.pass.Pkg))+"."+impl.Name())
+			f = f.join(g)
+		}
+		delete(a.busy, key)
+		a.regs[key] = f
+		return f
+	}
 	if fn.Pkg() != a.pass.Pkg {
 		var fact Registers
 		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &fact) {
@@ -226,4 +244,39 @@ func (a *state) exportRegisters(fn *types.Func) {
 	if len(fact.On) > 0 {
 		a.pass.ExportObjectFact(fn, &fact)
 	}
+}
+
+// implementations returns the methods that implement the interface
+// method m: those of the named types of this package and of the packages
+// it imports directly, with the same name, whose type implements the
+// interface.
+func (a *state) implementations(m *types.Func) []*types.Func {
+	iface, ok := m.Signature().Recv().Type().Underlying().(*types.Interface)
+	if !ok {
+		return nil
+	}
+	var out []*types.Func
+	scopes := []*types.Scope{a.pass.Pkg.Scope()}
+	for _, imp := range a.pass.Pkg.Imports() {
+		scopes = append(scopes, imp.Scope())
+	}
+	for _, scope := range scopes {
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+				continue
+			}
+			for _, t := range []types.Type{tn.Type(), types.NewPointer(tn.Type())} {
+				if !types.Implements(t, iface) {
+					continue
+				}
+				obj, _, _ := types.LookupFieldOrMethod(t, true, tn.Pkg(), m.Name())
+				if impl, ok := obj.(*types.Func); ok && !slices.Contains(out, impl) {
+					out = append(out, impl)
+				}
+				break
+			}
+		}
+	}
+	return out
 }

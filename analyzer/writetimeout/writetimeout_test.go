@@ -26,7 +26,7 @@ func TestBlog(t *testing.T) {
 
 // TestShapes covers the positive and negative shapes, with their fixes.
 func TestShapes(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
+	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux", "wtiface")
 }
 
 // TestGeneratedMount: a generated Mount(mux, h) registers the fields of
