@@ -185,7 +185,9 @@ type handler struct {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s := streams.Get().(*stream)
-	ctx := &requestContext{parent: r.Context(), s: s}
+	copied := new(requestCopy)
+	ctx := &copied.ctx
+	ctx.parent, ctx.s = r.Context(), s
 	s.begin(&h.cfg, ctx, w, r)
 
 	// The server's ReadTimeout and WriteTimeout are absolute: they would cut
@@ -209,10 +211,8 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}
 
-	// net/http offers no way to give a request another context without
-	// copying it: this is the one allocation per request that Handler
-	// cannot pool (Request.WithContext allocates a new Request).
-	r = r.WithContext(ctx)
+	copied.req = *r.WithContext(ctx) // inlined: its copy goes straight into copied
+	r = &copied.req
 	if r.Body != nil && r.Body != http.NoBody {
 		s.hasBody = true
 		s.body.ReadCloser = r.Body
@@ -225,6 +225,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() { s.finish(recover()) }()
 	h.next.ServeHTTP(&s.w, r)
+}
+
+// requestCopy is the request the handler gets and its context, in the one
+// allocation per request that Handler cannot pool: a context may outlive
+// its request, and net/http has no way to give a request another context
+// but a copy of the whole Request (Request.WithContext).
+type requestCopy struct {
+	req http.Request
+	ctx requestContext
 }
 
 // streams holds the state of finished requests for reuse. A stream goes
