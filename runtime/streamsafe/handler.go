@@ -93,9 +93,13 @@ func OnDone(f func(Record)) Option {
 
 // Record describes one finished request.
 type Record struct {
-	Method string
-	Path   string
-	Status int // 0 when no status was sent
+	// Request is the request as Handler received it, so that one OnDone
+	// can serve every request (its context carries the values of
+	// middleware further out). Read it only; its body is spent.
+	Request *http.Request
+	Method  string
+	Path    string
+	Status  int // 0 when no status was sent
 	// BytesIn and BytesOut count body bytes, and for a hijacked
 	// connection also what crossed it afterwards (an upgraded stream's
 	// traffic, not the bytes the server had buffered before the hijack).
@@ -260,6 +264,7 @@ type stream struct {
 	// Set by begin for each request.
 	cfg     *config
 	ctx     *requestContext
+	req     *http.Request           // as Handler received it
 	rc      http.ResponseController // the writer Handler received
 	w       responseWriter
 	body    body
@@ -300,7 +305,7 @@ func (s *stream) begin(cfg *config, ctx *requestContext, w http.ResponseWriter, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ctx.gen = s.gen
-	s.cfg, s.ctx = cfg, ctx
+	s.cfg, s.ctx, s.req = cfg, ctx, r
 	s.rc = *http.NewResponseController(w)
 	s.w.ResponseWriter = w
 	s.start = time.Now()
@@ -321,7 +326,7 @@ func (s *stream) begin(cfg *config, ctx *requestContext, w http.ResponseWriter, 
 func (s *stream) release() {
 	s.mu.Lock()
 	s.gen++ // contexts of the request no longer reach s
-	s.cfg, s.ctx = nil, nil
+	s.cfg, s.ctx, s.req = nil, nil, nil
 	s.rc = http.ResponseController{}
 	s.w.ResponseWriter = nil
 	s.body.ReadCloser = nil
@@ -535,6 +540,7 @@ func (s *stream) finish(v any) {
 		status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
 	rec := Record{
+		Request:  s.req,
 		Method:   s.method,
 		Path:     s.path,
 		Status:   status,
