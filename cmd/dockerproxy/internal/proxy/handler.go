@@ -452,8 +452,10 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 
 func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// smallBufferSize is the copy buffer of idle-class streams.
-const smallBufferSize = 4 << 10
+// smallBufferSize is the copy buffer of idle-class streams, which hold it
+// for as long as they stay open: a Docker event is a few hundred bytes,
+// and a burst of log lines costs a write per KiB.
+const smallBufferSize = 1 << 10
 
 var smallBufferArrays = sync.Pool{New: func() any { return new([smallBufferSize]byte) }}
 
