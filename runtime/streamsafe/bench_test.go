@@ -110,10 +110,31 @@ func BenchmarkRequest(b *testing.B) {
 // BenchmarkRequest to a plain and a wrapped server in one run and reports
 // what Handler adds per request: time as a ratio to the plain handler, and
 // allocations and bytes (server and client together, as -benchmem counts
-// them, so the client's share cancels out).
+// them, so the client's share cancels out). "handler" wraps the handler
+// of BenchmarkRequest; "proxy" wraps NewReverseProxy in front of it, which
+// looks at the request context (ReverseProxy calls its Done), so the
+// context's cancellation and the watch on the server's context are made.
 //
 //	go test -run '^$' -bench RequestAdded -count 3 ./runtime/streamsafe/
 func BenchmarkRequestAdded(b *testing.B) {
+	logger := slog.New(slog.DiscardHandler)
+	up := httptest.NewServer(http.HandlerFunc(writes))
+	defer up.Close()
+	target, _ := url.Parse(up.URL)
+	for _, bench := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"handler", http.HandlerFunc(writes)},
+		{"proxy", streamsafe.NewReverseProxy(target, logger)},
+	} {
+		b.Run(bench.name, func(b *testing.B) {
+			benchAdded(b, bench.h, streamsafe.Handler(bench.h, streamsafe.Logger(logger)))
+		})
+	}
+}
+
+func benchAdded(b *testing.B, plainHandler, wrappedHandler http.Handler) {
 	const block = 64
 	type side struct {
 		srv            *httptest.Server
@@ -121,9 +142,8 @@ func BenchmarkRequestAdded(b *testing.B) {
 		took           time.Duration
 		mallocs, bytes uint64
 	}
-	logger := slog.New(slog.DiscardHandler)
 	var sides [2]*side
-	for i, h := range []http.Handler{http.HandlerFunc(writes), streamsafe.Handler(http.HandlerFunc(writes), streamsafe.Logger(logger))} {
+	for i, h := range []http.Handler{plainHandler, wrappedHandler} {
 		srv := httptest.NewServer(h)
 		defer srv.Close()
 		sides[i] = &side{srv: srv, client: srv.Client()}
