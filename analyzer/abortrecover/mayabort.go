@@ -102,6 +102,11 @@ func (c *checker) callAborts(call *ast.CallExpr) (may, raises bool) {
 		}
 		return false, false
 	case *types.Func:
+		if httpsym.IsMethod(fn, "net/http", "ServeMux", "ServeHTTP") {
+			if may, known := c.ownMuxAborts(call); known {
+				return may, false
+			}
+		}
 		return c.funcAborts(fn)
 	}
 	// A function value: it aborts when it handles a request, as a handler,

@@ -133,16 +133,8 @@ func (c *checker) handlerLike(t types.Type) bool {
 // in front of a ReverseProxy, and whether every use is understood; at is
 // the first use that does.
 func (c *checker) usesReachProxy(obj types.Object) (reach, known bool, at ast.Node) {
-	if c.refs == nil {
-		c.refs = make(map[types.Object][]inspector.Cursor)
-		for k := range c.insp.Root().Preorder((*ast.Ident)(nil)) {
-			if o := c.info.Uses[k.Node().(*ast.Ident)]; o != nil {
-				c.refs[o] = append(c.refs[o], k)
-			}
-		}
-	}
 	known = true
-	for _, k := range c.refs[obj] {
+	for _, k := range c.refsOf(obj) {
 		if k.ParentEdgeKind() == edge.SelectorExpr_Sel {
 			k = k.Parent() // pkg.M
 		}
