@@ -1388,8 +1388,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		}
 		return false
 	}
-	var waits []token.Pos // where the handler may wait: what makes a Flush before more writes a stream
-	var stored *types.Var // a flushed event stream's field the handler's writer is stored in
+	var waits []token.Pos  // where the handler may wait: what makes a Flush before more writes a stream
+	var blocks []token.Pos // where it surely waits: a receive, a select, a blocking call (not a func value)
+	var stored *types.Var  // a flushed event stream's field the handler's writer is stored in
 	var storedAt token.Pos
 	visit := func(n ast.Node) {
 		if stored == nil {
@@ -1401,9 +1402,11 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
 				waits = append(waits, n.Pos())
+				blocks = append(blocks, n.Pos())
 			}
 		case *ast.SelectStmt:
 			waits = append(waits, n.Pos())
+			blocks = append(blocks, n.Pos())
 		}
 		call, ok := n.(*ast.CallExpr)
 		if !ok {
@@ -1412,6 +1415,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		fn, _ := httpsym.Callee(info, call).(*types.Func)
 		if mayWait(info, call, fn) {
 			waits = append(waits, call.Pos())
+			if fn != nil {
+				blocks = append(blocks, call.Pos())
+			}
 		}
 		if fn != nil && fn.Pkg() == a.pass.Pkg && a.flushHelper(fn) {
 			// send(w, ev, flusher) that writes and flushes: in a loop, a
@@ -1509,7 +1515,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		stack = append(stack, n)
 		return true
 	})
-	if stored != nil && slices.ContainsFunc(waits, func(w token.Pos) bool { return w > storedAt }) {
+	if stored != nil && slices.ContainsFunc(blocks, func(w token.Pos) bool { return w > storedAt }) {
 		// The writer is handed to code that flushes events through it
 		// while the handler waits: an event stream written elsewhere.
 		own = union(own, &Stream{Dir: Writes, Source: "events flushed through " + stored.Name(), Where: a.where(storedAt), Hops: []Hop{{storedAt, "keeps the writer for events (" + stored.Name() + ") and waits"}}})

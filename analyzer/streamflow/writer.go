@@ -397,6 +397,11 @@ func (a *state) flushedFields() map[*types.Var]bool {
 	}
 	for _, f := range a.pass.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
+			if d, ok := n.(*ast.FuncDecl); ok && d.Recv != nil && (d.Name.Name == "Flush" || d.Name.Name == "FlushError") {
+				// A writer wrapper's Flush forwarding to the writer it
+				// wraps (promhttp's delegators): no events of its own.
+				return false
+			}
 			call, ok := n.(*ast.CallExpr)
 			if !ok {
 				return true

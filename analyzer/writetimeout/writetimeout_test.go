@@ -49,6 +49,12 @@ func TestKnobs(t *testing.T) {
 	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtknob/confighttp", "wtknob/user", "wtknob/cmd")
 }
 
+// TestForwardedFlush: a writer wrapper whose Flush forwards to the writer
+// it wraps (promhttp's delegators) streams nothing.
+func TestForwardedFlush(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtprom/app")
+}
+
 // TestFixedCodeBuilds builds the testdata with every fix applied (the
 // .golden files in place of their sources): a fix must never break the build.
 func TestFixedCodeBuilds(t *testing.T) {
