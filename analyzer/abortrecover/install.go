@@ -7,6 +7,7 @@ import (
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/streamvet/streamvet/analyzer/streamflow"
@@ -50,6 +51,9 @@ func (c *checker) bodyRecovery(u *unit) Kind {
 				return RecoveryHandler
 			}
 		}
+	}
+	if len(u.returns()) > 0 && c.returnsRecoveringVar(u) {
+		return RecoveringRouter // return router, a package variable set to gin.Default()
 	}
 	// A router built here with recovery installed on it: r.Use(Recovery()).
 	for _, call := range u.calls {
@@ -516,4 +520,67 @@ func (c *checker) wrappedArg(call *ast.CallExpr) ast.Expr {
 		found = arg
 	}
 	return found
+}
+
+// returnsRecoveringVar reports whether every return of u returns a
+// package-level variable of this package that is only ever set to a
+// router with recovery installed (var router = gin.Default(), or set so in
+// init), as an accessor of a shared engine does.
+func (c *checker) returnsRecoveringVar(u *unit) bool {
+	for _, ret := range u.returns() {
+		if len(ret.Results) != 1 {
+			return false
+		}
+		id, ok := ast.Unparen(ret.Results[0]).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		v, ok := c.info.Uses[id].(*types.Var)
+		if !ok || v.Pkg() != c.pass.Pkg || v.Parent() != v.Pkg().Scope() || c.recoveringVarAt(v) == token.NoPos {
+			return false
+		}
+	}
+	return true
+}
+
+// recoveringVarAt returns where the package-level variable v is set to a
+// router with recovery, when every value it is given is one; or NoPos.
+func (c *checker) recoveringVarAt(v *types.Var) token.Pos {
+	var at token.Pos
+	judge := func(e ast.Expr) bool {
+		call, ok := ast.Unparen(e).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		fn := c.staticCallee(call)
+		if fn == nil || c.recoveryKind(fn) != RecoveringRouter {
+			return false
+		}
+		if at == token.NoPos {
+			at = call.Pos()
+		}
+		return true
+	}
+	if id, ok := c.insp.Root().FindByPos(v.Pos(), v.Pos()+token.Pos(len(v.Name()))); ok {
+		if e := definition(id); e != nil && !judge(e) {
+			return token.NoPos // var router = something else
+		}
+	}
+	for _, k := range c.refsOf(v) {
+		switch k.ParentEdgeKind() {
+		case edge.AssignStmt_Lhs:
+			as := k.Parent().Node().(*ast.AssignStmt)
+			if len(as.Lhs) != len(as.Rhs) {
+				return token.NoPos
+			}
+			for i, l := range as.Lhs {
+				if ast.Unparen(l) == k.Node() && !judge(as.Rhs[i]) {
+					return token.NoPos
+				}
+			}
+		case edge.UnaryExpr_X:
+			return token.NoPos // &router: set where this package cannot see
+		}
+	}
+	return at
 }
