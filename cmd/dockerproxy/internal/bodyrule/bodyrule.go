@@ -38,6 +38,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 )
 
 // Options are the exceptions a deployment grants, and the daemon the
@@ -58,6 +60,10 @@ type Options struct {
 	// Lookup finds the objects a body names; nil refuses every body that
 	// needs one looked up.
 	Lookup Lookup
+	// Owner is the client the request is decided for when ownership is
+	// on; nil when it is off. Created objects get its label, and a body
+	// may name only its objects (see OwnContainer and the others).
+	Owner *owner.Client
 }
 
 // Denied is a setting the policy does not allow.

@@ -225,7 +225,9 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 		}
 	}
 	up.Transport = tr
-	rp.Transport = newInlineTransport(tr, dial)
+	// The policy's response filters (ownership) apply below the proxy's
+	// own handling of the answer.
+	rp.Transport = policy.FilterResponses(newInlineTransport(tr, dial))
 	return rp
 }
 
@@ -278,6 +280,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = rc.SetReadDeadline(time.Now().Add(h.opt.Limits.Short))
 	}
 	denial := pol.Check(r)
+	ctx = r.Context() // the policy may have asked for its answer to be filtered
 	_ = rc.SetReadDeadline(time.Time{})
 	if denial != nil {
 		m.Denied.WithLabelValues(denial.Reason).Inc()
