@@ -166,10 +166,11 @@ func withLabel(body []byte, fresh any, labels map[string]string, o Options) ([]b
 // ipvlan put containers on a host interface's network), its options and
 // IPAM's, and the config-only network it takes its configuration from.
 func NetworkCreate(body []byte, o Options) ([]byte, error) {
-	var n network.CreateRequest
-	if err := decode(body, &n); err != nil {
+	var w networkCreate
+	if err := decode(body, &w); err != nil {
 		return nil, err
 	}
+	n := &w.CreateRequest
 	switch n.Driver {
 	case "", "bridge", "overlay":
 	default:
@@ -217,7 +218,15 @@ func NetworkCreate(body []byte, o Options) ([]byte, error) {
 	if o.Owner == nil {
 		return body, nil
 	}
-	return withLabel(body, &network.CreateRequest{}, n.Labels, o)
+	return withLabel(body, &networkCreate{}, n.Labels, o)
+}
+
+// networkCreate is a network create as API versions before 1.44 send it:
+// the CLI of today still sends CheckDuplicate to an older daemon, and
+// dockerd 20.10 reads it (refusing a second network of a name when true).
+type networkCreate struct {
+	network.CreateRequest
+	CheckDuplicate *bool `json:",omitempty"`
 }
 
 func networkConfig(opts map[string]string, ipam *network.IPAM, field string) error {

@@ -47,17 +47,20 @@ func ownCreate(body []byte, w *createBody, o Options) ([]edit, []volume.CreateRe
 		at := splitPath(h.at)
 		if nm := string(h.hc.NetworkMode); nm != "" && !PredefinedNetwork(nm) {
 			if _, isContainer := containerRef(nm); !isContainer {
+				// dockerd resolves the name when the container starts, every
+				// time: pinned, a network of that name made later by
+				// another client cannot take its place.
 				n, err := OwnNetwork(nm, "NetworkMode", o, true)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, inBody(err)
 				}
-				if n.ID != nm && n.Name != nm {
+				if n.ID != nm {
 					edits = append(edits, edit{path: append(at, "NetworkMode"), value: n.ID})
 				}
 			}
 		}
 		if err := ownLinks(h.hc.Links, "Links", o); err != nil {
-			return nil, nil, err
+			return nil, nil, inBody(err)
 		}
 		for _, b := range h.hc.Binds {
 			src, _, ok := strings.Cut(b, ":")
@@ -74,7 +77,7 @@ func ownCreate(body []byte, w *createBody, o Options) ([]edit, []volume.CreateRe
 		}
 		ms, changed, more, err := ownMounts(h.hc.Mounts, "Mounts", o, true)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, inBody(err)
 		}
 		vols = append(vols, more...)
 		if changed {
@@ -84,15 +87,26 @@ func ownCreate(body []byte, w *createBody, o Options) ([]edit, []volume.CreateRe
 	if w.NetworkingConfig != nil && len(w.NetworkingConfig.EndpointsConfig) > 0 {
 		e, err := ownEndpoints(body, w, o)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, inBody(err)
 		}
 		edits = append(edits, e...)
 	}
 	return edits, vols, nil
 }
 
+// inBody turns a missing object a create body names into a refusal: a
+// 404 answer to a create means a missing image to the CLI, which would
+// try to pull it.
+func inBody(err error) error {
+	var nf *NotFound
+	if errors.As(err, &nf) {
+		return &Denied{What: fmt.Sprintf("%s %q (no such %s)", nouns[nf.Kind], short(nf.Ref), nouns[nf.Kind])}
+	}
+	return err
+}
+
 // ownEndpoints checks the networks a create connects the container to,
-// and pins those named by an ID prefix (the map's key) to their IDs.
+// and pins each (the map's key) to its ID, as NetworkMode.
 func ownEndpoints(body []byte, w *createBody, o Options) ([]edit, error) {
 	renamed := map[string]string{}
 	for name, ep := range w.NetworkingConfig.EndpointsConfig {
@@ -108,7 +122,7 @@ func ownEndpoints(body []byte, w *createBody, o Options) ([]edit, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.ID != name && n.Name != name {
+		if n.ID != name {
 			renamed[name] = n.ID
 		}
 	}

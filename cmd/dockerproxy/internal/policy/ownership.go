@@ -3,12 +3,15 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/buildctx"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/loadtar"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
@@ -35,6 +38,8 @@ type ownReq struct {
 	hook *hook
 	// query is set when q was changed and must replace the query sent.
 	query bool
+	// show and policy name the request and the policy in messages.
+	show, policy string
 }
 
 // ownRule is an endpoint's ownership rule: check decides (nil: the
@@ -46,7 +51,7 @@ type ownRule struct {
 }
 
 // checkOwnership applies e's ownership rule to r for client c.
-func (p *Policy) checkOwnership(r *http.Request, m route.Match, c *owner.Client, o bodyrule.Options) error {
+func (p *Policy) checkOwnership(r *http.Request, m route.Match, c *owner.Client, o bodyrule.Options, show string) error {
 	rule, ok := ownRules[m.Endpoint.Method+" "+m.Endpoint.Path]
 	if !ok {
 		// Every endpoint has a rule (TestOwnershipCoverage); one without
@@ -56,7 +61,7 @@ func (p *Policy) checkOwnership(r *http.Request, m route.Match, c *owner.Client,
 		}
 		return &bodyrule.Denied{What: "an endpoint without an ownership rule"}
 	}
-	x := &ownReq{r: r, m: m, c: c, o: o, q: r.URL.Query()}
+	x := &ownReq{r: r, m: m, c: c, o: o, q: r.URL.Query(), show: show, policy: p.name}
 	for _, k := range rule.forget {
 		if o.Lookup != nil {
 			o.Lookup.Forget(k)
@@ -609,11 +614,75 @@ func OwnershipRule(endpoint string) bool {
 	return ok
 }
 
-// imagesLoad: an archive's tags are checked as it streams (see
-// checkLoad).
+// imagesLoad: an archive's images and tags are checked as it streams
+// (package loadtar), before the daemon receives its end: every image it
+// tags must carry the client's label (an image of another's, or one
+// without a label, under a name of the client's choosing is the name
+// squatting the tag rules refuse), and each tag must be free or the
+// client's. Untagged images load as they are, reachable by ID.
 func imagesLoad(x *ownReq) error {
-	if x.c.Admin {
+	if x.c.Admin || x.r.Body == nil || x.r.Body == http.NoBody {
 		return nil
 	}
-	return &bodyrule.Denied{What: "image load (not yet judged for ownership)"}
+	lr := loadtar.Reader(x.r.Body, func(a *loadtar.Archive) error {
+		imgs, err := a.Images()
+		if err != nil {
+			return err
+		}
+		for _, img := range imgs {
+			if len(img.Tags) == 0 {
+				continue
+			}
+			if !x.c.Owns(img.Labels) {
+				return &loadtar.Refused{What: fmt.Sprintf("an image archive tagging %s with an image that is not yours (%s)", shortQ(strings.Join(img.Tags, ", ")), x.c.Whose(img.Labels))}
+			}
+			for _, t := range img.Tags {
+				if err := bodyrule.FreeTag(t, "archive", x.o, false); err != nil {
+					return &loadtar.Refused{What: strings.TrimSuffix(err.Error(), " is not allowed")}
+				}
+			}
+		}
+		return nil
+	})
+	x.r.Body = &refusingBody{r: lr, c: x.r.Body, show: x.show, policy: x.policy}
+	x.r.ContentLength = -1
+	x.r.Header.Del("Content-Length")
+	x.r.GetBody = nil
+	return nil
+}
+
+// ownDockerfile checks, under ownership, what a build's Dockerfile names:
+// the images it builds FROM (and COPY --from) must be the client's or
+// shared (a missing one is pulled, by its name, from the registry), and
+// no LABEL may set the owner's label (the builder gives each step's
+// container the image's labels so far).
+func ownDockerfile(buildargs string, o bodyrule.Options) func([]byte) error {
+	return func(df []byte) error {
+		if err := buildctx.CheckLabel(df, owner.Key); err != nil {
+			return err
+		}
+		var args map[string]*string
+		if buildargs != "" {
+			if err := json.Unmarshal([]byte(buildargs), &args); err != nil {
+				return &buildctx.Refused{What: "buildargs that are not a JSON object of strings"}
+			}
+		}
+		vals := map[string]string{}
+		for k, v := range args {
+			if v != nil {
+				vals[k] = *v
+			}
+		}
+		imgs, err := buildctx.Images(df, vals)
+		if err != nil {
+			return &buildctx.Refused{What: err.Error()}
+		}
+		for _, img := range imgs {
+			var nf *bodyrule.NotFound
+			if _, err := bodyrule.OwnImage(img, "FROM", o, bodyrule.ImageRead); err != nil && !errors.As(err, &nf) {
+				return &buildctx.Refused{What: strings.TrimSuffix(err.Error(), " is not allowed")}
+			}
+		}
+		return nil
+	}
 }

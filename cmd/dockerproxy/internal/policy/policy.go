@@ -43,6 +43,7 @@ import (
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/buildctx"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/loadtar"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
@@ -270,7 +271,7 @@ func (p *Policy) Check(r *http.Request) *Denial {
 		return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", show, d, p)}
 	}
 	if client != nil {
-		if err := p.checkOwnership(r, m, client, opts); err != nil {
+		if err := p.checkOwnership(r, m, client, opts, show); err != nil {
 			return p.refusal(show, err)
 		}
 	}
@@ -295,7 +296,7 @@ func (p *Policy) Check(r *http.Request) *Denial {
 		}
 	case route.Raw:
 		if e.Method == "POST" && e.Path == "/build" {
-			p.checkBuildContext(r, show)
+			p.checkBuildContext(r, show, opts)
 		}
 	}
 	return nil
@@ -320,34 +321,48 @@ func (p *Policy) refusal(show string, err error) *Denial {
 // checkBuildContext replaces a build's context with one checked as it
 // streams (package buildctx): a refusal fails the read, and the proxy
 // answers with the Denial the read error carries.
-func (p *Policy) checkBuildContext(r *http.Request, show string) {
+func (p *Policy) checkBuildContext(r *http.Request, show string, opts bodyrule.Options) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
-	br := buildctx.Reader(r.Body, r.URL.Query().Get("dockerfile"))
-	r.Body = &buildBody{r: br, c: r.Body, show: show, policy: p.name}
+	var more []func([]byte) error
+	if c := opts.Owner; c != nil && !c.Admin {
+		more = append(more, ownDockerfile(r.URL.Query().Get("buildargs"), opts))
+	}
+	br := buildctx.Reader(r.Body, r.URL.Query().Get("dockerfile"), more...)
+	r.Body = &refusingBody{r: br, c: r.Body, show: show, policy: p.name}
 	r.ContentLength = -1
 	r.Header.Del("Content-Length")
 	r.GetBody = nil
 }
 
-// buildBody turns buildctx's refusal into a Denial.
-type buildBody struct {
+// refusingBody turns the refusal of a body checked as it streams (a
+// build context, an image archive) into a Denial, which the proxy's
+// error handler answers.
+type refusingBody struct {
 	r            io.Reader
 	c            io.Closer
 	show, policy string
 }
 
-func (b *buildBody) Read(p []byte) (int, error) {
+func (b *refusingBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	var refused *buildctx.Refused
-	if errors.As(err, &refused) {
-		err = &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", b.show, refused.What, b.policy)}
+	var built *buildctx.Refused
+	var loaded *loadtar.Refused
+	what := ""
+	switch {
+	case errors.As(err, &built):
+		what = built.What
+	case errors.As(err, &loaded):
+		what = loaded.What
+	}
+	if what != "" {
+		err = &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", b.show, what, b.policy)}
 	}
 	return n, err
 }
 
-func (b *buildBody) Close() error { return b.c.Close() }
+func (b *refusingBody) Close() error { return b.c.Close() }
 
 // hijacks are the endpoints that take over the connection: attach, exec
 // start, BuildKit's session and gRPC.
