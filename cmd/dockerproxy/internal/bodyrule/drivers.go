@@ -283,7 +283,7 @@ func pinContainerField(body []byte, ref string, o Options) ([]byte, error) {
 	}
 	c, err := OwnContainer(ref, "Container", o)
 	if err != nil {
-		return nil, err
+		return nil, inBody(err)
 	}
 	if c.ID == ref {
 		return body, nil
