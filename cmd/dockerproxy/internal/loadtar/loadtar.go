@@ -6,6 +6,8 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,9 +37,11 @@ type Archive struct {
 }
 
 // Image is an image the archive loads: the tags it moves (familiar or
-// full references, as written) and its config's labels.
+// full references, as written), its ID (the digest of its config) and
+// its config's labels.
 type Image struct {
 	Tags   []string
+	ID     string
 	Labels map[string]string
 }
 
@@ -61,11 +65,11 @@ func (a *Archive) Images() ([]Image, error) {
 			return nil, &Refused{"an image archive whose manifest.json does not parse"}
 		}
 		for _, e := range entries {
-			labels, err := a.configLabels(e.Config)
+			id, labels, err := a.config(e.Config)
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Image{Tags: e.RepoTags, Labels: labels})
+			out = append(out, Image{Tags: e.RepoTags, ID: id, Labels: labels})
 			for _, t := range e.RepoTags {
 				tags[t] = true
 			}
@@ -140,11 +144,11 @@ func (a *Archive) index(b []byte, depth int, name string) ([]Image, error) {
 			out = append(out, imgs...)
 			continue
 		}
-		labels, err := a.configLabels("blobs/" + strings.Replace(m.Config.Digest, ":", "/", 1))
+		id, labels, err := a.config("blobs/" + strings.Replace(m.Config.Digest, ":", "/", 1))
 		if err != nil {
 			return nil, err
 		}
-		img := Image{Labels: labels}
+		img := Image{ID: id, Labels: labels}
 		if n != "" {
 			img.Tags = []string{n}
 		}
@@ -165,21 +169,25 @@ func (a *Archive) blob(digest string) ([]byte, error) {
 	return b, nil
 }
 
-func (a *Archive) configLabels(name string) (map[string]string, error) {
+// config returns the ID (the config's digest, as dockerd computes it)
+// and the labels of the image config in file name.
+func (a *Archive) config(name string) (id string, labels map[string]string, err error) {
 	b, ok := a.files[clean(name)]
 	if !ok {
-		return nil, &Refused{fmt.Sprintf("an image archive without the config %q", short(name))}
+		return "", nil, &Refused{fmt.Sprintf("an image archive without the config %q", short(name))}
 	}
 	var c struct {
 		Config *struct{ Labels map[string]string } `json:"config"`
 	}
 	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, &Refused{fmt.Sprintf("an image archive whose config %q does not parse", short(name))}
+		return "", nil, &Refused{fmt.Sprintf("an image archive whose config %q does not parse", short(name))}
 	}
+	sum := sha256.Sum256(b)
+	id = "sha256:" + hex.EncodeToString(sum[:])
 	if c.Config == nil {
-		return nil, nil
+		return id, nil, nil
 	}
-	return c.Config.Labels, nil
+	return id, c.Config.Labels, nil
 }
 
 // Reader returns the archive to forward in place of body, checked as it

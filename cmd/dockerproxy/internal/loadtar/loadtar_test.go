@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"reflect"
@@ -14,6 +16,12 @@ import (
 )
 
 type file struct{ name, body string }
+
+// digest is an image's ID: its config's digest.
+func digest(config string) string {
+	sum := sha256.Sum256([]byte(config))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
 
 func archive(t *testing.T, files ...file) []byte {
 	t.Helper()
@@ -60,7 +68,7 @@ func TestDockerSave(t *testing.T) {
 	if err != nil || !bytes.Equal(out, ar) {
 		t.Fatalf("%v, forwarded %d of %d bytes", err, len(out), len(ar))
 	}
-	want := []loadtar.Image{{Tags: []string{"a/app:1", "a/app:latest"}, Labels: map[string]string{"owner": "a"}}, {}}
+	want := []loadtar.Image{{Tags: []string{"a/app:1", "a/app:latest"}, ID: digest(config), Labels: map[string]string{"owner": "a"}}, {ID: digest(`{"config":{}}`)}}
 	if !reflect.DeepEqual(imgs, want) {
 		t.Errorf("%+v, want %+v", imgs, want)
 	}
@@ -102,7 +110,7 @@ func TestOCIIndex(t *testing.T) {
 		file{"index.json", `{"manifests":[{"digest":"sha256:i0","annotations":{"io.containerd.image.name":"docker.io/a/app:2"}}]}`},
 	)
 	imgs, _, err := read(t, ar, nil)
-	want := []loadtar.Image{{Tags: []string{"docker.io/a/app:2"}, Labels: map[string]string{"owner": "a"}}}
+	want := []loadtar.Image{{Tags: []string{"docker.io/a/app:2"}, ID: digest(config), Labels: map[string]string{"owner": "a"}}}
 	if err != nil || !reflect.DeepEqual(imgs, want) {
 		t.Errorf("%+v %v, want %+v", imgs, err, want)
 	}

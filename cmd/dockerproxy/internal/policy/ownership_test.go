@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
@@ -332,16 +334,23 @@ func TestOwnedLoad(t *testing.T) {
 	}
 	for _, c := range []struct {
 		label string
+		there bool // x/y:1 already names the archive's image
 		ok    bool
-	}{{"a", true}, {"b", false}, {"", false}} {
-		d, r := checkAs(owned(t, "full", false, tenants()), "a", "POST", "/v1.41/images/load", string(ar(c.label)))
+	}{{"a", false, true}, {"b", false, false}, {"", false, false}, {"", true, true}, {"b", true, true}} {
+		s := tenants()
+		if c.there {
+			cfg := `{"config":{"Labels":{"` + owner.Key + `":"` + c.label + `"}}}`
+			sum := sha256.Sum256([]byte(cfg))
+			s.Images = append(s.Images, &bodyrule.ImageInfo{ID: "sha256:" + hex.EncodeToString(sum[:]), RepoTags: []string{"x/y:1"}, Labels: map[string]string{owner.Key: c.label}})
+		}
+		d, r := checkAs(owned(t, "full", false, s), "a", "POST", "/v1.41/images/load", string(ar(c.label)))
 		if d != nil {
 			t.Fatal(d)
 		}
 		_, err := io.ReadAll(r.Body)
 		var denial *policy.Denial
 		if c.ok != (err == nil) || (!c.ok && (!errors.As(err, &denial) || denial.Code != 403)) {
-			t.Errorf("an archive labelled %q: %v, want ok %v", c.label, err, c.ok)
+			t.Errorf("an archive labelled %q (already there: %v): %v, want ok %v", c.label, c.there, err, c.ok)
 		}
 	}
 }
