@@ -192,6 +192,14 @@ func decode(body []byte, v any) error {
 	if err := scan(body); err != nil {
 		return err
 	}
+	return decodeEdited(body, v)
+}
+
+// decodeEdited is decode without the scan, for a body apply made from a
+// scanned one: its objects were re-encoded from Go maps whose keys are
+// the scanned body's (unique, up to case) or the edit's, and every other
+// value is as it was scanned.
+func decodeEdited(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}

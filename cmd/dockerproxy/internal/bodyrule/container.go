@@ -85,7 +85,7 @@ func ContainerCreate(body []byte, o Options) ([]byte, error) {
 		// names by IDs of objects already judged and added the owner's
 		// label.
 		var again createBody
-		if err := decode(out, &again); err != nil {
+		if err := decodeEdited(out, &again); err != nil {
 			return nil, err
 		}
 		for _, hc := range []*container.HostConfig{again.InnerHostConfig, again.HostConfig} {

@@ -156,7 +156,7 @@ func withLabel(body []byte, fresh any, labels map[string]string, o Options) ([]b
 	if err != nil {
 		return nil, err
 	}
-	if err := decode(out, fresh); err != nil {
+	if err := decodeEdited(out, fresh); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -149,12 +149,20 @@ func ownEndpoints(body []byte, w *createBody, o Options) ([]edit, error) {
 }
 
 // ownLinks checks legacy links ("name:alias"): a link gives the
-// container the other's address and environment.
+// container the other's address and environment. A link must name its
+// container by name or full ID: an ID prefix, which a container named
+// like it later would shadow, is refused rather than pinned, since the
+// alias defaults to the name.
 func ownLinks(links []string, field string, o Options) error {
 	for _, l := range links {
 		name, _, _ := strings.Cut(l, ":")
-		if _, err := OwnContainer(strings.TrimPrefix(name, "/"), field, o); err != nil {
+		name = strings.TrimPrefix(name, "/")
+		c, err := OwnContainer(name, field, o)
+		if err != nil {
 			return err
+		}
+		if c.ID != name && strings.TrimPrefix(c.Name, "/") != name {
+			return &Denied{What: fmt.Sprintf("%s %q (an ID prefix; name the container by its name or full ID)", field, short(l))}
 		}
 	}
 	return nil

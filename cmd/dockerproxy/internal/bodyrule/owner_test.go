@@ -235,3 +235,76 @@ func TestTags(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOwnedCreate: whatever the bytes, a container create allowed for
+// client a, as encoding/json decodes what is forwarded, carries a's
+// label, and names no object of b's nor any without an owner (but the
+// shared image and dockerd's own networks): its image, networks,
+// containers joined or linked and volumes are a's. Run longer with
+//
+//	go test -run '^$' -fuzz FuzzOwnedCreate -fuzztime 60s ./cmd/dockerproxy/internal/bodyrule/
+func FuzzOwnedCreate(f *testing.F) {
+	for _, s := range []string{
+		`{"Image":"busybox:local","Labels":{"x":"1"}}`,
+		`{"Image":"a/app:1","HostConfig":{"NetworkMode":"a-net","Binds":["a-vol:/d","new:/n"],"VolumesFrom":["a-web"],"Links":["a-web:w"]}}`,
+		`{"Image":"cccc","NetworkMode":"aaaa","HostConfig":null}`,
+		`{"image":"b/app:1","hostconfig":{"networkmode":"container:b-web"}}`,
+		`{"Image":"busybox:local","NetworkingConfig":{"EndpointsConfig":{"aaaa":{"Links":["a-web"]}}},"HostConfig":{"Mounts":[{"Type":"volume","Source":"b-vol","Target":"/x"}]}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	okContainer := map[string]bool{"a1a1a1a1": true, "a-web": true, "/a-web": true}
+	okNetwork := map[string]bool{"": true, "default": true, "bridge": true, "none": true, "aaaanet000": true}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		s := tenants()
+		out, err := bodyrule.ContainerCreate(body, asA(s))
+		if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+			return
+		}
+		var w RefWrapper
+		if json.Unmarshal(out, &w) != nil {
+			t.Fatalf("forwarded %s, which encoding/json does not decode (from %s)", out, body)
+		}
+		if w.RefConfig == nil || w.RefConfig.Labels[owner.Key] != "a" {
+			t.Fatalf("forwarded without a's label: %s", out)
+		}
+		if img := w.RefConfig.Image; img != "" {
+			if i, err := s.Image(img); err == nil && owner.Of(i.Labels) != "a" && owner.Of(i.Labels) != "" {
+				t.Fatalf("forwarded another's image %q: %s", img, out)
+			}
+		}
+		for _, hc := range hostConfigs(&w, true) {
+			for _, m := range []string{hc.NetworkMode, hc.PidMode, hc.IpcMode, hc.UTSMode, hc.Cgroup} {
+				if ref, ok := strings.CutPrefix(strings.TrimSpace(m), "container:"); ok {
+					if !okContainer[ref] {
+						t.Fatalf("forwarded a join of %q: %s", m, out)
+					}
+				} else if m == hc.NetworkMode && !okNetwork[m] {
+					t.Fatalf("forwarded NetworkMode %q: %s", m, out)
+				}
+			}
+			for _, ref := range append(append([]string{}, hc.VolumesFrom...), hc.Links...) {
+				if name, _, _ := strings.Cut(ref, ":"); !okContainer[name] {
+					t.Fatalf("forwarded a reference to container %q: %s", ref, out)
+				}
+			}
+			for _, b := range hc.Binds {
+				if src, _, _ := strings.Cut(b, ":"); src == "b-vol" {
+					t.Fatalf("forwarded b's volume: %s", out)
+				}
+			}
+		}
+		if w.NetworkingConfig != nil {
+			for name := range w.NetworkingConfig.EndpointsConfig {
+				if !okNetwork[name] {
+					t.Fatalf("forwarded endpoint on network %q: %s", name, out)
+				}
+			}
+		}
+		for _, v := range s.Volumes {
+			if v.Labels[owner.Key] != "a" && v.Name != "b-vol" {
+				t.Fatalf("made volume %+v", v)
+			}
+		}
+	})
+}

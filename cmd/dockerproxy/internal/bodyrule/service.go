@@ -37,7 +37,7 @@ func ServiceSpec(body []byte, o Options) ([]byte, error) {
 	// Decided on again as forwarded: the edits only added the owner's
 	// labels.
 	var again swarm.ServiceSpec
-	if err := decode(out, &again); err != nil {
+	if err := decodeEdited(out, &again); err != nil {
 		return nil, err
 	}
 	return out, checkService(&again, o)
