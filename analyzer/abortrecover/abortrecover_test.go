@@ -38,3 +38,12 @@ func TestFrameworks(t *testing.T) {
 func TestFrameworkFixesCompile(t *testing.T) {
 	goldentest.CompileModule(t, filepath.Join(testdata(), "frameworks"), "./recoverers")
 }
+
+// TestSDKs: recovery of one dependency (gin) in front of a proxy that
+// another builds (vulcand/oxy's balancer, forwarding with a
+// ReverseProxy), with the fix, which builds.
+func TestSDKs(t *testing.T) {
+	dir := filepath.Join(testdata(), "sdks")
+	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./oxyrecover")
+	goldentest.CompileModule(t, dir, "./oxyrecover")
+}

@@ -14,9 +14,22 @@
 //     flushes on every call: server-sent events, log follow, progress
 //     streams;
 //   - a handler that copies an unbounded reader into the ResponseWriter
-//     (io.Copy(w, resp.Body), io.Copy(w, file)), or serves a download
-//     with http.ServeContent from an *os.File (files of an http.FileSystem,
-//     static assets, are not counted);
+//     (io.Copy(w, resp.Body), io.Copy(w, file)) or into a writer that
+//     writes to it (a flushWriter{w} type, bufio.NewWriter(w),
+//     io.MultiWriter(w, h), gzip.NewWriter(w); a Flush of such a writer in
+//     a loop is a Flush loop), or serves a download:
+//     http.ServeContent of an *os.File or of an object of a store (an
+//     interface's reader, an S3 object; not an in-memory reader nor a file
+//     of an http.FileSystem), http.FileServer, FileServerFS or ServeFile of
+//     a directory the program also writes files into (uploads saved to
+//     cfg.DataDir and served from it). A constant directory, a configured
+//     one it never writes into (its built assets) and an embedded file
+//     system are the program's own assets and are not counted;
+//   - a handler that keeps its ResponseWriter in a field that code of its
+//     package flushes events through (a transport's Response that a
+//     session's goroutine writes with writeEvent(t.Response, ev)) and then
+//     waits: an event stream written elsewhere (the MCP SDKs' SSE
+//     handlers);
 //   - a handler that reads an unbounded request body: io.Copy from r.Body,
 //     multipart uploads, r.Body forwarded as an outgoing request body; a
 //     body under http.MaxBytesReader or MaxBytesHandler is bounded only by
@@ -50,7 +63,15 @@
 // Group closure receives); so does a handler stored in a field of a
 // router from another package (r.NotFoundHandler = proxy). A router passed to a function routes to what
 // that function registers on its parameter (register(mux),
-// RegisterRoutes(r), generated Mount(mux, h)), in other packages too.
+// RegisterRoutes(r)), in other packages too, and so does a function that
+// registers the fields of a struct parameter (generated glue:
+// Mount(mux, h *Server) registering h.Download): the fact names the field
+// path, and each call's value decides (a literal's element, the stores
+// into that field of a local); a registration through an interface
+// method (s.SetupRoutes(mux) for each service) registers what any
+// implementation in view (this package and those it imports) does.
+// Generated files are read like any other: only findings in them are
+// hidden.
 //
 // A handler that clears or rolls its deadline with http.ResponseController
 // and stops when that fails does not stream for that direction. A clear

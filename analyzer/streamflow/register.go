@@ -29,6 +29,9 @@ type Registration struct {
 	Where  string
 	Proxy  bool
 	Passes []int // parameters whose handlers it registers on the router
+	// Fields are field paths of parameters whose handlers it registers:
+	// generated Mount(mux, h *Server) registers h.Download.
+	Fields []ParamField
 }
 
 func (*Registers) AFact() {}
@@ -42,6 +45,9 @@ func (f *Registers) String() string {
 		}
 		for _, p := range r.Passes {
 			s += " arg" + strconv.Itoa(p)
+		}
+		for _, pf := range r.Fields {
+			s += " arg" + strconv.Itoa(pf.Param) + "." + strings.Join(pf.Path, ".")
 		}
 		parts = append(parts, s)
 	}
@@ -123,6 +129,11 @@ func (a *state) helperRoutes(v *types.Var, en *env) flow {
 				out = out.join(a.eval(u.call.Args[p], en).via(u.call.Pos(), msg))
 			}
 		}
+		for _, pf := range g.pfields {
+			if pf.Param < len(u.call.Args) {
+				out = out.join(a.argField(u.call.Args[pf.Param], pf.Path, en).via(u.call.Pos(), msg))
+			}
+		}
 		f = f.join(out)
 	}
 	return f
@@ -137,6 +148,24 @@ func (a *state) registered(fn *types.Func, i int) flow {
 		return f
 	}
 	var f flow
+	if recv := fn.Signature().Recv(); recv != nil && types.IsInterface(recv.Type()) {
+		// s.SetupRoutes(mux) on an interface: every implementation in view
+		// may be the one called.
+		if a.busy[key] {
+			return f
+		}
+		a.busy[key] = true
+		for _, impl := range a.implementations(fn) {
+			g := a.registered(impl, i)
+			// The implementation has the method's signature: its
+			// parameters are the call's arguments too.
+			g.s = g.s.via(impl.Pos(), "registered by "+types.TypeString(impl.Signature().Recv().Type(), types.RelativeTo(a.pass.Pkg))+"."+impl.Name())
+			f = f.join(g)
+		}
+		delete(a.busy, key)
+		a.regs[key] = f
+		return f
+	}
 	if fn.Pkg() != a.pass.Pkg {
 		var fact Registers
 		if fn.Pkg() != nil && a.pass.ImportObjectFact(fn, &fact) {
@@ -146,6 +175,7 @@ func (a *state) registered(fn *types.Func, i int) flow {
 						f.s = &Stream{Dir: r.Dir, Source: r.Source, Where: r.Where, Proxy: r.Proxy}
 					}
 					f.params = r.Passes
+					f.pfields = r.Fields
 				}
 			}
 		}
@@ -195,10 +225,17 @@ func (a *state) exportRegisters(fn *types.Func) {
 			}
 		}
 		slices.Sort(passes)
-		if f.s == nil && len(passes) == 0 {
+		fields := slices.Clone(f.pfields)
+		slices.SortFunc(fields, func(x, y ParamField) int {
+			if x.Param != y.Param {
+				return x.Param - y.Param
+			}
+			return strings.Compare(strings.Join(x.Path, "."), strings.Join(y.Path, "."))
+		})
+		if f.s == nil && len(passes) == 0 && len(fields) == 0 {
 			continue
 		}
-		r := Registration{Param: i, Passes: passes}
+		r := Registration{Param: i, Passes: passes, Fields: fields}
 		if f.s != nil {
 			r.Dir, r.Source, r.Where, r.Proxy = f.s.Dir, f.s.Source, f.s.Where, f.s.Proxy
 		}
@@ -207,4 +244,39 @@ func (a *state) exportRegisters(fn *types.Func) {
 	if len(fact.On) > 0 {
 		a.pass.ExportObjectFact(fn, &fact)
 	}
+}
+
+// implementations returns the methods that implement the interface
+// method m: those of the named types of this package and of the packages
+// it imports directly, with the same name, whose type implements the
+// interface.
+func (a *state) implementations(m *types.Func) []*types.Func {
+	iface, ok := m.Signature().Recv().Type().Underlying().(*types.Interface)
+	if !ok {
+		return nil
+	}
+	var out []*types.Func
+	scopes := []*types.Scope{a.pass.Pkg.Scope()}
+	for _, imp := range a.pass.Pkg.Imports() {
+		scopes = append(scopes, imp.Scope())
+	}
+	for _, scope := range scopes {
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() || types.IsInterface(tn.Type()) {
+				continue
+			}
+			for _, t := range []types.Type{tn.Type(), types.NewPointer(tn.Type())} {
+				if !types.Implements(t, iface) {
+					continue
+				}
+				obj, _, _ := types.LookupFieldOrMethod(t, true, tn.Pkg(), m.Name())
+				if impl, ok := obj.(*types.Func); ok && !slices.Contains(out, impl) {
+					out = append(out, impl)
+				}
+				break
+			}
+		}
+	}
+	return out
 }

@@ -112,7 +112,7 @@ func (a *state) isFlush(call *ast.CallExpr, fn *types.Func) bool {
 		return true // Flusher.Flush, ResponseController.Flush
 	}
 	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-	return ok && a.writerAccess(sel.X)
+	return ok && (a.writerAccess(sel.X) || a.fromWriter(sel.X)) // bw.Flush() of bw := bufio.NewWriter(w)
 }
 
 // streamsOnError reports whether the error of a deadline-clearing call is

@@ -318,19 +318,38 @@ type state struct {
 	funcs    map[*types.Func]*flow
 	vars     map[*types.Var]*Stream
 	busy     map[any]bool
+	written  map[types.Object]bool       // variables and fields naming directories the program writes files into
+	stores   map[*types.Var][]fieldStore // v.F = x, by the local variable v
+	flushedF map[*types.Var]bool         // ResponseWriter fields code flushes events through
+}
+
+// fieldStore is an assignment to a field path of a local variable.
+type fieldStore struct {
+	path  []string
+	value ast.Expr
 }
 
 // flow is what evaluating a handler expression yields: a concrete stream,
 // and the parameters and receiver fields of the function being summarized
 // that flow into the result.
 type flow struct {
-	s      *Stream
-	params []int
-	fields []*types.Var
-	clears Dir
+	s       *Stream
+	params  []int
+	fields  []*types.Var
+	pfields []ParamField // fields of parameters: h.Download of Mount(mux, h)
+	clears  Dir
 }
 
-func (f flow) empty() bool { return f.s == nil && len(f.params) == 0 && len(f.fields) == 0 }
+// ParamField is a field path of a parameter of the function summarized:
+// what the caller passes decides what is stored there.
+type ParamField struct {
+	Param int
+	Path  []string
+}
+
+func (f flow) empty() bool {
+	return f.s == nil && len(f.params) == 0 && len(f.fields) == 0 && len(f.pfields) == 0
+}
 
 func (f flow) join(g flow) flow {
 	// A direction stays cleared only if every joined path clears it.
@@ -349,6 +368,11 @@ func (f flow) join(g flow) flow {
 	for _, v := range g.fields {
 		if !slices.Contains(f.fields, v) {
 			f.fields = append(f.fields, v)
+		}
+	}
+	for _, pf := range g.pfields {
+		if !slices.ContainsFunc(f.pfields, func(q ParamField) bool { return q.Param == pf.Param && slices.Equal(q.Path, pf.Path) }) {
+			f.pfields = append(f.pfields, pf)
 		}
 	}
 	return f
@@ -697,6 +721,13 @@ func (a *state) name(e ast.Expr, en *env) flow {
 			if v, ok := obj.(*types.Var); ok && en != nil && en.recv != nil && a.varOf(e.X) == en.recv {
 				return flow{fields: []*types.Var{v}}
 			}
+			if v, ok := obj.(*types.Var); ok && v.IsField() && en != nil {
+				// h.Download of a parameter h: the caller's value decides,
+				// and so do the stores into the field seen here.
+				if pf, ok := a.paramField(e, en); ok {
+					return flow{s: a.varStream(v), pfields: []ParamField{pf}}
+				}
+			}
 		} else {
 			obj = info.Uses[e.Sel]
 		}
@@ -744,6 +775,183 @@ func (a *state) name(e ast.Expr, en *env) flow {
 		return flow{s: a.varStream(obj)}
 	}
 	return flow{}
+}
+
+// paramField returns the parameter and field path a selector chain reads
+// (h.Download, s.Routes.Files of a parameter h or s).
+func (a *state) paramField(e *ast.SelectorExpr, en *env) (ParamField, bool) {
+	info := a.pass.TypesInfo
+	var path []string
+	var root ast.Expr = e
+	for {
+		sel, ok := ast.Unparen(root).(*ast.SelectorExpr)
+		if !ok {
+			break
+		}
+		s := info.Selections[sel]
+		if s == nil || s.Kind() != types.FieldVal {
+			return ParamField{}, false
+		}
+		path = append([]string{sel.Sel.Name}, path...)
+		root = sel.X
+	}
+	v := a.varOf(root)
+	if v == nil || v == en.recv {
+		return ParamField{}, false
+	}
+	i, ok := en.params[v]
+	if !ok || i < 0 {
+		return ParamField{}, false
+	}
+	return ParamField{Param: i, Path: path}, true
+}
+
+// argField evaluates the field path of a value a caller passes. A
+// composite literal (&Server{Download: proxy}) decides by itself; a local
+// variable by the literals it is declared with and the stores into that
+// path of it (srv.Download = proxy after srv := gen.New()), plus what
+// its defining call's package stores into the field; any other value by
+// every store into the field.
+func (a *state) argField(arg ast.Expr, path []string, en *env) flow {
+	info := a.pass.TypesInfo
+	t := info.TypeOf(arg)
+	var field *types.Var
+	for _, name := range path {
+		if t == nil {
+			return flow{}
+		}
+		obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)
+		v, ok := obj.(*types.Var)
+		if !ok || !v.IsField() {
+			return flow{}
+		}
+		field, t = v, v.Type()
+	}
+	if field == nil {
+		return flow{}
+	}
+	var f flow
+	fromLit := func(lit *ast.CompositeLit) {
+		if v := literalField(info, lit, path); v != nil {
+			f = f.join(a.eval(v, en).via(v.Pos(), "stored in "+strings.Join(path, ".")))
+		}
+	}
+	e := ast.Unparen(arg)
+	if u, ok := e.(*ast.UnaryExpr); ok && u.Op == token.AND {
+		e = ast.Unparen(u.X)
+	}
+	switch x := e.(type) {
+	case *ast.CompositeLit:
+		fromLit(x)
+		return f
+	case *ast.Ident:
+		v := a.varOf(x)
+		if v == nil || v.IsField() || v.Parent() == a.pass.Pkg.Scope() {
+			break
+		}
+		for _, rhs := range a.assigns[v] {
+			rhs = ast.Unparen(rhs)
+			if u, ok := rhs.(*ast.UnaryExpr); ok && u.Op == token.AND {
+				rhs = ast.Unparen(u.X)
+			}
+			switch r := rhs.(type) {
+			case *ast.CompositeLit:
+				fromLit(r)
+			case *ast.CallExpr:
+				if fn, ok := httpsym.Callee(info, r).(*types.Func); ok && fn.Pkg() != a.pass.Pkg {
+					var fact Streams
+					if a.pass.ImportObjectFact(field, &fact) {
+						f.s = union(f.s, fact.stream()) // what New stores there
+					}
+				} else {
+					f.s = union(f.s, a.varStream(field))
+				}
+			default:
+				f.s = union(f.s, a.varStream(field))
+			}
+		}
+		for _, st := range a.fieldStores()[v] {
+			if slices.Equal(st.path, path) {
+				f = f.join(a.eval(st.value, en).via(st.value.Pos(), "stored in "+v.Name()+"."+strings.Join(path, ".")))
+			}
+		}
+		return f
+	}
+	f.s = a.varStream(field)
+	return f
+}
+
+// fieldStores indexes the assignments to field paths of local variables.
+func (a *state) fieldStores() map[*types.Var][]fieldStore {
+	if a.stores != nil {
+		return a.stores
+	}
+	a.stores = make(map[*types.Var][]fieldStore)
+	info := a.pass.TypesInfo
+	for _, file := range a.pass.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok || len(as.Lhs) != len(as.Rhs) {
+				return true
+			}
+			for i, l := range as.Lhs {
+				var path []string
+				root := ast.Unparen(l)
+				for {
+					sel, ok := root.(*ast.SelectorExpr)
+					if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.FieldVal {
+						break
+					}
+					path = append([]string{sel.Sel.Name}, path...)
+					root = ast.Unparen(sel.X)
+				}
+				if len(path) == 0 {
+					continue
+				}
+				if v := a.varOf(root); v != nil && !v.IsField() {
+					a.stores[v] = append(a.stores[v], fieldStore{path, as.Rhs[i]})
+				}
+			}
+			return true
+		})
+	}
+	return a.stores
+}
+
+// literalField returns the value a composite literal gives the field path.
+func literalField(info *types.Info, lit *ast.CompositeLit, path []string) ast.Expr {
+	st, ok := typeOf(info, lit).Underlying().(*types.Struct)
+	if p, isPtr := typeOf(info, lit).Underlying().(*types.Pointer); isPtr {
+		st, ok = p.Elem().Underlying().(*types.Struct)
+	}
+	if !ok {
+		return nil
+	}
+	for i, elt := range lit.Elts {
+		name, value := "", elt
+		if kv, isKV := elt.(*ast.KeyValueExpr); isKV {
+			if id, isID := kv.Key.(*ast.Ident); isID {
+				name, value = id.Name, kv.Value
+			}
+		} else if i < st.NumFields() {
+			name = st.Field(i).Name()
+		}
+		if name != path[0] {
+			continue
+		}
+		if len(path) == 1 {
+			return value
+		}
+		inner := ast.Unparen(value)
+		if u, isAddr := inner.(*ast.UnaryExpr); isAddr && u.Op == token.AND {
+			inner = ast.Unparen(u.X)
+		}
+		if next, isLit := inner.(*ast.CompositeLit); isLit {
+			return literalField(info, next, path[1:])
+		}
+		return nil
+	}
+	return nil
 }
 
 // local evaluates what is stored in a local variable.
@@ -828,11 +1036,25 @@ func (f flow) via(pos token.Pos, msg string) flow {
 // is stored, or reads its fact.
 func (a *state) varStream(v *types.Var) *Stream {
 	if v.Pkg() != a.pass.Pkg {
+		var s *Stream
 		var fact Streams
 		if v.Pkg() != nil && a.pass.ImportObjectFact(v, &fact) {
-			return fact.stream()
+			s = fact.stream()
+		} else if len(a.assigns[v])+len(a.keyed[v]) == 0 {
+			return a.typeStream(v.Type())
 		}
-		return a.typeStream(v.Type())
+		// Stores into another package's field made here: srv.Download =
+		// proxy on a generated server.
+		if !a.busy[v] && len(a.assigns[v])+len(a.keyed[v]) > 0 {
+			a.busy[v] = true
+			for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v]} {
+				for _, e := range list {
+					s = union(s, a.eval(e, storedEnv).s.via(e.Pos(), "stored in "+v.Name()))
+				}
+			}
+			delete(a.busy, v)
+		}
+		return s
 	}
 	if s, ok := a.vars[v]; ok {
 		return s
@@ -1013,6 +1235,13 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 		}
 	case httpsym.IsFunc(fn, "net/http", "TimeoutHandler"):
 		return flow{} // buffers the whole response; the timeouthandler check reports it
+	case httpsym.IsFunc(fn, "net/http", "FileServer", "FileServerFS"):
+		// A directory from configuration (uploads, artefacts, a data
+		// root) holds files of any size; a constant directory or an
+		// embedded file system is the program's own assets.
+		if e := arg(0); e != nil && a.contentDir(e) {
+			return flow{s: &Stream{Dir: Writes, Source: "http." + fn.Name() + " of " + types.ExprString(e), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves the files of a configured directory"}}}}
+		}
 	}
 	if fn.Pkg() == nil || fn.Pkg().Path() == "net/http" || fn.Pkg().Path() == "net/http/httputil" {
 		return flow{}
@@ -1027,6 +1256,11 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 		sum := a.funcFlow(fn)
 		f.s = sum.s
 		params, clears = sum.params, sum.clears
+		for _, pf := range sum.pfields {
+			if e := arg(pf.Param); e != nil {
+				f = f.join(a.argField(e, pf.Path, en).via(call.Pos(), "passed to "+fn.Name()))
+			}
+		}
 		if f.s == nil && len(params) == 0 {
 			// Nothing known from the body: fall back on the result type.
 			if res := fn.Signature().Results(); res.Len() == 1 {
@@ -1155,7 +1389,14 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		return false
 	}
 	var waits []token.Pos // where the handler may wait: what makes a Flush before more writes a stream
+	var stored *types.Var // a flushed event stream's field the handler's writer is stored in
+	var storedAt token.Pos
 	visit := func(n ast.Node) {
+		if stored == nil {
+			if v := a.storedWriter(n); v != nil {
+				stored, storedAt = v, n.Pos()
+			}
+		}
 		switch n := n.(type) {
 		case *ast.UnaryExpr:
 			if n.Op == token.ARROW {
@@ -1224,7 +1465,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 				clears |= d
 			}
 		case httpsym.IsFunc(fn, "io", "Copy", "CopyBuffer", "CopyN") && len(call.Args) >= 2:
-			if a.isResponseWriter(call.Args[0]) {
+			if a.fromWriter(call.Args[0]) {
 				lastWrite = call.Pos()
 				if unbounded(info, call) {
 					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
@@ -1244,12 +1485,17 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			if len(call.Args) == 3 && smallLimit(info, call.Args[2]) {
 				clears |= Reads
 			}
-		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && httpsym.IsNamed(info.TypeOf(call.Args[4]), "os", "File"):
-			// A download: a file opened by the handler and served whole,
-			// as io.Copy(w, f) does. Files of an http.FileSystem (static
-			// assets: FileServer, negroni.Static, webdav) are not counted.
+		case httpsym.IsFunc(fn, "net/http", "ServeContent") && len(call.Args) == 5 && a.isResponseWriter(call.Args[0]) && a.downloadContent(call.Args[4]):
+			// A download: a file opened by the handler, or an object of a
+			// store (an S3 object, a blob, a publication), served whole,
+			// as io.Copy(w, f) does. In-memory content and files of an
+			// http.FileSystem (static assets: FileServer, negroni.Static,
+			// webdav) are not counted.
 			lastWrite = call.Pos()
 			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}})
+		case httpsym.IsFunc(fn, "net/http", "ServeFile") && len(call.Args) == 3 && a.isResponseWriter(call.Args[0]) && a.configuredPath(call.Args[2], 0):
+			lastWrite = call.Pos()
+			own = union(own, &Stream{Dir: Writes, Source: "http.ServeFile of " + types.ExprString(call.Args[2]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file of a configured directory"}}})
 		case a.writes(call, fn):
 			lastWrite = call.Pos()
 		}
@@ -1263,6 +1509,11 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 		stack = append(stack, n)
 		return true
 	})
+	if stored != nil && slices.ContainsFunc(waits, func(w token.Pos) bool { return w > storedAt }) {
+		// The writer is handed to code that flushes events through it
+		// while the handler waits: an event stream written elsewhere.
+		own = union(own, &Stream{Dir: Writes, Source: "events flushed through " + stored.Name(), Where: a.where(storedAt), Hops: []Hop{{storedAt, "keeps the writer for events (" + stored.Name() + ") and waits"}}})
+	}
 	if flushInLoop != nil {
 		own = union(own, &Stream{Dir: Writes, Source: "a Flush loop", Where: a.where(flushInLoop.Pos()), Hops: []Hop{{flushInLoop.Pos(), "flushes in a loop"}}})
 	} else {
@@ -1405,11 +1656,11 @@ func (a *state) writes(call *ast.CallExpr, fn *types.Func) bool {
 	if fn == nil {
 		return false
 	}
-	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Write" || fn.Name() == "WriteString") && a.isResponseWriter(sel.X) {
+	if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && (fn.Name() == "Write" || fn.Name() == "WriteString") && a.fromWriter(sel.X) {
 		return true
 	}
 	if httpsym.IsFunc(fn, "fmt", "Fprint", "Fprintf", "Fprintln") || httpsym.IsFunc(fn, "io", "WriteString") {
-		return len(call.Args) > 0 && a.isResponseWriter(call.Args[0])
+		return len(call.Args) > 0 && a.fromWriter(call.Args[0])
 	}
 	if httpsym.IsMethod(fn, "encoding/json", "Encoder", "Encode") {
 		return true

@@ -16,7 +16,7 @@ func TestFacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	analysistest.Run(t, dir, streamflow.Analyzer, "wtlib")
+	analysistest.Run(t, dir, streamflow.Analyzer, "wtlib", "wtgoa/gen")
 }
 
 // TestRegisters checks the facts of helpers that register routes on a

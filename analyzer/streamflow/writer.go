@@ -6,6 +6,7 @@ package streamflow
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
@@ -46,11 +47,16 @@ func (a *state) flushHelper(fn *types.Func) bool {
 	defer delete(a.busy, key)
 	flushes := false
 	for _, stmt := range decl.Body.List {
-		es, ok := stmt.(*ast.ExprStmt)
-		if !ok {
-			continue
+		var x ast.Expr
+		switch st := stmt.(type) {
+		case *ast.ExprStmt:
+			x = st.X
+		case *ast.AssignStmt:
+			if len(st.Rhs) == 1 {
+				x = st.Rhs[0] // _ = rc.Flush(), err := flush(w)
+			}
 		}
-		call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+		call, ok := ast.Unparen(x).(*ast.CallExpr)
 		if !ok {
 			continue
 		}
@@ -104,6 +110,340 @@ func (a *state) controllerWriter(call *ast.CallExpr) ast.Expr {
 	}
 	if c, ok := recv.(*ast.CallExpr); ok && httpsym.CalleeIs(info, c, "net/http", "NewResponseController") && len(c.Args) == 1 {
 		return c.Args[0]
+	}
+	return nil
+}
+
+// fromWriter reports whether the value of e writes to the ResponseWriter:
+// the writer itself, a writer type whose fields reach it (a
+// flushWriter{w} whose Write writes and flushes), or a writer built
+// around one (bufio.NewWriter(w), io.MultiWriter(w, h), gzip.NewWriter(w),
+// &flushWriter{w: w}), directly or through a local variable. Copying a
+// large body into such a writer streams the response as copying into w
+// does.
+func (a *state) fromWriter(e ast.Expr) bool { return a.fromWriterDepth(e, 0) }
+
+func (a *state) fromWriterDepth(e ast.Expr, depth int) bool {
+	if e == nil || depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	t := info.TypeOf(e)
+	if t == nil {
+		return false
+	}
+	if a.isResponseWriter(e) {
+		return true
+	}
+	if isWriter(t) && a.writerAccess(e) {
+		return true // a writer type holding the ResponseWriter
+	}
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v := a.varOf(x)
+		if v == nil || v.IsField() {
+			return false
+		}
+		for _, rhs := range a.assigns[v] {
+			if a.fromWriterDepth(rhs, depth+1) {
+				return true
+			}
+		}
+	case *ast.UnaryExpr:
+		if x.Op == token.AND {
+			return a.fromWriterDepth(x.X, depth+1)
+		}
+	case *ast.CompositeLit:
+		if !isWriter(t) && !isWriter(types.NewPointer(t)) {
+			return false
+		}
+		for _, elt := range x.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				elt = kv.Value
+			}
+			if a.fromWriterDepth(elt, depth+1) {
+				return true
+			}
+		}
+	case *ast.CallExpr:
+		if tv, ok := info.Types[x.Fun]; ok && tv.IsType() && len(x.Args) == 1 {
+			return a.fromWriterDepth(x.Args[0], depth+1) // a conversion
+		}
+		if !isWriter(t) {
+			return false // the result writes nowhere: a hash, a count
+		}
+		for _, arg := range x.Args {
+			if a.fromWriterDepth(arg, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isWriter reports whether t has io.Writer's Write method.
+func isWriter(t types.Type) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, "Write")
+	fn, ok := obj.(*types.Func)
+	if !ok {
+		return false
+	}
+	sig := fn.Signature()
+	if sig.Params().Len() != 1 || sig.Results().Len() != 2 {
+		return false
+	}
+	s, ok := sig.Params().At(0).Type().(*types.Slice)
+	if !ok {
+		return false
+	}
+	b, ok := s.Elem().(*types.Basic)
+	return ok && b.Kind() == types.Byte
+}
+
+// downloadContent reports whether content, served by http.ServeContent,
+// can be of any size: an *os.File, or a reader of a store (an object of
+// any type but in-memory readers and the files of an http.FileSystem,
+// which are the program's static assets).
+func (a *state) downloadContent(content ast.Expr) bool {
+	t := a.pass.TypesInfo.TypeOf(content)
+	if t == nil {
+		return false
+	}
+	if httpsym.IsNamed(t, "os", "File") {
+		return true
+	}
+	for _, mem := range [][2]string{{"bytes", "Reader"}, {"strings", "Reader"}, {"bytes", "Buffer"}, {"net/http", "File"}, {"io/fs", "File"}} {
+		if httpsym.IsNamed(t, mem[0], mem[1]) {
+			return false
+		}
+	}
+	return !a.inMemoryValue(content, 0)
+}
+
+// inMemoryValue reports whether e is made from memory: bytes.NewReader,
+// strings.NewReader, directly or through a local variable.
+func (a *state) inMemoryValue(e ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	switch x := ast.Unparen(e).(type) {
+	case *ast.Ident:
+		v := a.varOf(x)
+		if v == nil || v.IsField() || len(a.assigns[v]) == 0 {
+			return false
+		}
+		for _, rhs := range a.assigns[v] {
+			if !a.inMemoryValue(rhs, depth+1) {
+				return false
+			}
+		}
+		return true
+	case *ast.CallExpr:
+		if tv, ok := info.Types[x.Fun]; ok && tv.IsType() && len(x.Args) == 1 {
+			return a.inMemoryValue(x.Args[0], depth+1)
+		}
+		return httpsym.CalleeIs(info, x, "bytes", "NewReader", "NewBuffer", "NewBufferString") || httpsym.CalleeIs(info, x, "strings", "NewReader")
+	}
+	return false
+}
+
+// contentDir reports whether root, the file system of http.FileServer,
+// is a directory named by configuration (http.Dir(cfg.Uploads),
+// os.DirFS(dataDir)) rather than the program's own assets (a constant
+// directory, an embed.FS, fs.Sub of one).
+func (a *state) contentDir(root ast.Expr) bool {
+	info := a.pass.TypesInfo
+	call, ok := ast.Unparen(root).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 {
+		return false
+	}
+	if tv, ok := info.Types[call.Fun]; ok && tv.IsType() && httpsym.IsNamed(tv.Type, "net/http", "Dir") {
+		return a.configuredPath(call.Args[0], 0) // http.Dir(path)
+	}
+	if httpsym.CalleeIs(info, call, "os", "DirFS") {
+		return a.configuredPath(call.Args[0], 0)
+	}
+	if httpsym.CalleeIs(info, call, "net/http", "FS") {
+		return a.contentDir(call.Args[0]) // http.FS(os.DirFS(dir))
+	}
+	return false
+}
+
+// configuredPath reports whether the path e names a directory of the
+// users' data: it mentions a variable, field or parameter (not a
+// constant, not the request) that the program also writes files under
+// (uploads saved to cfg.DataDir and served from it). A directory from
+// configuration that the program only reads may be its built assets.
+func (a *state) configuredPath(e ast.Expr, depth int) bool {
+	if depth > 4 {
+		return false
+	}
+	info := a.pass.TypesInfo
+	if info.Types[e].Value != nil {
+		return false
+	}
+	written := a.writtenDirs()
+	found := false
+	ast.Inspect(e, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			if t := info.TypeOf(n.X); t != nil && a.sym.IsRequest(t) || isRequestURL(info, n.X, a) {
+				return false // r.URL.Path: the request picks a file, not the directory
+			}
+		case *ast.Ident:
+			v, ok := info.Uses[n].(*types.Var)
+			if !ok || a.sym.IsRequest(v.Type()) {
+				return true
+			}
+			if written[v] {
+				found = true
+				return false
+			}
+			if !v.IsField() && v.Parent() != a.pass.Pkg.Scope() && len(a.assigns[v]) > 0 {
+				for _, rhs := range a.assigns[v] {
+					if a.configuredPath(rhs, depth+1) {
+						found = true
+					}
+				}
+				return false
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// writtenDirs returns the variables, fields and parameters that name the
+// place of files the package writes: the path arguments of os.Create,
+// OpenFile, WriteFile, Mkdir, MkdirAll, CreateTemp, MkdirTemp and the
+// destination of os.Rename.
+func (a *state) writtenDirs() map[types.Object]bool {
+	if a.written != nil {
+		return a.written
+	}
+	info := a.pass.TypesInfo
+	a.written = make(map[types.Object]bool)
+	var mark func(e ast.Expr, depth int)
+	mark = func(e ast.Expr, depth int) {
+		ast.Inspect(e, func(n ast.Node) bool {
+			id, ok := n.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			v, ok := info.Uses[id].(*types.Var)
+			if !ok || a.sym.IsRequest(v.Type()) || a.written[v] {
+				return true
+			}
+			a.written[v] = true
+			if depth < 4 && !v.IsField() {
+				for _, rhs := range a.assigns[v] {
+					mark(rhs, depth+1) // p := filepath.Join(cfg.Dir, name): cfg.Dir too
+				}
+			}
+			return true
+		})
+	}
+	for _, f := range a.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			switch {
+			case httpsym.CalleeIs(info, call, "os", "Create", "OpenFile", "WriteFile", "Mkdir", "MkdirAll", "CreateTemp", "MkdirTemp"):
+				mark(call.Args[0], 0)
+			case httpsym.CalleeIs(info, call, "os", "Rename") && len(call.Args) == 2:
+				mark(call.Args[1], 0)
+			}
+			return true
+		})
+	}
+	return a.written
+}
+
+// isRequestURL reports whether e is r.URL of an *http.Request.
+func isRequestURL(info *types.Info, e ast.Expr, a *state) bool {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "URL" && a.sym.IsRequest(info.TypeOf(sel.X))
+}
+
+// flushedFields returns the ResponseWriter fields that code of this
+// package flushes events through: a flush helper called with the field
+// (writeEvent(s.t.Response, ev)), or a Flush of it. A handler that stores
+// its writer in such a field and then waits serves an event stream that
+// other code writes.
+func (a *state) flushedFields() map[*types.Var]bool {
+	if a.flushedF != nil {
+		return a.flushedF
+	}
+	info := a.pass.TypesInfo
+	a.flushedF = make(map[*types.Var]bool)
+	mark := func(e ast.Expr) {
+		e = ast.Unparen(e)
+		if ta, ok := e.(*ast.TypeAssertExpr); ok {
+			e = ast.Unparen(ta.X)
+		}
+		sel, ok := e.(*ast.SelectorExpr)
+		if !ok || info.Selections[sel] == nil || info.Selections[sel].Kind() != types.FieldVal {
+			return
+		}
+		if v, ok := info.Selections[sel].Obj().(*types.Var); ok && a.sym.IsResponseWriter(v.Type()) {
+			a.flushedF[v] = true
+		}
+	}
+	for _, f := range a.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fn, _ := httpsym.Callee(info, call).(*types.Func)
+			switch {
+			case fn != nil && fn.Pkg() == a.pass.Pkg && a.flushHelper(fn):
+				for _, arg := range call.Args {
+					mark(arg)
+				}
+			case httpsym.CalleeIs(info, call, "net/http", "NewResponseController") && len(call.Args) == 1:
+				mark(call.Args[0])
+			case fn != nil && fn.Name() == "Flush":
+				if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+					mark(sel.X)
+				}
+			}
+			return true
+		})
+	}
+	return a.flushedF
+}
+
+// storedWriter returns the field of a flushed event stream that the node
+// stores the handler's own ResponseWriter in (&Transport{Response: w},
+// t.Response = w), or nil.
+func (a *state) storedWriter(n ast.Node) *types.Var {
+	info := a.pass.TypesInfo
+	switch n := n.(type) {
+	case *ast.KeyValueExpr:
+		id, ok := n.Key.(*ast.Ident)
+		if !ok || !a.ownWriter(n.Value) {
+			return nil
+		}
+		if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() && a.flushedFields()[v] {
+			return v
+		}
+	case *ast.AssignStmt:
+		for i, l := range n.Lhs {
+			if i < len(n.Rhs) && len(n.Lhs) == len(n.Rhs) && a.ownWriter(n.Rhs[i]) {
+				if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && info.Selections[sel] != nil {
+					if v, ok := info.Selections[sel].Obj().(*types.Var); ok && a.flushedFields()[v] {
+						return v
+					}
+				}
+			}
+		}
 	}
 	return nil
 }

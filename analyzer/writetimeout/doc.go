@@ -44,6 +44,15 @@
 // transport timeouts, and handlers that clear or roll their deadline with
 // http.ResponseController are not reported.
 //
+// A builder that returns the router its server serves (New returns
+// &Server{mux: mux, srv: &http.Server{Handler: mux, WriteTimeout: wt}})
+// serves what its callers register on the result: on the router an
+// accessor returns (handlers.Register(s.Mux()), s.Engine().GET(...)) or
+// through a function handed the result (routes.Register(s)). The
+// ServesParam fact says so ("serves the result"), and a call whose result
+// gets a stream registered on it is reported at the call, whichever of the
+// registering and the building package imports the other.
+//
 // A timeout read from a configuration field is a knob: it cuts streams
 // only when something gives the field a value. When the configuration is
 // a local built in view (a literal, new(T), var v T, changed by nothing

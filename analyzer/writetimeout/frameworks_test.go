@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/tools/go/analysis/analysistest"
 
+	"github.com/streamvet/streamvet/analyzer/internal/goldentest"
 	"github.com/streamvet/streamvet/analyzer/writetimeout"
 )
 
@@ -87,4 +88,17 @@ func TestFrameworkFixesBuild(t *testing.T) {
 // around a handler parameter.
 func TestServesParam(t *testing.T) {
 	analysistest.Run(t, frameworks(t), writetimeout.Analyzer, "./wtroutes/serve")
+}
+
+// TestSDKs runs the check on servers of real SDKs whose streams live in
+// their own code (MCP over SSE and streamable HTTP, a proxy library's
+// load balancer), with their fixes,
+// and builds the fixed code.
+func TestSDKs(t *testing.T) {
+	dir, err := filepath.Abs("../../testdata/sdks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	analysistest.RunWithSuggestedFixes(t, dir, writetimeout.Analyzer, "./mcp", "./oxyserver")
+	goldentest.CompileModule(t, dir, "./mcp", "./oxyserver")
 }

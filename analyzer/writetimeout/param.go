@@ -67,12 +67,99 @@ func (f *ServesParam) String() string {
 			names = append(names, t.Name+" "+t.Value)
 		}
 		arg := "arg" + strconv.Itoa(p.Param)
-		if p.Param < 0 {
+		switch p.Param {
+		case -1:
 			arg = "the receiver"
+		case resultParam:
+			arg = "the result"
 		}
 		parts = append(parts, arg+" with "+strings.Join(names, ", "))
 	}
 	return "serves " + strings.Join(parts, "; ")
+}
+
+// resultParam is the ServedParam of a builder that returns the router its
+// server serves: the routes callers register on the result are served.
+const resultParam = -2
+
+// resultRouter returns the function whose result holds the router e,
+// the handler of a server built in it: e is a local router variable, and
+// every return of the function gives it back, itself or in a composite
+// literal (&Server{mux: mux, srv: srv}), so the routes callers register
+// on the result are served by that server.
+func resultRouter(pass *analysis.Pass, e ast.Expr) (*types.Func, *ast.FuncDecl) {
+	info := pass.TypesInfo
+	v := identVar(info, e)
+	decl := enclosingDecl(pass, e.Pos())
+	if v == nil || decl == nil || decl.Body == nil || v.Pos() < decl.Body.Pos() || v.Pos() >= decl.Body.End() {
+		return nil, nil
+	}
+	fn, _ := info.Defs[decl.Name].(*types.Func)
+	if fn == nil || fn.Signature().Results().Len() == 0 {
+		return nil, nil
+	}
+	// The result holds the router itself, or as a field of its own (not
+	// only inside the *http.Server it returns, where nothing can add
+	// routes): v, &Server{mux: v, …}.
+	holds := func(r ast.Expr) bool {
+		r = ast.Unparen(r)
+		if u, ok := r.(*ast.UnaryExpr); ok && u.Op == token.AND {
+			r = ast.Unparen(u.X)
+		}
+		if id, ok := r.(*ast.Ident); ok {
+			return info.Uses[id] == v
+		}
+		lit, ok := r.(*ast.CompositeLit)
+		if !ok || isServer(info.TypeOf(lit)) {
+			return false
+		}
+		for _, elt := range lit.Elts {
+			if kv, ok := elt.(*ast.KeyValueExpr); ok {
+				elt = kv.Value
+			}
+			if id, ok := ast.Unparen(elt).(*ast.Ident); ok && info.Uses[id] == v {
+				return true
+			}
+		}
+		return false
+	}
+	returns := 0
+	ok := true
+	ast.Inspect(decl.Body, func(n ast.Node) bool {
+		if _, isLit := n.(*ast.FuncLit); isLit {
+			return false
+		}
+		ret, isRet := n.(*ast.ReturnStmt)
+		if !isRet || len(ret.Results) == 0 {
+			return true
+		}
+		returns++
+		r := ast.Unparen(ret.Results[0])
+		if id, isID := r.(*ast.Ident); isID && info.Uses[id] != v {
+			// a local holding the literal: s := &Server{mux: mux}; return s
+			if lv, isVar := info.Uses[id].(*types.Var); isVar {
+				held := false
+				ast.Inspect(decl.Body, func(m ast.Node) bool {
+					if as, isAs := m.(*ast.AssignStmt); isAs && len(as.Lhs) == len(as.Rhs) {
+						for i, l := range as.Lhs {
+							if lid, isLID := l.(*ast.Ident); isLID && info.ObjectOf(lid) == lv && holds(as.Rhs[i]) {
+								held = true
+							}
+						}
+					}
+					return true
+				})
+				ok = ok && held
+				return true
+			}
+		}
+		ok = ok && holds(r)
+		return true
+	})
+	if !ok || returns == 0 {
+		return nil, nil
+	}
+	return fn, decl
 }
 
 // paramServers finds the servers whose handler is a parameter of the
@@ -85,6 +172,12 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, serve
 	for _, s := range servers {
 		h, ok := s.settings["Handler"]
 		if !ok {
+			continue
+		}
+		if rfn, decl := resultRouter(pass, h.Value); rfn != nil && flows.Handler(h.Value) == nil {
+			if timeouts := builderTimeouts(pass, k, s, decl); len(timeouts) > 0 {
+				served[rfn] = addServed(served[rfn], ServedParam{Param: resultParam, Timeouts: timeouts})
+			}
 			continue
 		}
 		fn, i, decl := paramOf(pass, h.Value)
@@ -335,6 +428,27 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 		p    ServedParam
 	}
 	var findings []finding
+	// The variables builders' results are kept in: s := server.New(cfg).
+	results := make(map[*ast.CallExpr]ast.Expr)
+	for _, f := range pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				if len(n.Rhs) == 1 && len(n.Lhs) >= 1 {
+					if c, ok := ast.Unparen(n.Rhs[0]).(*ast.CallExpr); ok {
+						results[c] = n.Lhs[0]
+					}
+				}
+			case *ast.ValueSpec:
+				if len(n.Values) == 1 && len(n.Names) >= 1 {
+					if c, ok := ast.Unparen(n.Values[0]).(*ast.CallExpr); ok {
+						results[c] = n.Names[0]
+					}
+				}
+			}
+			return true
+		})
+	}
 	// Propagate through functions that pass their parameter on, until
 	// nothing changes (bounded: each round adds a parameter or stops).
 	for changed, round := true, 0; changed && round < 8; round++ {
@@ -347,6 +461,9 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 			}
 			for _, p := range lookup(fn.Origin()) {
 				arg := servedArg(call, fn, p.Param)
+				if p.Param == resultParam {
+					arg = results[call]
+				}
 				if arg == nil {
 					continue
 				}
@@ -410,6 +527,12 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 				Pos:     f.arg.Pos(),
 				End:     f.arg.End(),
 				Message: paramMessage(f.fn, t, describe(f.arg), cause),
+			}
+			if f.p.Param == resultParam {
+				// Reported at the builder's call: the routes registered on
+				// its result are served there.
+				d.Pos, d.End = f.call.Pos(), f.call.End()
+				d.Message = paramMessage(f.fn, t, "the routes registered on "+describe(f.arg), cause)
 			}
 			if t.pos.IsValid() {
 				d.Related = append(d.Related, analysis.RelatedInformation{Pos: t.pos, Message: "the server's " + t.Name})

@@ -26,7 +26,21 @@ func TestBlog(t *testing.T) {
 
 // TestShapes covers the positive and negative shapes, with their fixes.
 func TestShapes(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux")
+	analysistest.RunWithSuggestedFixes(t, testdata(t), writetimeout.Analyzer, "wt", "wtmux", "wtiface")
+}
+
+// TestGeneratedMount: a generated Mount(mux, h) registers the fields of
+// the server struct it is given; the program's literal decides what the
+// mux serves. Facts flow through the generated file.
+func TestGeneratedMount(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtgoa/app")
+}
+
+// TestRegisteredElsewhere: a server built in one package serves routes
+// that another registers on its router, in a third: reported where the
+// three meet, in either import order.
+func TestRegisteredElsewhere(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wt3/server", "wt3/cmd", "wt3/cmd2")
 }
 
 // TestKnobs: a timeout from a configuration field cuts streams only when

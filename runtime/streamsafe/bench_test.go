@@ -7,8 +7,10 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"runtime"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/streamvet/streamvet/runtime/streamsafe"
 )
@@ -102,6 +104,80 @@ func BenchmarkRequest(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRequestAdded alternates blocks of the requests of
+// BenchmarkRequest to a plain and a wrapped server in one run and reports
+// what Handler adds per request: time as a ratio to the plain handler, and
+// allocations and bytes (server and client together, as -benchmem counts
+// them, so the client's share cancels out). "handler" wraps the handler
+// of BenchmarkRequest; "proxy" wraps NewReverseProxy in front of it, which
+// looks at the request context (ReverseProxy calls its Done), so the
+// context's cancellation and the watch on the server's context are made.
+//
+//	go test -run '^$' -bench RequestAdded -count 3 ./runtime/streamsafe/
+func BenchmarkRequestAdded(b *testing.B) {
+	logger := slog.New(slog.DiscardHandler)
+	up := httptest.NewServer(http.HandlerFunc(writes))
+	defer up.Close()
+	target, _ := url.Parse(up.URL)
+	for _, bench := range []struct {
+		name string
+		h    http.Handler
+	}{
+		{"handler", http.HandlerFunc(writes)},
+		{"proxy", streamsafe.NewReverseProxy(target, logger)},
+	} {
+		b.Run(bench.name, func(b *testing.B) {
+			benchAdded(b, bench.h, streamsafe.Handler(bench.h, streamsafe.Logger(logger)))
+		})
+	}
+}
+
+func benchAdded(b *testing.B, plainHandler, wrappedHandler http.Handler) {
+	const block = 64
+	type side struct {
+		srv            *httptest.Server
+		client         *http.Client
+		took           time.Duration
+		mallocs, bytes uint64
+	}
+	var sides [2]*side
+	for i, h := range []http.Handler{plainHandler, wrappedHandler} {
+		srv := httptest.NewServer(h)
+		defer srv.Close()
+		sides[i] = &side{srv: srv, client: srv.Client()}
+	}
+	buf := make([]byte, 256<<10)
+	var ms runtime.MemStats
+	run := func(s *side) {
+		runtime.ReadMemStats(&ms)
+		mallocs, bytes := ms.Mallocs, ms.TotalAlloc
+		start := time.Now()
+		for range block {
+			get(b, s.client, s.srv.URL+"?n=1", buf)
+		}
+		s.took += time.Since(start)
+		runtime.ReadMemStats(&ms)
+		s.mallocs += ms.Mallocs - mallocs
+		s.bytes += ms.TotalAlloc - bytes
+	}
+	for _, s := range sides {
+		run(s) // connect and warm the pools outside the count
+		*s = side{srv: s.srv, client: s.client}
+	}
+	rounds := 0
+	for b.Loop() {
+		first := rounds % 2 // alternate which goes first
+		run(sides[first])
+		run(sides[1-first])
+		rounds++
+	}
+	plain, wrapped := sides[0], sides[1]
+	reqs := float64(rounds * block)
+	b.ReportMetric(float64(wrapped.took)/float64(plain.took), "time/plain")
+	b.ReportMetric((float64(wrapped.mallocs)-float64(plain.mallocs))/reqs, "added-allocs/req")
+	b.ReportMetric((float64(wrapped.bytes)-float64(plain.bytes))/reqs, "added-B/req")
 }
 
 const proxyBody = 100 << 20

@@ -36,12 +36,20 @@
 //     flushing of streams, pooled buffers, unix socket upstreams, and
 //     upstream errors reported to [Handler].
 //
-// A typical server:
+// A typical server (the package example): Handler on each route with that
+// route's limits, Recover once around the mux so that every route is
+// covered:
 //
-//	proxy := streamsafe.NewReverseProxy(target, logger)
+//	logger := slog.Default()
+//	upstream, err := url.Parse("unix:///var/run/docker.sock")
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	proxy := streamsafe.NewReverseProxy(upstream, logger) // Rewrite, streams flushed per write, pooled buffers
 //	mux := http.NewServeMux()
-//	mux.Handle("/", streamsafe.Handler(proxy, streamsafe.Logger(logger)))
-//	srv := streamsafe.NewServer(":8080", streamsafe.Recover(mux, logger))
+//	mux.Handle("/", streamsafe.Handler(proxy, streamsafe.IdleTimeout(time.Minute), streamsafe.Logger(logger)))
+//	srv := streamsafe.NewServer(":2376", streamsafe.Recover(mux, logger)) // no absolute timeouts
+//	log.Fatal(srv.ListenAndServe())
 //
 // # Why not deadlines moved forward on every write
 //

@@ -44,6 +44,22 @@ func serveAndGet(srv *http.Server, h http.Handler) {
 	fmt.Printf("read %q, error: %v\n", b, err)
 }
 
+// A proxy to the Docker daemon's socket behind one inactivity limit per
+// route, with every route under Recover. The package documentation and
+// the README show this example as it is here.
+func Example() {
+	logger := slog.Default()
+	upstream, err := url.Parse("unix:///var/run/docker.sock")
+	if err != nil {
+		log.Fatal(err)
+	}
+	proxy := streamsafe.NewReverseProxy(upstream, logger) // Rewrite, streams flushed per write, pooled buffers
+	mux := http.NewServeMux()
+	mux.Handle("/", streamsafe.Handler(proxy, streamsafe.IdleTimeout(time.Minute), streamsafe.Logger(logger)))
+	srv := streamsafe.NewServer(":2376", streamsafe.Recover(mux, logger)) // no absolute timeouts
+	log.Fatal(srv.ListenAndServe())
+}
+
 // Before: an absolute WriteTimeout cuts a stream that outlives it. The client
 // sees "unexpected EOF", and nothing is logged anywhere.
 func Example_before() {

@@ -47,7 +47,9 @@ func TestServeFile(t *testing.T) {
 	for _, proto := range protocols {
 		t.Run(proto, func(t *testing.T) {
 			d := newDone()
-			h := streamsafe.Handler(serveFile(name), streamsafe.IdleTimeout(time.Second), d.option())
+			// The limit is not what this test is about: long enough that a
+			// client descheduled on a loaded machine is not cut.
+			h := streamsafe.Handler(serveFile(name), streamsafe.IdleTimeout(10*time.Second), d.option())
 			srv, client := serve(t, proto, h, nil)
 			for _, rng := range []struct {
 				header     string

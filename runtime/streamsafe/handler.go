@@ -93,9 +93,13 @@ func OnDone(f func(Record)) Option {
 
 // Record describes one finished request.
 type Record struct {
-	Method string
-	Path   string
-	Status int // 0 when no status was sent
+	// Request is the request as Handler received it, so that one OnDone
+	// can serve every request (its context carries the values of
+	// middleware further out). Read it only; its body is spent.
+	Request *http.Request
+	Method  string
+	Path    string
+	Status  int // 0 when no status was sent
 	// BytesIn and BytesOut count body bytes, and for a hijacked
 	// connection also what crossed it afterwards (an upgraded stream's
 	// traffic, not the bytes the server had buffered before the hijack).
@@ -184,19 +188,11 @@ type handler struct {
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s := &stream{
-		cfg:    &h.cfg,
-		rc:     *http.NewResponseController(w),
-		start:  time.Now(),
-		method: r.Method,
-		path:   r.URL.Path,
-	}
-	s.base = valueOnly{Context: r.Context(), s: s}
-	s.w = responseWriter{ResponseWriter: w, s: s}
-	ctx, cancel := context.WithCancelCause(&s.base)
-	s.cancel = cancel
-	wake := s.wake // one func value serves both callbacks below
-	s.stopParent = context.AfterFunc(r.Context(), wake)
+	s := streams.Get().(*stream)
+	copied := new(requestCopy)
+	ctx := &copied.ctx
+	ctx.parent, ctx.s = r.Context(), s
+	s.begin(&h.cfg, ctx, w, r)
 
 	// The server's ReadTimeout and WriteTimeout are absolute: they would cut
 	// the stream however healthy it is. Progress decides instead.
@@ -209,14 +205,21 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d := s.nextCheck(0); d > 0 {
-		s.mu.Lock() // watch reads s.timer
-		s.timer = time.AfterFunc(d, wake)
+		s.mu.Lock() // watch reads the timer
+		if s.timer == nil {
+			s.timer = time.AfterFunc(d, s.wake)
+		} else {
+			s.timer.Reset(d)
+		}
+		s.armed = true
 		s.mu.Unlock()
 	}
 
-	r = r.WithContext(ctx)
+	copied.req = *r.WithContext(ctx) // inlined: its copy goes straight into copied
+	r = &copied.req
 	if r.Body != nil && r.Body != http.NoBody {
-		s.body = body{ReadCloser: r.Body, s: s}
+		s.hasBody = true
+		s.body.ReadCloser = r.Body
 		r.Body = &s.body
 		// By default an HTTP/1 server discards up to 256 KiB of a body
 		// still unread when the response starts, and the handler reads on
@@ -228,21 +231,48 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(&s.w, r)
 }
 
-// stream is the state of one request under Handler; the writer, body and
-// context parent live in it to save allocations.
-type stream struct {
-	cfg    *config
-	rc     http.ResponseController // the writer Handler received
-	base   valueOnly
-	w      responseWriter
-	body   body
-	chunk  io.LimitedReader // for responseWriter.ReadFrom
-	cancel context.CancelCauseFunc
-	start  time.Time
-	method string
-	path   string
+// requestCopy is the request the handler gets and its context, in the one
+// allocation per request that Handler cannot pool: a context may outlive
+// its request, and net/http has no way to give a request another context
+// but a copy of the whole Request (Request.WithContext).
+type requestCopy struct {
+	req http.Request
+	ctx requestContext
+}
 
-	stopParent func() bool
+// streams holds the state of finished requests for reuse. A stream goes
+// back only when nothing can touch it any more: not after a hijack (the
+// connection's copies count into it), not after a request with a body (a
+// Transport may still be reading the body when the handler returns), and
+// not when its timer or parent callback fired and may still be running.
+var streams = sync.Pool{New: func() any {
+	s := new(stream)
+	s.wake = s.wakeUp // bound once: the timer's and the parent's callback
+	s.w.s = s
+	s.body.s = s
+	return s
+}}
+
+// stream is the state of one request under Handler, reused across
+// requests (see streams); the writer and body wrappers live in it.
+// Everything a context that outlives the request can reach goes through
+// requestContext, which checks gen.
+type stream struct {
+	wake  func()
+	timer *time.Timer // made on first use, kept for the next request
+
+	// Set by begin for each request.
+	cfg     *config
+	ctx     *requestContext
+	req     *http.Request           // as Handler received it
+	rc      http.ResponseController // the writer Handler received
+	w       responseWriter
+	body    body
+	chunk   io.LimitedReader // for responseWriter.ReadFrom
+	start   time.Time
+	method  string
+	path    string
+	hasBody bool
 
 	// Written by the handler goroutine only.
 	wroteHeader bool
@@ -258,59 +288,57 @@ type stream struct {
 	// stays in flight with no progress for the idle limit.
 	reads, writes atomic.Int32
 	last          atomic.Int64
-	// Set when the server's request context ends: the client went away.
-	gone atomic.Bool
 
-	mu       sync.Mutex
-	timer    *time.Timer
-	done     bool
-	hijacked bool
-	cause    error
-	aborted  bool
-	logged   bool // by a Handler further in
+	mu         sync.Mutex
+	gen        uint64      // which request the stream serves; see requestContext
+	armed      bool        // the timer runs for this request
+	stopParent func() bool // set when the parent context is watched
+	done       bool
+	hijacked   bool
+	cause      error
+	aborted    bool
+	logged     bool // by a Handler further in
 }
 
-// valueOnly is the parent of the request context under Handler: it carries
-// the server context's values without its cancellation, so that Handler
-// decides when and why the request context ends (the server would cancel it
-// without a cause, before the failed write even returns).
-type valueOnly struct {
-	context.Context
-	s *stream
+// begin readies s for a request.
+func (s *stream) begin(cfg *config, ctx *requestContext, w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ctx.gen = s.gen
+	s.cfg, s.ctx, s.req = cfg, ctx, r
+	s.rc = *http.NewResponseController(w)
+	s.w.ResponseWriter = w
+	s.start = time.Now()
+	s.method, s.path = r.Method, r.URL.Path
+	s.hasBody = false
+	s.wroteHeader, s.status, s.bytesOut = false, 0, 0
+	s.bytesIn.Store(0)
+	s.hijackedOut.Store(0)
+	s.reads.Store(0)
+	s.writes.Store(0)
+	s.last.Store(0)
+	s.armed, s.stopParent = false, nil
+	s.done, s.hijacked, s.aborted, s.logged = false, false, false, false
+	s.cause = nil
+}
+
+// release drops what s holds of its request and returns it to streams.
+func (s *stream) release() {
+	s.mu.Lock()
+	s.gen++ // contexts of the request no longer reach s
+	s.cfg, s.ctx, s.req = nil, nil, nil
+	s.rc = http.ResponseController{}
+	s.w.ResponseWriter = nil
+	s.body.ReadCloser = nil
+	s.chunk = io.LimitedReader{}
+	s.method, s.path = "", ""
+	s.cause = nil
+	s.stopParent = nil
+	s.mu.Unlock()
+	streams.Put(s)
 }
 
 type streamKey struct{}
-
-func (valueOnly) Deadline() (time.Time, bool) { return time.Time{}, false }
-func (valueOnly) Done() <-chan struct{}       { return nil }
-func (valueOnly) Err() error                  { return nil }
-
-func (c *valueOnly) Value(key any) any {
-	if key == (streamKey{}) {
-		return c.s
-	}
-	return c.Context.Value(key)
-}
-
-func streamFrom(ctx context.Context) *stream {
-	s, _ := ctx.Value(streamKey{}).(*stream)
-	return s
-}
-
-// Cause reports why the request behind ctx ended early or failed, or nil. Under
-// Handler it is the recorded cause; otherwise it is context.Cause(ctx) once
-// ctx is done.
-func Cause(ctx context.Context) error {
-	if s := streamFrom(ctx); s != nil {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.cause
-	}
-	if ctx.Err() == nil {
-		return nil
-	}
-	return context.Cause(ctx)
-}
 
 func (s *stream) ioStart(n *atomic.Int32) {
 	n.Add(1)
@@ -322,28 +350,52 @@ func (s *stream) ioStart(n *atomic.Int32) {
 func (s *stream) ioEnd(n *atomic.Int32) {
 	n.Add(-1)
 	s.last.Store(int64(time.Since(s.start)))
-	// parentDone skips the abort while I/O is in flight; if this one
-	// succeeded, report the client here.
-	if s.gone.Load() {
+	// The client may have left while this read or write was in flight
+	// (parentDoneLocked leaves those alone); if it succeeded, report the
+	// client here.
+	if s.ctx.parent.Err() != nil {
 		s.abort(s.parentCause())
 	}
 }
 
-// wake runs when the server's request context ends and on the request's
-// timer.
-func (s *stream) wake() {
-	if s.base.Context.Err() != nil {
-		s.parentDone()
+// wakeUp runs when the server's request context ends, if something
+// watches the request context, and on the request's timer.
+func (s *stream) wakeUp() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.done || s.hijacked || s.ctx == nil {
+		return
 	}
-	s.watch()
+	if s.ctx.parent.Err() != nil {
+		s.parentDoneLocked()
+	}
+	s.watchLocked()
 }
 
-// parentDone runs when the server's request context ended while the handler
-// runs: the client went away, or a write failed and is about to say so.
-func (s *stream) parentDone() {
-	s.gone.Store(true)
+// watchParent arranges for the request to end when the server's request
+// context ends: the client went away. Only a request whose context is
+// watched needs it (see requestContext); others notice at their next read
+// or write, or when the handler returns.
+func (s *stream) watchParent(gen uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gen != gen || s.done || s.hijacked || s.stopParent != nil {
+		return
+	}
+	parent := s.ctx.parent
+	if parent.Err() != nil {
+		s.parentDoneLocked()
+		return
+	}
+	s.stopParent = context.AfterFunc(parent, s.wake)
+}
+
+// parentDoneLocked runs when the server's request context ended while the
+// handler runs: the client went away, or a write failed and is about to
+// say so (then ioEnd reports it, after the write recorded its error).
+func (s *stream) parentDoneLocked() {
 	if s.reads.Load() == 0 && s.writes.Load() == 0 {
-		s.abort(s.parentCause())
+		s.abortLocked(s.parentCause())
 	}
 }
 
@@ -351,7 +403,7 @@ func (s *stream) parentDone() {
 // context without a cause) from a caller that stopped the request with a
 // cause of its own.
 func (s *stream) parentCause() error {
-	cause := context.Cause(s.base.Context)
+	cause := context.Cause(s.ctx.parent)
 	if cause == nil || errors.Is(cause, context.Canceled) {
 		return ErrClientGone
 	}
@@ -374,7 +426,7 @@ func (s *stream) abortLocked(cause error) {
 		s.cause = cause
 	}
 	s.aborted = true
-	s.cancel(s.cause)
+	s.ctx.cancel(s.cause)
 }
 
 // fail records cause for a request that may still get a complete response:
@@ -382,17 +434,13 @@ func (s *stream) abortLocked(cause error) {
 func (s *stream) fail(cause error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.failLocked(cause)
+}
+
+func (s *stream) failLocked(cause error) {
 	if !s.done && s.cause == nil {
 		s.cause = cause
 	}
-}
-
-// committed reports whether a status was sent, so an error can no longer be
-// answered with one.
-func (s *stream) committed() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.wroteHeader || s.hijacked
 }
 
 // nextCheck returns when watch should next look at the request, given the
@@ -405,12 +453,10 @@ func (s *stream) nextCheck(now time.Duration) time.Duration {
 	return next
 }
 
-// watch runs on the request's timer. It cuts a read or write that made no
-// progress for the idle limit, and the request at the hard cap.
-func (s *stream) watch() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.done || s.hijacked || s.timer == nil {
+// watchLocked runs on the request's timer. It cuts a read or write that
+// made no progress for the idle limit, and the request at the hard cap.
+func (s *stream) watchLocked() {
+	if s.done || s.hijacked || !s.armed {
 		return
 	}
 	now := time.Since(s.start)
@@ -449,14 +495,25 @@ func (s *stream) cutLocked(cause error) {
 }
 
 func (s *stream) finish(v any) {
+	ctx := s.ctx
+	// A client that left while nobody watched the context (see
+	// watchParent) is noticed here.
+	clientLeft := ctx.parent.Err() != nil
 	s.mu.Lock()
+	if clientLeft {
+		s.abortLocked(s.parentCause())
+	}
 	s.done = true
 	cause, aborted, hijacked, logged := s.cause, s.aborted, s.hijacked, s.logged
 	s.mu.Unlock()
-	if s.timer != nil {
-		s.timer.Stop()
+	// done is set: neither watchParent nor the timer starts anything new.
+	reusable := !hijacked && !s.hasBody
+	if s.armed && !s.timer.Stop() {
+		reusable = false // the callback may be running
 	}
-	s.stopParent()
+	if s.stopParent != nil && !s.stopParent() {
+		reusable = false
+	}
 
 	repanic := false
 	if v != nil {
@@ -470,7 +527,7 @@ func (s *stream) finish(v any) {
 			cause = fmt.Errorf("%w: %v", ErrPanic, v)
 		}
 	}
-	s.cancel(cause)
+	ctx.end(cause)
 
 	status := s.status
 	switch {
@@ -483,6 +540,7 @@ func (s *stream) finish(v any) {
 		status = http.StatusOK // what net/http sends for a handler that wrote nothing
 	}
 	rec := Record{
+		Request:  s.req,
 		Method:   s.method,
 		Path:     s.path,
 		Status:   status,
@@ -497,8 +555,13 @@ func (s *stream) finish(v any) {
 	if cause != nil && !errors.Is(cause, ErrPanic) && !logged {
 		s.log(rec)
 	}
-	if s.cfg.onDone != nil {
-		s.cfg.onDone(rec)
+	if cfg := s.cfg; cfg.onDone != nil {
+		if reusable {
+			s.release() // before the callback, which may take long
+		}
+		cfg.onDone(rec)
+	} else if reusable {
+		s.release()
 	}
 	if repanic {
 		panic(v)
@@ -519,7 +582,7 @@ func (s *stream) log(rec Record) {
 	case errors.Is(rec.Cause, ErrClientGone), errors.Is(rec.Cause, ErrStopped):
 		level = slog.LevelWarn // nothing failed
 	}
-	s.cfg.logger.LogAttrs(s.base.Context, level, msg, rec.Attrs()...)
+	s.cfg.logger.LogAttrs(s.ctx.parent, level, msg, rec.Attrs()...)
 	markLogged(s.w.ResponseWriter, rec.Cause)
 }
 

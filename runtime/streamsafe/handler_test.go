@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -533,5 +534,120 @@ func TestBadBody(t *testing.T) {
 	}
 	if m := l.only(t); m["msg"] != "request failed" || m["reason"] != "read" {
 		t.Errorf("log record %v", m)
+	}
+}
+
+// A context kept after its request ended keeps that request's values and
+// ending while later requests reuse Handler's state: it stays done, with
+// its own cause, and never reports another request's.
+func TestContextOutlivesRequest(t *testing.T) {
+	checkLeaks(t)
+	type pathKey struct{}
+	kept := make(chan context.Context, 1)
+	inner := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+		switch {
+		case n == 0 || n == 3:
+			// A status first: a GET aborted before any byte of the
+			// response would be sent again by the client's Transport.
+			w.WriteHeader(http.StatusOK)
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done() // stopped below
+			kept <- r.Context()
+			return
+		case n%3 == 0:
+			_ = r.Context().Err() // makes the context's cancellation
+		}
+		kept <- r.Context()
+		io.WriteString(w, "partial")
+		if n%2 == 1 {
+			http.NewResponseController(w).Flush()
+			panic(http.ErrAbortHandler) // recorded as ErrAborted
+		}
+	}), streamsafe.Logger(slog.New(slog.DiscardHandler)))
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := context.WithValue(r.Context(), pathKey{}, r.URL.RawQuery)
+		if r.URL.Query().Get("n") == "0" || r.URL.Query().Get("n") == "3" {
+			// Done above must return: stop these two with a cause.
+			var stop context.CancelCauseFunc
+			ctx, stop = context.WithCancelCause(ctx)
+			time.AfterFunc(20*time.Millisecond, func() { stop(errors.New("stopped by the test")) })
+		}
+		inner.ServeHTTP(w, r.WithContext(ctx))
+	})
+	srv, client := serve(t, "HTTP/1.1", h, nil)
+	type old struct {
+		ctx   context.Context
+		query string
+		cause error
+	}
+	var olds []old
+	check := func() {
+		t.Helper()
+		for _, o := range olds {
+			if got := o.ctx.Value(pathKey{}); got != o.query {
+				t.Errorf("context of %s: value %v", o.query, got)
+			}
+			if err := o.ctx.Err(); err != context.Canceled {
+				t.Errorf("context of %s: Err %v, want context.Canceled", o.query, err)
+			}
+			if got := streamsafe.Cause(o.ctx); !errors.Is(got, o.cause) || (o.cause == nil) != (got == nil) {
+				t.Errorf("context of %s: Cause %v, want %v", o.query, got, o.cause)
+			}
+		}
+	}
+	for n := range 24 {
+		query := "n=" + strconv.Itoa(n)
+		resp, err := client.Get(srv.URL + "/?" + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		var want error
+		switch {
+		case n == 0 || n == 3:
+			want = streamsafe.ErrStopped
+		case n%2 == 1:
+			want = streamsafe.ErrAborted
+		}
+		ctx := <-kept
+		<-ctx.Done() // the handler may not have returned yet
+		olds = append(olds, old{ctx, query, want})
+		check()
+	}
+}
+
+// A client that leaves while the handler never looks at its context is
+// still recorded as gone, and the response aborted, when the handler
+// returns.
+func TestClientGoneUnwatched(t *testing.T) {
+	checkLeaks(t)
+	for _, proto := range protocols {
+		t.Run(proto, func(t *testing.T) {
+			var l logs
+			d := newDone()
+			left := make(chan struct{})
+			h := streamsafe.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusOK)
+				http.NewResponseController(w).Flush()
+				<-left
+				time.Sleep(200 * time.Millisecond) // the server sees the client go
+			}), streamsafe.Logger(l.logger()), d.option())
+			srv, client := serve(t, proto, h, nil)
+			resp, err := client.Get(srv.URL + "/events")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			close(left)
+			rec := d.wait(t)
+			if !errors.Is(rec.Cause, streamsafe.ErrClientGone) || !rec.Aborted {
+				t.Errorf("record %+v, want client gone", rec)
+			}
+			if m := l.only(t); m["reason"] != "client_gone" {
+				t.Errorf("log record %v", m)
+			}
+		})
 	}
 }

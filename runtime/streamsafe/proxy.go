@@ -82,17 +82,17 @@ type proxy struct {
 
 func (p *proxy) errorHandler(w http.ResponseWriter, r *http.Request, err error) {
 	cause := fmt.Errorf("%w: %w", ErrUpstream, err)
-	s := streamFrom(r.Context())
-	if s == nil {
+	req := requestOf(r.Context())
+	if req == nil {
 		p.log(r, cause)
 		w.WriteHeader(http.StatusBadGateway)
 		return
 	}
-	if s.committed() {
-		s.abort(cause)
+	if req.committed() {
+		req.abort(cause)
 		panic(http.ErrAbortHandler)
 	}
-	s.fail(cause)
+	req.fail(cause)
 	w.WriteHeader(http.StatusBadGateway)
 }
 
@@ -126,8 +126,8 @@ func (b *upstreamBody) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err != nil && err != io.EOF && !b.reported.Swap(true) {
 		cause := fmt.Errorf("%w: %w", ErrUpstream, err)
-		if s := streamFrom(b.req.Context()); s != nil {
-			s.abort(cause) // a cause recorded first (client gone, idle) wins
+		if req := requestOf(b.req.Context()); req != nil {
+			req.abort(cause) // a cause recorded first (client gone, idle) wins
 		} else {
 			b.p.log(b.req, cause)
 		}

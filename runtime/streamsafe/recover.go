@@ -39,7 +39,7 @@ func (rh *recoverer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-			if !rw.logged && streamFrom(r.Context()) == nil {
+			if !rw.logged && requestOf(r.Context()) == nil {
 				cause := "unknown: wrap the route with streamsafe.Handler to record it"
 				if err := Cause(r.Context()); err != nil {
 					cause = err.Error()
@@ -60,16 +60,16 @@ func (rh *recoverer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		)
 		// Tell a Handler further out, so that its record names the panic
 		// but does not log it again.
-		s := streamFrom(r.Context())
+		req := requestOf(r.Context())
 		cause := fmt.Errorf("%w: %v", ErrPanic, v)
 		if rw.wroteHeader {
-			if s != nil {
-				s.abort(cause)
+			if req != nil {
+				req.abort(cause)
 			}
 			panic(http.ErrAbortHandler)
 		}
-		if s != nil {
-			s.fail(cause)
+		if req != nil {
+			req.fail(cause)
 		}
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	}()

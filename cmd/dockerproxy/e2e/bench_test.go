@@ -3,10 +3,13 @@
 package e2e
 
 // The benchmark is not a test: it runs only with -tags bench (see
-// ../bench/run.sh) and prints a table. It measures, through each path to
+// ../bench/run.sh) and prints tables. It measures, through each path to
 // the same dockerd: 400 MB docker save, docker load and docker push;
 // HEAD /_ping latency at 1 and 50 concurrent clients; and memory per idle
-// /events stream with 1,000 streams open.
+// /events stream. Every figure is the median of BENCH_REPS rounds (at
+// least 3); each round visits the paths in the opposite order of the one
+// before, so that drift and other load on the machine hit all alike, and
+// every row says the 1-minute load average seen during its measurements.
 
 import (
 	"context"
@@ -32,17 +35,90 @@ import (
 	"time"
 )
 
-// path is one way from the docker CLI to the daemon.
+// benchPath is one way from the docker CLI to the daemon.
 type benchPath struct {
 	name   string
+	peer   string // summary column: dockerproxy, httputil, nginx, HAProxy, direct
 	host   string // DOCKER_HOST
 	tls    bool
-	client *http.Client // for /_ping and /events
+	client *http.Client // for /_ping
 	base   string       // URL base for client
-	pid    func() []int // processes whose memory counts, nil: not measured
+	// fresh starts a new instance of the proxy for the memory part and
+	// returns its URL base, its processes and how to stop it; nil: the
+	// path is not a proxy.
+	fresh func(t *testing.T) (base string, pids func() []int, stop func())
 	// like is the direct path with the same transport security, which
 	// ratios also compare against (nil: none besides the unix socket).
 	like *benchPath
+}
+
+// measure is one figure of one path: a value per round, and the load
+// averages seen while it was taken.
+type measure struct {
+	v    []float64
+	load []float64
+}
+
+func (m *measure) add(v float64, load float64) {
+	m.v = append(m.v, v)
+	m.load = append(m.load, load)
+}
+
+// med is the median of the rounds that succeeded, NaN when none did.
+func (m *measure) med() float64 {
+	if m == nil {
+		return math.NaN()
+	}
+	s := slices.DeleteFunc(slices.Clone(m.v), math.IsNaN)
+	if len(s) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// loadRange prints the lowest and highest load average of the measures.
+func loadRange(ms ...*measure) string {
+	var all []float64
+	for _, m := range ms {
+		if m != nil {
+			all = append(all, m.load...)
+		}
+	}
+	if len(all) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f–%.1f", slices.Min(all), slices.Max(all))
+}
+
+// loadAvg returns the 1-minute load average.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return math.NaN()
+	}
+	f := strings.Fields(string(b))
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
+}
+
+type results map[*benchPath]map[string]*measure
+
+func (r results) get(p *benchPath, figure string) *measure {
+	if r[p] == nil {
+		r[p] = map[string]*measure{}
+	}
+	if r[p][figure] == nil {
+		r[p][figure] = &measure{}
+	}
+	return r[p][figure]
+}
+
+func (r results) med(p *benchPath, figure string) float64 {
+	if p == nil || r[p] == nil {
+		return math.NaN()
+	}
+	return r[p][figure].med()
 }
 
 func TestBench(t *testing.T) {
@@ -57,6 +133,10 @@ func TestBench(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_REPS")); err == nil && v > 0 {
 		reps = v
 	}
+	streams := 1000
+	if v, err := strconv.Atoi(os.Getenv("BENCH_STREAMS")); err == nil && v > 0 {
+		streams = v
+	}
 	sock := env.daemon.sock
 	unixClient := &http.Client{Transport: &http.Transport{
 		MaxIdleConnsPerHost: 100,
@@ -70,38 +150,63 @@ func TestBench(t *testing.T) {
 		return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100, TLSClientConfig: clientTLS(t, true), ForceAttemptHTTP2: false, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}}
 	}
 
-	paths := []*benchPath{{name: "direct (unix socket)", host: "unix://" + sock, client: unixClient, base: "http://docker"}}
+	paths := []*benchPath{{name: "direct (unix socket)", peer: "direct", host: "unix://" + sock, client: unixClient, base: "http://docker"}}
 	// dockerd's own TLS listener is what a remote client uses without a
 	// proxy: the fair baseline for the mTLS rows.
 	direct := &benchPath{name: "direct (dockerd mTLS)", host: "tcp://" + env.daemon.tlsAddr, tls: true, client: tlsClient(), base: "https://" + env.daemon.tlsAddr}
 	paths = append(paths, direct)
 
-	// One client here opens 1,000 event streams on top of the ping part's
+	// One client here opens the event streams on top of the ping part's
 	// keep-alive connections: above the per-client defaults (1,024).
-	limits := []string{"-max-connections-per-client", "4096", "-max-streams-per-client", "4096"}
-	dp := startProxyWith(t, env.daemon, false, append([]string{"-log-level", "info"}, limits...)...)
-	paths = append(paths, &benchPath{name: "dockerproxy (http)", host: "tcp://" + dp.addr, client: tcpClient(), base: "http://" + dp.addr,
-		pid: func() []int { return []int{dp.cmd.Process.Pid} }})
-	dpt := startProxy(t, env.daemon, append([]string{"-log-level", "info"}, limits...)...)
-	paths = append(paths, &benchPath{name: "dockerproxy (mTLS)", host: "tcp://" + dpt.addr, tls: true, client: tlsClient(), base: "https://" + dpt.addr,
-		pid: func() []int { return []int{dpt.cmd.Process.Pid} }})
-
-	plain := startPlainProxy(t, sock)
-	paths = append(paths, &benchPath{name: "httputil.ReverseProxy", host: "tcp://" + plain.addr, client: tcpClient(), base: "http://" + plain.addr, pid: plain.pids})
-
-	if ng := startNginx(t, sock, false); ng != nil {
-		paths = append(paths, &benchPath{name: "nginx (buffering off)", host: "tcp://" + ng.addr, client: tcpClient(), base: "http://" + ng.addr, pid: ng.pids})
-		ngt := startNginx(t, sock, true)
-		paths = append(paths, &benchPath{name: "nginx (mTLS)", host: "tcp://" + ngt.addr, tls: true, client: tlsClient(), base: "https://" + ngt.addr, pid: ngt.pids})
-	} else {
-		t.Log("nginx not installed; apt-get install -y nginx")
+	flags := []string{"-log-level", "info", "-max-connections-per-client", "65536", "-max-streams-per-client", "65536"}
+	dockerproxy := func(withTLS bool) func(t *testing.T) (string, func() []int, func()) {
+		return func(t *testing.T) (string, func() []int, func()) {
+			p := startProxyWith(t, env.daemon, withTLS, flags...)
+			scheme := "http://"
+			if withTLS {
+				scheme = "https://"
+			}
+			return scheme + p.addr, func() []int { return []int{p.cmd.Process.Pid} }, func() { p.cmd.Process.Kill(); <-p.done }
+		}
 	}
-	if hp := startHAProxy(t, sock); hp != nil {
-		paths = append(paths, &benchPath{name: "HAProxy", host: "tcp://" + hp.addr, client: tcpClient(), base: "http://" + hp.addr, pid: hp.pids})
-	} else {
-		t.Log("haproxy not installed; apt-get install -y haproxy")
+	external := func(start func(t *testing.T) *extProxy, scheme string) func(t *testing.T) (string, func() []int, func()) {
+		return func(t *testing.T) (string, func() []int, func()) {
+			e := start(t)
+			return scheme + e.addr, e.pids, e.stop
+		}
 	}
+	dp := startProxyWith(t, env.daemon, false, flags...)
+	paths = append(paths, &benchPath{name: "dockerproxy (http)", peer: "dockerproxy", host: "tcp://" + dp.addr, client: tcpClient(), base: "http://" + dp.addr, fresh: dockerproxy(false)})
+	dpt := startProxyWith(t, env.daemon, true, flags...)
+	paths = append(paths, &benchPath{name: "dockerproxy (mTLS)", host: "tcp://" + dpt.addr, tls: true, client: tlsClient(), base: "https://" + dpt.addr, fresh: dockerproxy(true)})
 
+	plainStart := func(t *testing.T) *extProxy { return startPlainProxy(t, sock) }
+	plain := plainStart(t)
+	paths = append(paths, &benchPath{name: "httputil.ReverseProxy", peer: "httputil", host: "tcp://" + plain.addr, client: tcpClient(), base: "http://" + plain.addr, fresh: external(plainStart, "http://")})
+
+	if _, err := exec.LookPath("nginx"); err == nil {
+		ngStart := func(withTLS bool) func(t *testing.T) *extProxy {
+			return func(t *testing.T) *extProxy { return startNginx(t, sock, withTLS) }
+		}
+		ng := ngStart(false)(t)
+		paths = append(paths, &benchPath{name: "nginx (buffering off)", peer: "nginx", host: "tcp://" + ng.addr, client: tcpClient(), base: "http://" + ng.addr, fresh: external(ngStart(false), "http://")})
+		ngt := ngStart(true)(t)
+		paths = append(paths, &benchPath{name: "nginx (mTLS)", host: "tcp://" + ngt.addr, tls: true, client: tlsClient(), base: "https://" + ngt.addr, fresh: external(ngStart(true), "https://")})
+	} else {
+		t.Log("nginx not installed; bench/run.sh installs it (apt-get install -y nginx)")
+	}
+	if _, err := exec.LookPath("haproxy"); err == nil {
+		hpStart := func(t *testing.T) *extProxy { return startHAProxy(t, sock) }
+		hp := hpStart(t)
+		paths = append(paths, &benchPath{name: "HAProxy", peer: "HAProxy", host: "tcp://" + hp.addr, client: tcpClient(), base: "http://" + hp.addr, fresh: external(hpStart, "http://")})
+	} else {
+		t.Log("haproxy not installed; bench/run.sh installs it (apt-get install -y haproxy)")
+	}
+	for _, p := range paths[2:] {
+		if p.tls {
+			p.like = direct
+		}
+	}
 	cliFor := func(p *benchPath) *cli {
 		if p.tls {
 			return tlsCLI(t, strings.TrimPrefix(p.host, "tcp://"))
@@ -109,119 +214,231 @@ func TestBench(t *testing.T) {
 		return plainCLI(t, p.host)
 	}
 
-	for _, p := range paths[2:] {
-		if p.tls {
-			p.like = direct
+	var tarFile string
+	if want("transfer") {
+		// One tar for every load.
+		tarFile = filepath.Join(t.TempDir(), "big.tar")
+		plainCLI(t, "unix://"+sock).must(t, "save", "-o", tarFile, bigImage)
+	}
+	res := results{}
+	start := time.Now()
+	for round := range reps {
+		order := slices.Clone(paths)
+		if round%2 == 1 {
+			slices.Reverse(order)
+		}
+		fmt.Printf("round %d of %d (load average %.2f)\n", round+1, reps, loadAvg())
+		for _, p := range order {
+			if want("transfer") {
+				benchTransfer(t, p, cliFor(p), tarFile, res)
+			}
+			if want("ping") {
+				benchPing(t, p, res)
+			}
+			if want("memory") && p.fresh != nil {
+				benchMemory(t, p, streams, res)
+			}
 		}
 	}
-
+	fmt.Printf("%d rounds in %v\n\n", reps, time.Since(start).Round(time.Second))
 	if want("transfer") {
-		benchTransfer(t, paths, cliFor, reps)
+		printTransfer(paths, reps, res)
 	}
 	if want("ping") {
-		benchPing(t, paths)
+		printPing(paths, reps, res)
 	}
 	if want("memory") {
-		benchMemory(t, paths)
+		printMemory(paths, reps, streams, res)
 	}
+	printSummary(paths, res)
 }
 
-func benchTransfer(t *testing.T, paths []*benchPath, cliFor func(*benchPath) *cli, reps int) {
-	sock := env.daemon.sock
-	// One tar for every load.
-	tarFile := filepath.Join(t.TempDir(), "big.tar")
-	plainCLI(t, "unix://"+sock).must(t, "save", "-o", tarFile, bigImage)
-
-	type result struct{ save, load, push []time.Duration }
-	results := map[*benchPath]*result{}
-	for _, p := range paths {
-		results[p] = &result{}
-	}
-	// Interleave paths within each repetition so drift hits all alike.
-	for rep := 0; rep < reps; rep++ {
-		for _, p := range paths {
-			c := cliFor(p)
-			r := results[p]
-			r.save = append(r.save, timeShell(t, c, "docker save "+bigImage+" > /dev/null"))
-			r.load = append(r.load, timeShell(t, c, "docker load -q -i "+tarFile+" > /dev/null"))
-			t.Run("push", func(t *testing.T) {
-				reg := startRegistry(t)
-				tag := reg.addr + "/big:bench"
-				direct := plainCLI(t, "unix://"+sock)
-				direct.must(t, "tag", bigImage, tag)
-				defer direct.run(t, "rmi", tag)
-				r.push = append(r.push, timeShell(t, c, "docker push -q "+tag+" > /dev/null"))
-			})
+// benchTransfer times one docker save, load and push through p.
+func benchTransfer(t *testing.T, p *benchPath, c *cli, tarFile string, res results) {
+	seconds := func(d time.Duration) float64 {
+		if d < 0 {
+			return math.NaN()
 		}
+		return d.Seconds()
 	}
+	res.get(p, "save").add(seconds(timeShell(t, c, "docker save "+bigImage+" > /dev/null")), loadAvg())
+	res.get(p, "load").add(seconds(timeShell(t, c, "docker load -q -i "+tarFile+" > /dev/null")), loadAvg())
+	t.Run("push "+p.name, func(t *testing.T) {
+		reg := startRegistry(t)
+		tag := reg.addr + "/big:bench"
+		direct := plainCLI(t, "unix://"+env.daemon.sock)
+		direct.must(t, "tag", bigImage, tag)
+		defer direct.run(t, "rmi", tag)
+		res.get(p, "push").add(seconds(timeShell(t, c, "docker push -q "+tag+" > /dev/null")), loadAvg())
+	})
+}
 
+// benchPing measures HEAD /_ping through p: 2,000 one after another, then
+// 200 from each of 50 concurrent clients.
+func benchPing(t *testing.T, p *benchPath, res results) {
+	us := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+	l1, _ := pingLatency(t, p, 1, 2000)
+	load := loadAvg()
+	res.get(p, "p50").add(us(pct(l1, 50)), load)
+	res.get(p, "p99").add(us(pct(l1, 99)), load)
+	l50, rps := pingLatency(t, p, 50, 200)
+	load = loadAvg()
+	res.get(p, "p50c50").add(us(pct(l50, 50)), load)
+	res.get(p, "p99c50").add(us(pct(l50, 99)), load)
+	res.get(p, "rps").add(rps, load)
+}
+
+// benchMemory opens n idle /events streams through a fresh instance of p
+// and records its resident memory per stream.
+func benchMemory(t *testing.T, p *benchPath, n int, res results) {
+	t.Run("memory "+p.name, func(t *testing.T) {
+		base, pids, stop := p.fresh(t)
+		defer stop()
+		before, after, err := eventsMemory(t, base, pids, n)
+		if err != nil {
+			t.Errorf("%s: %v", p.name, err)
+			res.get(p, "kib").add(math.NaN(), loadAvg())
+			return
+		}
+		load := loadAvg()
+		res.get(p, "rss_before").add(float64(before), load)
+		res.get(p, "rss_after").add(float64(after), load)
+		res.get(p, "kib").add(float64(after-before)/float64(n), load)
+	})
+}
+
+func printTransfer(paths []*benchPath, reps int, res results) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "400 MB, median of %d\tsave s\tvs unix\tvs TLS\tload s\tvs unix\tvs TLS\tpush s\tvs unix\tvs TLS\t\n", reps)
-	d := results[paths[0]]
+	fmt.Fprintf(w, "400 MB, median of %d\tsave s\tvs unix\tvs TLS\tload s\tvs unix\tvs TLS\tpush s\tvs unix\tvs TLS\tload avg\t\n", reps)
+	d := paths[0]
 	for _, p := range paths {
-		r := results[p]
-		vsTLS := func(pick func(*result) []time.Duration) string {
-			if p.like == nil {
-				return ""
+		row := []any{p.name}
+		for _, fig := range []string{"save", "load", "push"} {
+			vsTLS := ""
+			if p.like != nil {
+				vsTLS = fmt.Sprintf("%.2f", res.med(p.like, fig)/res.med(p, fig))
 			}
-			return fmt.Sprintf("%.2f", med(pick(results[p.like]))/med(pick(r)))
+			row = append(row, res.med(p, fig), res.med(d, fig)/res.med(p, fig), vsTLS)
 		}
-		save := func(r *result) []time.Duration { return r.save }
-		load := func(r *result) []time.Duration { return r.load }
-		push := func(r *result) []time.Duration { return r.push }
-		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t\n", p.name,
-			med(r.save), med(d.save)/med(r.save), vsTLS(save),
-			med(r.load), med(d.load)/med(r.load), vsTLS(load),
-			med(r.push), med(d.push)/med(r.push), vsTLS(push))
+		row = append(row, loadRange(res[p]["save"], res[p]["load"], res[p]["push"]))
+		fmt.Fprintf(w, "%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t%.2f\t%.2f\t%s\t%s\t\n", row...)
 	}
 	w.Flush()
 	fmt.Println("(vs unix = time over dockerd's unix socket / time over the path; vs TLS = the same against dockerd's own mTLS listener)")
 	fmt.Println()
 }
 
-func benchPing(t *testing.T, paths []*benchPath) {
+// added returns the median over rounds of p's p50 minus its baseline's in
+// the same round.
+func added(p, base *benchPath, res results) float64 {
+	a, b := res[p]["p50"], res[base]["p50"]
+	if a == nil || b == nil {
+		return math.NaN()
+	}
+	m := &measure{}
+	for i := range min(len(a.v), len(b.v)) {
+		m.add(a.v[i]-b.v[i], a.load[i])
+	}
+	return m.med()
+}
+
+func baseOf(paths []*benchPath, p *benchPath) *benchPath {
+	if p.like != nil {
+		return p.like
+	}
+	return paths[0]
+}
+
+func printPing(paths []*benchPath, reps int, res results) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "HEAD /_ping\tp50 1 client\tadded\tp99 1 client\tp50 50 clients\tp99 50 clients\treq/s 50 clients\t\n")
-	p50 := map[*benchPath]time.Duration{}
+	fmt.Fprintf(w, "HEAD /_ping, median of %d\tp50 1 client µs\tadded µs\tp99 1 client µs\tp50 50 clients µs\tp99 50 clients µs\treq/s 50 clients\tload avg\t\n", reps)
 	for _, p := range paths {
-		l1, _ := pingLatency(t, p, 1, 2000)
-		l50, rps := pingLatency(t, p, 50, 200)
-		p50[p] = pct(l1, 50)
-		base := paths[0]
-		if p.like != nil {
-			base = p.like
+		add := "-"
+		if base := baseOf(paths, p); p != base && p != paths[1] {
+			add = fmt.Sprintf("%.0f", added(p, base, res))
 		}
-		added := "-"
-		if p != base && p != paths[1] {
-			added = (p50[p] - p50[base]).String()
-		}
-		fmt.Fprintf(w, "%s\t%v\t%s\t%v\t%v\t%v\t%.0f\t\n", p.name, p50[p], added, pct(l1, 99), pct(l50, 50), pct(l50, 99), rps)
+		fmt.Fprintf(w, "%s\t%.0f\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%s\t\n", p.name, res.med(p, "p50"), add, res.med(p, "p99"),
+			res.med(p, "p50c50"), res.med(p, "p99c50"), res.med(p, "rps"), loadRange(res[p]["p50"], res[p]["rps"]))
 	}
 	w.Flush()
-	fmt.Println("(added = p50 minus the p50 of the direct path with the same transport security)")
+	fmt.Println("(added = p50 minus the p50 of the direct path with the same transport security, in the same round)")
 	fmt.Println()
 }
 
-func benchMemory(t *testing.T, paths []*benchPath) {
+func printMemory(paths []*benchPath, reps, n int, res results) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "1,000 idle /events streams\tRSS before MiB\tRSS after MiB\tKiB per stream\t\n")
+	fmt.Fprintf(w, "%d idle /events streams, median of %d\tRSS before MiB\tRSS after MiB\tKiB per stream\tload avg\t\n", n, reps)
 	for _, p := range paths {
-		if p.pid == nil {
+		if p.fresh == nil {
 			continue
 		}
-		before, after, err := eventsMemory(t, p, 1000)
-		if err != nil {
-			fmt.Fprintf(w, "%s\terror: %v\t\t\t\n", p.name, err)
-			continue
-		}
-		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f\t\n", p.name, float64(before)/1024, float64(after)/1024, float64(after-before)/1000)
+		fmt.Fprintf(w, "%s\t%.1f\t%.1f\t%.1f\t%s\t\n", p.name, res.med(p, "rss_before")/1024, res.med(p, "rss_after")/1024, res.med(p, "kib"), loadRange(res[p]["kib"]))
 	}
 	w.Flush()
+	fmt.Println("(KiB per stream = (RSS with the streams open - RSS before) / streams, a fresh process each round)")
+	fmt.Println()
+}
+
+// printSummary prints the figures of the performance goals, one column
+// per peer, plain HTTP unless the row says mTLS.
+func printSummary(paths []*benchPath, res results) {
+	byName := map[string]*benchPath{}
+	for _, p := range paths {
+		byName[p.name] = p
+	}
+	cols := []string{"dockerproxy (http)", "httputil.ReverseProxy", "nginx (buffering off)", "HAProxy", "direct (unix socket)"}
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(w, "summary (medians)\tdockerproxy\tstock ReverseProxy\tnginx\tHAProxy\tdirect\t\n")
+	row := func(label string, f func(p *benchPath) string, names ...string) {
+		fmt.Fprintf(w, "%s", label)
+		for _, name := range names {
+			v := "-"
+			if p := byName[name]; p != nil {
+				v = f(p)
+			}
+			fmt.Fprintf(w, "\t%s", v)
+		}
+		fmt.Fprintf(w, "\t\n")
+	}
+	num := func(format string, v float64) string {
+		if math.IsNaN(v) {
+			return "-"
+		}
+		return fmt.Sprintf(format, v)
+	}
+	if res[paths[0]]["p50"] != nil {
+		row("added p50 HEAD /_ping µs", func(p *benchPath) string {
+			if p == paths[0] {
+				return "0"
+			}
+			return num("%.0f", added(p, baseOf(paths, p), res))
+		}, cols...)
+		row("added p50 HEAD /_ping µs, mTLS", func(p *benchPath) string { return num("%.0f", added(p, baseOf(paths, p), res)) },
+			"dockerproxy (mTLS)", "-", "nginx (mTLS)", "-", "-")
+	}
+	if res[byName["dockerproxy (http)"]]["kib"] != nil {
+		row("KiB per idle /events stream", func(p *benchPath) string { return num("%.1f", res.med(p, "kib")) }, cols...)
+		row("KiB per idle /events stream, mTLS", func(p *benchPath) string { return num("%.1f", res.med(p, "kib")) },
+			"dockerproxy (mTLS)", "-", "nginx (mTLS)", "-", "-")
+	}
+	for _, fig := range []string{"save", "load", "push"} {
+		if res[paths[0]][fig] == nil {
+			continue
+		}
+		row(fig+" 400 MB, direct / path", func(p *benchPath) string { return num("%.2f", res.med(paths[0], fig)/res.med(p, fig)) }, cols...)
+		row(fig+" 400 MB, mTLS, dockerd mTLS / path", func(p *benchPath) string {
+			return num("%.2f", res.med(p.like, fig)/res.med(p, fig))
+		}, "dockerproxy (mTLS)", "-", "nginx (mTLS)", "-", "-")
+	}
+	w.Flush()
+	fmt.Println()
 }
 
 func timeShell(t *testing.T, c *cli, script string) time.Duration {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Direct, a load takes a second and a push ten: a command that takes
+	// minutes hangs.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-o", "pipefail", "-c", script)
 	cmd.Env = append(os.Environ(), c.env...)
@@ -234,16 +451,6 @@ func timeShell(t *testing.T, c *cli, script string) time.Duration {
 		return -1
 	}
 	return time.Since(start)
-}
-
-// med is the median of the runs that succeeded, NaN when none did.
-func med(ds []time.Duration) float64 {
-	s := slices.DeleteFunc(slices.Clone(ds), func(d time.Duration) bool { return d < 0 })
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	slices.Sort(s)
-	return s[len(s)/2].Seconds()
 }
 
 func pct(ds []time.Duration, p int) time.Duration {
@@ -289,13 +496,13 @@ func pingLatency(t *testing.T, p *benchPath, clients, n int) ([]time.Duration, f
 	return all, float64(clients*n) / time.Since(start).Seconds()
 }
 
-// eventsMemory opens n GET /events streams through p and reports the
-// resident memory of p's processes, in KiB, before and after.
-func eventsMemory(t *testing.T, p *benchPath, n int) (before, after int64, err error) {
+// eventsMemory opens n GET /events streams through the proxy at base and
+// reports the resident memory of its processes, in KiB, before and after.
+func eventsMemory(t *testing.T, base string, pids func() []int, n int) (before, after int64, err error) {
 	t.Helper()
 	rss := func() int64 {
 		var sum int64
-		for _, pid := range p.pid() {
+		for _, pid := range pids() {
 			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 			if err != nil {
 				continue
@@ -311,7 +518,7 @@ func eventsMemory(t *testing.T, p *benchPath, n int) (before, after int64, err e
 	}
 	// A separate transport: one connection per stream.
 	var tr *http.Transport
-	if strings.HasPrefix(p.base, "https") {
+	if strings.HasPrefix(base, "https") {
 		tr = &http.Transport{TLSClientConfig: clientTLS(t, true), MaxConnsPerHost: 0, TLSNextProto: map[string]func(string, *tls.Conn) http.RoundTripper{}}
 	} else {
 		tr = &http.Transport{MaxConnsPerHost: 0}
@@ -319,25 +526,51 @@ func eventsMemory(t *testing.T, p *benchPath, n int) (before, after int64, err e
 	defer tr.CloseIdleConnections()
 	runtimeGC()
 	before = rss()
+	opening := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	var bodies []io.Closer
 	defer func() {
+		closing := time.Now()
+		defer func() { t.Logf("closed in %v", time.Since(closing).Round(time.Millisecond)) }()
 		cancel()
 		for _, b := range bodies {
 			b.Close()
 		}
 	}()
-	for i := range n {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, p.base+"/v1.41/events", nil)
-		res, e := tr.RoundTrip(req)
-		if e != nil {
-			return 0, 0, fmt.Errorf("stream %d: %v", i, e)
-		}
-		if res.StatusCode != 200 {
-			return 0, 0, fmt.Errorf("stream %d: %s", i, res.Status)
-		}
-		bodies = append(bodies, res.Body)
+	// From 32 clients at once: HAProxy takes about 200 ms to answer each
+	// (the others a few ms), which one after another adds minutes.
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range 32 {
+		wg.Go(func() {
+			for i := range next {
+				req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/v1.41/events", nil)
+				res, e := tr.RoundTrip(req)
+				if e == nil && res.StatusCode != http.StatusOK {
+					res.Body.Close()
+					e = fmt.Errorf("%s", res.Status)
+				}
+				mu.Lock()
+				if e != nil && firstErr == nil {
+					firstErr = fmt.Errorf("stream %d: %v", i, e)
+				} else if e == nil {
+					bodies = append(bodies, res.Body)
+				}
+				mu.Unlock()
+			}
+		})
 	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return 0, 0, firstErr
+	}
+	t.Logf("%d streams opened in %v", n, time.Since(opening).Round(time.Millisecond))
 	time.Sleep(2 * time.Second)
 	after = rss()
 	return before, after, nil
@@ -383,6 +616,7 @@ type extProxy struct {
 	addr string
 	cmd  *exec.Cmd
 	pids func() []int
+	stop func() // also run at cleanup
 }
 
 // startExternal runs a proxy binary in the foreground and waits for addr.
@@ -397,7 +631,7 @@ func startExternal(t *testing.T, addr string, name string, args ...string) *extP
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
+	stop := func() {
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
 		select {
 		case <-done:
@@ -405,7 +639,8 @@ func startExternal(t *testing.T, addr string, name string, args ...string) *extP
 			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			<-done
 		}
-	})
+	}
+	t.Cleanup(stop)
 	if !waitFor(10*time.Second, func() bool {
 		c, err := net.Dial("tcp", addr)
 		if err == nil {
@@ -415,7 +650,7 @@ func startExternal(t *testing.T, addr string, name string, args ...string) *extP
 	}) {
 		t.Fatalf("%s did not listen on %s:\n%s", name, addr, out.String())
 	}
-	e := &extProxy{addr: addr, cmd: cmd}
+	e := &extProxy{addr: addr, cmd: cmd, stop: stop}
 	e.pids = func() []int { return groupPids(cmd.Process.Pid) }
 	return e
 }

@@ -6,12 +6,12 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httputil"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -141,33 +141,32 @@ func New(opt Options) *Handler {
 	return h
 }
 
-// classHandler is what requests of one stream class share: the proxy,
-// streamsafe's options, and the metrics resolved once.
+// classHandler is what requests of one stream class share: the proxy
+// under streamsafe.Handler with the class's options, and the metrics
+// resolved once.
 type classHandler struct {
-	rp        http.Handler
-	opts      []streamsafe.Option
+	h         http.Handler
 	in, out   prometheus.Counter
 	duration  prometheus.Observer
+	active    prometheus.Gauge
 	openEnded bool
 }
 
 func (h *Handler) newClassHandler(c route.Class, rp http.Handler, opts []streamsafe.Option) *classHandler {
 	m := h.opt.Metrics
-	return &classHandler{
-		rp:        rp,
-		opts:      opts[:len(opts):len(opts)], // append copies
+	ch := &classHandler{
 		in:        m.Bytes.WithLabelValues("in"),
 		out:       m.Bytes.WithLabelValues("out"),
 		duration:  m.Duration.WithLabelValues(c.String()),
+		active:    m.Active.WithLabelValues(c.String()),
 		openEnded: c == route.Idle,
 	}
-}
-
-// serve runs req under streamsafe.Handler; the handler is made per request
-// so that its OnDone knows the request (and its client) it reports.
-func (ch *classHandler) serve(h *Handler, req *request, w http.ResponseWriter, r *http.Request) {
-	done := func(rec streamsafe.Record) { h.done(ch, req, rec) }
-	streamsafe.Handler(ch.rp, append(ch.opts, streamsafe.OnDone(done))...).ServeHTTP(w, r)
+	// One handler for every request of the class: the record names its
+	// request, whose context carries the request's client.
+	ch.h = streamsafe.Handler(rp, append(opts, streamsafe.OnDone(func(rec streamsafe.Record) {
+		h.done(ch, rec.Request.Context().Value(requestKey{}).(*request), rec)
+	}))...)
+	return ch
 }
 
 // newReverseProxy is streamsafe's proxy with Docker specifics: the proxy's
@@ -245,25 +244,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// else by its verified certificate (a certificate shared by several
 	// clients is common, a named token is meant to name one); the name
 	// goes into every log record of the request.
-	ctx := r.Context()
 	client := identity.FromTLS(r.TLS)
-	if client != "" {
-		ctx = identity.With(ctx, client)
-	}
 	if h.opt.Token != "" || len(h.opt.Tokens) > 0 {
 		name, ok := h.tokenOK(r)
 		if !ok {
 			m.Denied.WithLabelValues("auth").Inc()
-			h.log.WarnContext(ctx, "request denied", "reason", "bad or missing bearer token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			h.log.WarnContext(withClient(r.Context(), client), "request denied", "reason", "bad or missing bearer token", "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
 			writeJSONError(w, http.StatusUnauthorized, "dockerproxy: missing or wrong bearer token")
 			return
 		}
 		if name != "" {
 			client = name
-			ctx = identity.With(ctx, client)
 		}
 	}
-	r = r.WithContext(ctx)
 	if p := r.URL.Path; p == "" || p[0] != '/' || path.Clean(p) != p {
 		m.Denied.WithLabelValues("bad_path").Inc()
 		writeJSONError(w, http.StatusBadRequest, "dockerproxy: path must be clean and absolute")
@@ -284,27 +277,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetReadDeadline(time.Time{})
 	if denial != nil {
 		m.Denied.WithLabelValues(denial.Reason).Inc()
-		h.log.WarnContext(ctx, "request denied", "reason", denial.Reason, "policy", pol.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "detail", denial.Message)
+		h.log.WarnContext(withClient(r.Context(), client), "request denied", "reason", denial.Reason, "policy", pol.String(), "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr, "detail", denial.Message)
 		writeJSONError(w, denial.Code, denial.Message)
 		return
 	}
 	class := route.Classify(r)
-	ctx, cancel := context.WithCancelCause(ctx)
+	req := &request{class: class, remote: r.RemoteAddr, client: client, key: limitKey(client, r.RemoteAddr)}
+	ctx, cancel := context.WithCancelCause(context.WithValue(r.Context(), requestKey{}, req))
 	defer cancel(nil)
-	req := &request{class: class, remote: r.RemoteAddr, client: client, cancel: cancel, ctx: ctx, key: limitKey(client, r.RemoteAddr)}
+	req.ctx, req.cancel = ctx, cancel
 	if !h.admit(w, r, req) {
 		return
 	}
-	active := m.Active.WithLabelValues(class.String())
-	active.Inc()
+	ch := h.classes[class]
+	ch.active.Inc()
 	defer func() {
 		h.release(req)
-		active.Dec()
+		ch.active.Dec()
 	}()
+	r = r.WithContext(ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &stopBody{ReadCloser: r.Body, ctx: ctx}
 	}
-	h.classes[class].serve(h, req, w, r.WithContext(context.WithValue(ctx, requestKey{}, req)))
+	ch.h.ServeHTTP(w, r)
+}
+
+// withClient adds the client's name to ctx for a record logged before the
+// request is admitted.
+func withClient(ctx context.Context, client string) context.Context {
+	if client == "" {
+		return ctx
+	}
+	return identity.With(ctx, client)
 }
 
 // tokenOK reports whether r carries an accepted bearer token, and the
@@ -351,7 +355,7 @@ func (h *Handler) done(ch *classHandler, req *request, rec streamsafe.Record) {
 	ch.out.Add(float64(rec.BytesOut))
 	ch.duration.Observe(rec.Duration.Seconds())
 	reason := rec.Reason()
-	code := fmt.Sprint(rec.Status)
+	code := strconv.Itoa(rec.Status)
 	if reason == "client_gone" && ch.openEnded {
 		// A client leaving events, logs -f or /wait is how those streams
 		// end, not a failure: an alert on aborts must not fire for it.
@@ -364,8 +368,8 @@ func (h *Handler) done(ch *classHandler, req *request, rec streamsafe.Record) {
 		m.Aborts.WithLabelValues(reason).Inc()
 		return
 	}
-	if rec.Cause != nil {
-		return // logged at INFO by streamsafe
+	if rec.Cause != nil || !h.log.Enabled(req.ctx, slog.LevelDebug) {
+		return // a cause was logged at INFO by streamsafe
 	}
 	h.log.DebugContext(req.ctx, "request", "method", rec.Method, "path", rec.Path,
 		"status", rec.Status, "bytes_in", rec.BytesIn, "bytes_out", rec.BytesOut,
@@ -458,8 +462,10 @@ func (w *jsonErrorWriter) WriteHeader(code int) {
 
 func (w *jsonErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// smallBufferSize is the copy buffer of idle-class streams.
-const smallBufferSize = 4 << 10
+// smallBufferSize is the copy buffer of idle-class streams, which hold it
+// for as long as they stay open: a Docker event is a few hundred bytes,
+// and a burst of log lines costs a write per KiB.
+const smallBufferSize = 1 << 10
 
 var smallBufferArrays = sync.Pool{New: func() any { return new([smallBufferSize]byte) }}
 

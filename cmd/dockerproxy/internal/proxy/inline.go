@@ -42,7 +42,11 @@ type inlineTransport struct {
 const (
 	inlineMaxIdle     = 64
 	inlineIdleTimeout = 90 * time.Second // as http.DefaultTransport
-	inlineReadBuffer  = 4 << 10          // larger reads bypass it
+	// A stream such as GET /events holds its connection's reader for as
+	// long as it stays open; reads larger than it bypass it (ReverseProxy
+	// reads 128 KiB at a time), and response headers longer than it are
+	// read a part at a time.
+	inlineReadBuffer = 1 << 10
 )
 
 // longAgo is a deadline in the past: it fails pending reads and writes.

@@ -236,3 +236,20 @@ func TestRequestsWithBodyBypassInlinePath(t *testing.T) {
 		t.Errorf("daemon got %q", g)
 	}
 }
+
+// Response headers and event lines longer than the inline path's reader
+// (a container with many labels) arrive whole, on short and idle streams.
+func TestLongHeadersAndEventsInline(t *testing.T) {
+	label := strings.Repeat("l", 8<<10)
+	event := `{"Type":"container","Actor":{"Attributes":{"label":"` + label + `"}}}` + "\n"
+	_, _, base := startDaemon(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Long", label)
+		io.WriteString(w, event)
+	}))
+	for _, path := range []string{"/v1.41/info", "/v1.41/events"} {
+		res, body := get(t, http.MethodGet, base+path)
+		if res.StatusCode != http.StatusOK || res.Header.Get("X-Long") != label || body != event {
+			t.Errorf("%s: %s, header of %d bytes, body of %d bytes", path, res.Status, len(res.Header.Get("X-Long")), len(body))
+		}
+	}
+}
