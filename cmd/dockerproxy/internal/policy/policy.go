@@ -215,10 +215,18 @@ func (p *Policy) endpointAllowed(method string, m route.Match) bool {
 	return false
 }
 
-// Check decides on r. When it allows a request with a body it reads, it
-// replaces r.Body with the bytes it read and decided on, with a matching
-// Content-Length, so that dockerd receives exactly those.
-func (p *Policy) Check(r *http.Request) *Denial {
+// Check decides on r for the client its context names (package
+// identity); see CheckClient.
+func (p *Policy) Check(r *http.Request) *Denial { return p.CheckClient(r, identity.From(r.Context())) }
+
+// CheckClient decides on r for client (its identity, "" for none). When
+// it allows a request with a body it reads, it replaces r.Body with the
+// bytes it read and decided on, with a matching Content-Length, so that
+// dockerd receives exactly those. Under ownership it may also rewrite
+// r's path and query (references pinned to IDs, the client's filters)
+// and give r a context asking for the answer to be filtered
+// (FilterResponses).
+func (p *Policy) CheckClient(r *http.Request, client string) *Denial {
 	if p.all {
 		return nil
 	}
@@ -245,16 +253,16 @@ func (p *Policy) Check(r *http.Request) *Denial {
 	if strings.Contains(r.URL.RawQuery, ";") {
 		return &Denial{http.StatusBadRequest, "bad_request", "dockerproxy: \";\" in a query is not accepted"}
 	}
-	var client *owner.Client
+	var owned *owner.Client
 	if p.ownership {
-		client = &owner.Client{Name: identity.From(r.Context()), Admin: p.admin}
+		owned = &owner.Client{Name: client, Admin: p.admin}
 	}
 	e := m.Endpoint
 	if e == nil {
 		// Allowed by a rule but unknown to dockerd 20.10's router (a newer
 		// daemon's endpoint): no body rule applies, and no ownership rule
 		// can say what it names.
-		if client != nil && !client.Admin {
+		if owned != nil && !owned.Admin {
 			return &Denial{http.StatusForbidden, "owner", fmt.Sprintf("dockerproxy: %s: an endpoint the proxy does not know cannot be judged for ownership; only admin clients may use it", show)}
 		}
 		return nil
@@ -266,12 +274,12 @@ func (p *Policy) Check(r *http.Request) *Denial {
 	if p.daemon != nil {
 		opts.Lookup = p.daemon.For(r.Context())
 	}
-	opts.Owner = client
+	opts.Owner = owned
 	if d := queryRule(e, r, opts); d != "" {
 		return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", show, d, p)}
 	}
-	if client != nil {
-		if err := p.checkOwnership(r, m, client, opts, show); err != nil {
+	if owned != nil {
+		if err := p.checkOwnership(r, m, owned, opts, show); err != nil {
 			return p.refusal(show, err)
 		}
 	}

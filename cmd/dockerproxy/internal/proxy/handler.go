@@ -272,8 +272,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.opt.Limits.Short > 0 {
 		_ = rc.SetReadDeadline(time.Now().Add(h.opt.Limits.Short))
 	}
-	denial := pol.Check(r)
-	ctx = r.Context() // the policy may have asked for its answer to be filtered
+	denial := pol.CheckClient(r, client)
 	_ = rc.SetReadDeadline(time.Time{})
 	if denial != nil {
 		m.Denied.WithLabelValues(denial.Reason).Inc()
