@@ -488,6 +488,22 @@ func TestOwnershipImagesAndPrunes(t *testing.T) {
 		t.Errorf("after bob's load alice's %s runs %q", app, who())
 	}
 
+	// The classic builder's cache: bob's build of the Dockerfile alice
+	// built reuses her RUN step's layer (whatever her step fetched ends
+	// up in his image) without ownership, not with it.
+	cached := t.TempDir()
+	os.WriteFile(filepath.Join(cached, "Dockerfile"), []byte("FROM busybox:local\nRUN head -c 16 /dev/urandom | od -x > /r-"+uniq("c")+"\n"), 0o644)
+	ac.must(t, "build", "-t", uniq("alice/cached"), cached)
+	if out := bo.must(t, "build", "-t", uniq("bob/cached"), cached); !strings.Contains(out, "Using cache") {
+		t.Fatalf("baseline: bob's build without ownership did not reuse alice's cache:\n%s", out)
+	}
+	if out := bc.must(t, "build", "-t", uniq("bob/cached"), cached); strings.Contains(out, "Using cache") {
+		t.Errorf("bob's build reused alice's cache:\n%s", out)
+	}
+	if out := ac.must(t, "build", "-t", uniq("alice/cached"), cached); !strings.Contains(out, "Using cache") {
+		t.Errorf("alice's rebuild did not use her own cache:\n%s", out)
+	}
+
 	// Prunes remove what is the client's only.
 	stopped := uniq("own-stopped")
 	removeContainers(t, stopped)

@@ -26,6 +26,9 @@ type Lookup interface {
 	// Image returns the image ref names (a tag, a digest, an ID or a
 	// unique ID prefix, as dockerd resolves it); ErrNotFound when none.
 	Image(ref string) (*ImageInfo, error)
+	// ImageIDs returns the IDs of the images whose owner label is owner
+	// ("": those without one), newest first.
+	ImageIDs(owner string) ([]string, error)
 	// Volume returns the volume of that name; ErrNotFound when none.
 	Volume(name string) (*VolumeInfo, error)
 	// Exec returns the exec instance of that ID; ErrNotFound when none.

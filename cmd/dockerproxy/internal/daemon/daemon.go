@@ -28,7 +28,10 @@ import (
 	"github.com/moby/moby/api/types/volume"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 )
+
+const ownerKey = owner.Key
 
 // DefaultTTL is how long an answer is reused. A container's namespaces,
 // privileges and mounts never change after create, no object's owner
@@ -152,6 +155,34 @@ func (l lookup) Image(ref string) (*bodyrule.ImageInfo, error) {
 		}
 		return info, nil
 	})
+}
+
+func (l lookup) ImageIDs(owner string) ([]string, error) {
+	ids, err := cached(l, bodyrule.KindImage, "\x00owned by "+owner, func() (*[]string, error) {
+		q := "/images/json"
+		if owner != "" {
+			f, _ := json.Marshal(map[string]map[string]bool{"label": {ownerKey + "=" + owner: true}})
+			q += "?filters=" + url.QueryEscape(string(f))
+		}
+		var imgs []struct {
+			ID     string `json:"Id"`
+			Labels map[string]string
+		}
+		if err := l.r.get(l.ctx, q, &imgs); err != nil {
+			return nil, err
+		}
+		var out []string
+		for _, img := range imgs {
+			if img.Labels[ownerKey] == owner {
+				out = append(out, img.ID)
+			}
+		}
+		return &out, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return *ids, nil
 }
 
 func (l lookup) Volume(name string) (*bodyrule.VolumeInfo, error) {

@@ -468,16 +468,8 @@ func build(x *ownReq) error {
 				return err
 			}
 		}
-		if cf := x.q.Get("cachefrom"); cf != "" {
-			var refs []string
-			if err := json.Unmarshal([]byte(cf), &refs); err != nil {
-				return &bodyrule.Malformed{Err: fmt.Errorf("cachefrom: %v", err)}
-			}
-			for _, ref := range refs {
-				if _, err := bodyrule.OwnImage(ref, "cachefrom", x.o, bodyrule.ImageRead); err != nil {
-					return err
-				}
-			}
+		if err := x.ownCache(); err != nil {
+			return err
 		}
 		if nm := strings.TrimSpace(x.q.Get("networkmode")); nm != "" && !bodyrule.PredefinedNetwork(nm) {
 			if _, isContainer := bodyrule.ContainerRef(nm); !isContainer {
@@ -505,6 +497,50 @@ func build(x *ownReq) error {
 		x.q.Set("labels", string(b))
 		x.query = true
 	}
+	return nil
+}
+
+// noImage is an image ID no image can have: a cachefrom that names only
+// it gives a build no cache at all.
+const noImage = "sha256:0000000000000000000000000000000000000000000000000000000000000000"
+
+// maxCacheFrom bounds the client's images a build may take its cache
+// from (the newest).
+const maxCacheFrom = 256
+
+// ownCache limits a classic build's cache to the client's images. The
+// builder otherwise reuses any image on the daemon whose parent and
+// instruction match a step: a RUN step another client built (with a
+// network it controlled) would end up in this client's image. With
+// cachefrom, dockerd takes cache only from those images' histories and
+// skips a name that resolves to none; the client's own cachefrom must
+// name images it may read.
+func (x *ownReq) ownCache() error {
+	var refs []string
+	if cf := x.q.Get("cachefrom"); cf != "" {
+		if err := json.Unmarshal([]byte(cf), &refs); err != nil {
+			return &bodyrule.Malformed{Err: fmt.Errorf("cachefrom: %v", err)}
+		}
+		for _, ref := range refs {
+			if _, err := bodyrule.OwnImage(ref, "cachefrom", x.o, bodyrule.ImageRead); err != nil {
+				return err
+			}
+		}
+	}
+	if x.o.Lookup == nil {
+		return &bodyrule.Denied{What: "a build (no daemon to look up the client's images for its cache)"}
+	}
+	own, err := x.o.Lookup.ImageIDs(x.c.Name)
+	if err != nil {
+		return &bodyrule.Denied{What: fmt.Sprintf("a build (looking up the client's images for its cache: %v)", err)}
+	}
+	if len(own) > maxCacheFrom {
+		own = own[:maxCacheFrom]
+	}
+	refs = append(append(refs, own...), noImage)
+	b, _ := json.Marshal(refs)
+	x.q.Set("cachefrom", string(b))
+	x.query = true
 	return nil
 }
 

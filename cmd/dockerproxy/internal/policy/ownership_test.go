@@ -198,6 +198,10 @@ func TestOwnedQueries(t *testing.T) {
 		{"a", "POST", "/v1.41/build?t=a/app:2&t=b/app:1", 403, nil},
 		{"a", "POST", "/v1.41/build?t=busybox:local", 403, nil},
 		{"a", "POST", `/v1.41/build?cachefrom=["b/app:1"]`, 403, nil},
+		// The cache comes from the client's images only (and shared ones it
+		// names); without them, from none.
+		{"a", "POST", "/v1.41/build", 0, url.Values{"cachefrom": {`["sha256:aaaa0001","sha256:0000000000000000000000000000000000000000000000000000000000000000"]`}}},
+		{"a", "POST", `/v1.41/build?cachefrom=["busybox:local"]`, 0, url.Values{"cachefrom": {`["busybox:local","sha256:aaaa0001","sha256:0000000000000000000000000000000000000000000000000000000000000000"]`}}},
 		{"a", "POST", "/v1.41/build?networkmode=a-net", 0, url.Values{"networkmode": {"aaaanet000"}}},
 		{"a", "POST", "/v1.41/build?networkmode=b-net", 403, nil},
 		{"a", "POST", "/v1.41/build?networkmode=container:b-web", 403, nil},

@@ -93,6 +93,17 @@ func (s *State) Image(ref string) (*bodyrule.ImageInfo, error) {
 	return resolve(s.Images, ref, func(i *bodyrule.ImageInfo) string { return i.ID }, func(*bodyrule.ImageInfo) string { return "\x00" })
 }
 
+func (s *State) ImageIDs(owner string) ([]string, error) {
+	s.count()
+	var out []string
+	for _, img := range s.Images {
+		if img.Labels["io.github.streamvet.dockerproxy.owner"] == owner {
+			out = append(out, img.ID)
+		}
+	}
+	return out, nil
+}
+
 func (s *State) Volume(name string) (*bodyrule.VolumeInfo, error) {
 	s.count()
 	for _, v := range s.Volumes {
