@@ -581,3 +581,56 @@ func retag(t *testing.T, archive []byte, from, tag string) []byte {
 	tw.Close()
 	return out.Bytes()
 }
+
+// TestOwnershipWithoutIdentity: a client without identity (plain HTTP on
+// loopback, no token) owns what has no owner label, as before ownership,
+// and nothing of a named client's: without ownership it execs into
+// alice's container and prunes her stopped one; with it, both refused or
+// scoped, while it still execs into a container made on the daemon.
+func TestOwnershipWithoutIdentity(t *testing.T) {
+	need(t)
+	tn := startTenants(t)
+	anonOwn := plainCLI(t, "tcp://"+startProxyWith(t, env.daemon, false, "-policy", "ci-runner").addr)
+	anonOpen := plainCLI(t, "tcp://"+startProxyWith(t, env.daemon, false, "-policy", "ci-runner", "-ownership=false").addr)
+	secret := uniq("alice-secret")
+	running := uniq("anon-target")
+	victim(t, tn.aliceC, running, secret)
+	stopped := uniq("anon-stopped")
+	removeContainers(t, stopped)
+	daemonMade := uniq("anon-daemon-made")
+	removeContainers(t, daemonMade)
+	if out, err := env.daemon.docker("run", "-d", "--name", daemonMade, "--network", "none", "busybox:local", "sleep", "600"); err != nil {
+		t.Fatalf("%v %s", err, out)
+	}
+	exists := func(name string) bool { _, err := env.daemon.docker("container", "inspect", name); return err == nil }
+
+	if out := anonOpen.must(t, "exec", running, "sh", "-c", "echo $SECRET"); !strings.Contains(out, secret) {
+		t.Fatalf("baseline: exec without identity and ownership: %s", out)
+	}
+	tn.aliceC.must(t, "create", "--name", stopped, "--network", "none", "busybox:local", "true")
+	anonOpen.must(t, "container", "prune", "-f")
+	if exists(stopped) {
+		t.Fatal("baseline: a prune without ownership left alice's stopped container")
+	}
+
+	out, err := anonOwn.run(t, "exec", running, "true")
+	refusedOwn(t, "exec without identity into alice's container", out, err)
+	tn.aliceC.must(t, "create", "--name", stopped, "--network", "none", "busybox:local", "true")
+	anonOwn.must(t, "container", "prune", "-f")
+	if !exists(stopped) {
+		t.Error("a prune without identity removed alice's stopped container")
+	}
+	if out := anonOwn.must(t, "ps", "-a", "--format", "{{.Names}}"); strings.Contains(out, running) || !strings.Contains(out, daemonMade) {
+		t.Errorf("ps without identity:\n%s", out)
+	}
+	anonOwn.must(t, "exec", daemonMade, "true")
+	mine := uniq("anon-mine")
+	removeContainers(t, mine)
+	anonOwn.must(t, "create", "--name", mine, "--network", "none", "busybox:local", "true")
+	if got, _ := env.daemon.docker("inspect", "--format", "{{json .Config.Labels}}", mine); strings.Contains(got, ownerKey) {
+		t.Errorf("a container made without identity is labelled %s", got)
+	}
+	if out, err := tn.aliceC.run(t, "rm", mine); err == nil || !strings.Contains(out, "no owner") {
+		t.Errorf("alice removed a container made without identity: %v %s", err, out)
+	}
+}
