@@ -2,6 +2,7 @@ package policy
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,6 +48,14 @@ func (t filtering) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, fmt.Errorf("filtering the daemon's answer for ownership: %w", err)
 	}
 	return res, nil
+}
+
+// Filters reports whether the decision recorded in ctx rewrites the
+// daemon's answer (an ownership filter of a list or of events): such an
+// answer must pass through the filter, never be relayed around it.
+func Filters(ctx context.Context) bool {
+	h, _ := ctx.Value(hookKey{}).(*hook)
+	return h != nil && h.filter != nil
 }
 
 // maxFiltered is the largest answer read whole to be filtered.

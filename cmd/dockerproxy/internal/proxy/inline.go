@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
@@ -176,9 +177,10 @@ func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Res
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return fail(errors.New("daemon switched protocols without an upgrade request"))
 	}
-	if rq := relayRequest(req); rq != nil && isStream(req, res) {
+	if rq := relayRequest(req); rq != nil && isStream(req, res) && !policy.Filters(req.Context()) {
 		// The relay takes the connection and the body bytes read with
-		// the headers; ReverseProxy gets the headers only.
+		// the headers; ReverseProxy gets the headers only. An answer the
+		// policy filters (another client's events) is never relayed.
 		if !stop() {
 			return fail(errors.New("request cancelled"))
 		}
