@@ -406,6 +406,12 @@ type proxyProc struct {
 	err   error // exit status, valid after done
 }
 
+// noOwnership is the flag for tests about something else that act, as
+// the proxy's client, on containers and images made directly on the
+// daemon: those belong to no client with an identity under ownership
+// (ownership_test.go), so those tests turn it off.
+const noOwnership = "-ownership=false"
+
 // startProxy runs dockerproxy in front of d with TLS and client
 // certificates from env.certs, plus extra flags.
 func startProxy(t *testing.T, d *daemon, extra ...string) *proxyProc {

@@ -24,7 +24,7 @@ func TestShutdown(t *testing.T) {
 	defer direct.run(t, "rm", "-f", name)
 
 	t.Run("grace", func(t *testing.T) {
-		p := startProxy(t, env.daemon, "-grace", "5s")
+		p := startProxy(t, env.daemon, noOwnership, "-grace", "5s")
 		c := tlsCLI(t, p.addr)
 		_, eventsUp := startStream(t, c, "events")
 		stopped := make(chan error, 1)
@@ -70,7 +70,7 @@ func TestShutdown(t *testing.T) {
 	t.Run("cut after grace", func(t *testing.T) {
 		direct.must(t, "start", name)
 		const grace = 2 * time.Second
-		p := startProxy(t, env.daemon, "-grace", grace.String())
+		p := startProxy(t, env.daemon, noOwnership, "-grace", grace.String())
 		c := tlsCLI(t, p.addr)
 		stopped := make(chan error, 1)
 		go func() {

@@ -17,7 +17,7 @@ import (
 // session, so that an operator can tell what a restart interrupted.
 func TestShutdownLogsEveryCut(t *testing.T) {
 	need(t)
-	p := startProxy(t, env.daemon, "-grace", "1s")
+	p := startProxy(t, env.daemon, noOwnership, "-grace", "1s")
 	c := tlsCLI(t, p.addr)
 	id := runSleeper(t)
 

@@ -195,7 +195,7 @@ func TestPolicyAttachInput(t *testing.T) {
 		t.Fatalf("baseline: dockerd did not log the attach")
 	}
 
-	ro := startProxy(t, env.daemon, "-policy", "read-only")
+	ro := startProxy(t, env.daemon, noOwnership, "-policy", "read-only")
 	name := uniq("pol-ws-ro")
 	start(name)
 	uri = "/v1.41/containers/" + name + "/attach/ws?stdin=1&stream=1"
@@ -240,7 +240,7 @@ func TestPolicyOldAPIVersion(t *testing.T) {
 		t.Fatalf("baseline: dockerd did not apply the HostConfig from start: %v", hc)
 	}
 
-	p := startProxy(t, env.daemon, "-allow", "POST /containers/*/start")
+	p := startProxy(t, env.daemon, noOwnership, "-allow", "POST /containers/*/start")
 	for _, uri := range []string{"/v1.23/containers/%s/start", "/v1.23.0/containers/%s/start", "/v1.41/containers/%s/start", "/containers/%s/start"} {
 		name := uniq("pol-v123")
 		create(name)
@@ -280,7 +280,7 @@ func TestPolicyVersionPrefix(t *testing.T) {
 		t.Fatalf("baseline: dockerd did not route %s", uri)
 	}
 
-	p := startProxy(t, env.daemon, "-allow", "GET /*/*/json")
+	p := startProxy(t, env.daemon, noOwnership, "-allow", "GET /*/*/json")
 	uri = fmt.Sprintf("/v1.41.0/containers/json?all=1&n=%d", time.Now().UnixNano())
 	if code, out := call(t, p, "GET", uri, "", false); code != http.StatusForbidden {
 		t.Errorf("%s under GET /*/*/json: %d %s, want 403", uri, code, out)
@@ -534,7 +534,9 @@ func TestPolicyPerClient(t *testing.T) {
 	tokens := filepath.Join(dir, "tokens")
 	os.WriteFile(tokens, []byte("builder "+tokBuilder+"\nviewer "+tokViewer+"\nother "+tokOther+"\n"), 0o600)
 	clients := filepath.Join(dir, "clients")
-	os.WriteFile(clients, []byte("builder ci-runner\nviewer observe POST /containers/*/restart\n"), 0o600)
+	// The viewer restarts the builder's container: an admin, under
+	// ownership, with one extra rule.
+	os.WriteFile(clients, []byte("builder ci-runner\nviewer observe admin POST /containers/*/restart\n"), 0o600)
 	// Plain HTTP on loopback: with a client certificate, the certificate
 	// would name the client instead of the token.
 	p := startProxyWith(t, env.daemon, false, "-token-file", tokens, "-policy", "observe", "-client-policies", clients)

@@ -118,7 +118,7 @@ func TestReachContainerNamespaces(t *testing.T) {
 	}
 	t.Logf("baseline: net and pid namespaces of dockerd through container:%s; /etc/hostname through VolumesFrom", hostNet)
 
-	def := startProxy(t, env.daemon)
+	def := startProxy(t, env.daemon, noOwnership)
 	for _, c := range []struct{ what, hc string }{
 		{"NetworkMode container:", `"NetworkMode":"container:` + hostNet + `"`},
 		{"PidMode container: by ID prefix", `"NetworkMode":"none","PidMode":"container:` + containerID(t, hostNet)[:12] + `"`},
@@ -173,7 +173,7 @@ func TestReachContainerNamespaces(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(out, nsOf(t, dockerd, "net")) {
 		t.Fatalf("baseline: build with networkmode=container: under all: %d, the RUN step did not print dockerd's %s:\n%s", code, nsOf(t, dockerd, "net"), out)
 	}
-	bp := startProxy(t, env.daemon, "-policy", "build-push")
+	bp := startProxy(t, env.daemon, noOwnership, "-policy", "build-push")
 	uri = "/v1.41/build?networkmode=container:" + hostNet + "&rm=1&n=" + uniq("b")
 	code, out = callBody(t, bp, uri, "application/x-tar", ctxTar)
 	refusedBefore(t, "build networkmode=container: under build-push", code, out, uri, "POST")

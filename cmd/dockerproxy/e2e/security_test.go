@@ -80,7 +80,7 @@ func newToken(t *testing.T) (token, file string) {
 func TestTokenAuth(t *testing.T) {
 	need(t)
 	token, file := newToken(t)
-	p := startProxy(t, env.daemon, "-token-file", file)
+	p := startProxy(t, env.daemon, noOwnership, "-token-file", file)
 	direct := plainCLI(t, "unix://"+env.daemon.sock)
 	tag := fmt.Sprintf("e2e/token:%d", time.Now().UnixNano())
 
@@ -144,7 +144,7 @@ func TestNoCredentialsInLog(t *testing.T) {
 	token, file := newToken(t)
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
-			p := startProxy(t, env.daemon, "-token-file", file, "-log-format", format)
+			p := startProxy(t, env.daemon, noOwnership, "-token-file", file, "-log-format", format)
 			reg := startRegistry(t)
 			c := tlsCLI(t, p.addr)
 			c.setHeaders(t, map[string]string{"Authorization": "Bearer " + token})

@@ -82,7 +82,7 @@ func startStream(t *testing.T, c *cli, args ...string) (*lineReader, func() bool
 func TestIdleStreamsOutliveLimits(t *testing.T) {
 	need(t)
 	const limit = time.Second
-	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	p := startProxy(t, env.daemon, noOwnership, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
 	c := tlsCLI(t, p.addr)
 	direct := plainCLI(t, "unix://"+env.daemon.sock)
 
@@ -134,7 +134,7 @@ func TestIdleStreamsOutliveLimits(t *testing.T) {
 // with every limit at 1 s, for longer than twice the limit.
 func TestStatsStream(t *testing.T) {
 	need(t)
-	p := startProxy(t, env.daemon, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
+	p := startProxy(t, env.daemon, noOwnership, "-idle-short", "1s", "-idle-progress", "1s", "-idle-bulk", "1s", "-idle-stream", "1s")
 	c := tlsCLI(t, p.addr)
 	direct := plainCLI(t, "unix://"+env.daemon.sock)
 	name := fmt.Sprintf("stats%d", time.Now().UnixNano())

@@ -38,6 +38,8 @@ import (
 	"regexp"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 )
 
 // Options are the exceptions a deployment grants, and the daemon the
@@ -58,6 +60,10 @@ type Options struct {
 	// Lookup finds the objects a body names; nil refuses every body that
 	// needs one looked up.
 	Lookup Lookup
+	// Owner is the client the request is decided for when ownership is
+	// on; nil when it is off. Created objects get its label, and a body
+	// may name only its objects (see OwnContainer and the others).
+	Owner *owner.Client
 }
 
 // Denied is a setting the policy does not allow.
@@ -186,6 +192,14 @@ func decode(body []byte, v any) error {
 	if err := scan(body); err != nil {
 		return err
 	}
+	return decodeEdited(body, v)
+}
+
+// decodeEdited is decode without the scan, for a body apply made from a
+// scanned one: its objects were re-encoded from Go maps whose keys are
+// the scanned body's (unique, up to case) or the edit's, and every other
+// value is as it was scanned.
+func decodeEdited(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}

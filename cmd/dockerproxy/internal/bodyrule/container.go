@@ -7,6 +7,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/volume"
 )
 
 // APIVersion is the Engine API version of the types bodies are decoded
@@ -54,6 +55,14 @@ func ContainerCreate(body []byte, o Options) ([]byte, error) {
 			edits = append(edits, p)
 		}
 	}
+	var volumes []volume.CreateRequest
+	if o.Owner != nil {
+		more, vols, err := ownCreate(body, &w, o)
+		if err != nil {
+			return nil, err
+		}
+		edits, volumes = append(edits, more...), vols
+	}
 	if w.NetworkingConfig != nil {
 		for name, ep := range w.NetworkingConfig.EndpointsConfig {
 			if strings.EqualFold(strings.TrimSpace(name), "host") {
@@ -66,26 +75,32 @@ func ContainerCreate(body []byte, o Options) ([]byte, error) {
 			}
 		}
 	}
-	if len(edits) == 0 {
-		return body, nil
-	}
-	out, err := apply(body, edits)
-	if err != nil {
-		return nil, err
-	}
-	// What is forwarded is decided on again: the edits only replaced
-	// names by IDs of containers already judged.
-	var again createBody
-	if err := decode(out, &again); err != nil {
-		return nil, err
-	}
-	for _, hc := range []*container.HostConfig{again.InnerHostConfig, again.HostConfig} {
-		if hc == nil {
-			continue
-		}
-		if err := checkHostConfig(hc, o); err != nil {
+	out := body
+	if len(edits) > 0 {
+		var err error
+		if out, err = apply(body, edits); err != nil {
 			return nil, err
 		}
+		// What is forwarded is decided on again: the edits only replaced
+		// names by IDs of objects already judged and added the owner's
+		// label.
+		var again createBody
+		if err := decodeEdited(out, &again); err != nil {
+			return nil, err
+		}
+		for _, hc := range []*container.HostConfig{again.InnerHostConfig, again.HostConfig} {
+			if hc == nil {
+				continue
+			}
+			if err := checkHostConfig(hc, o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Last, once nothing refuses the create: the named volumes it would
+	// make, made now with the owner's label.
+	if err := createVolumes(volumes, o); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -252,6 +267,10 @@ func judgeContainer(ref, field string, o Options, depth int) (string, error) {
 	c, err := o.Lookup.Container(ref)
 	if err != nil {
 		return "", &Denied{What: fmt.Sprintf("%s of container %q (%v)", field, short(ref), err)}
+	}
+	if o.Owner != nil && !o.Owner.Owns(c.Labels) {
+		// Its namespaces and volumes are another client's.
+		return "", notYours(KindContainer, ref, field+" of", o.Owner, c.Labels)
 	}
 	if c.HostConfig == nil {
 		return "", &Denied{What: fmt.Sprintf("%s of container %q (its settings are unknown)", field, short(ref))}

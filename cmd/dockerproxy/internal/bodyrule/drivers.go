@@ -1,6 +1,7 @@
 package bodyrule
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -118,7 +119,7 @@ func volumeDriver(name string, opts map[string]string, field string) error {
 }
 
 // VolumeCreate checks POST /volumes/create.
-func VolumeCreate(body []byte, _ Options) ([]byte, error) {
+func VolumeCreate(body []byte, o Options) ([]byte, error) {
 	var v volume.CreateRequest
 	if err := decode(body, &v); err != nil {
 		return nil, err
@@ -129,17 +130,47 @@ func VolumeCreate(body []byte, _ Options) ([]byte, error) {
 	if err := volumeDriver(v.Driver, v.DriverOpts, "volume"); err != nil {
 		return nil, err
 	}
-	return body, nil
+	if o.Owner == nil {
+		return body, nil
+	}
+	if v.Name != "" && !o.Owner.Admin {
+		// dockerd answers a create of an existing name with that volume,
+		// as if created: another client's would be handed over.
+		var nf *NotFound
+		if _, err := OwnVolume(v.Name, "", o); err != nil && !errors.As(err, &nf) {
+			return nil, err
+		}
+	}
+	return withLabel(body, &volume.CreateRequest{}, v.Labels, o)
+}
+
+// withLabel gives the top-level Labels of body the owner's label, and
+// checks that what is forwarded still decodes into fresh (a create body,
+// strictly).
+func withLabel(body []byte, fresh any, labels map[string]string, o Options) ([]byte, error) {
+	edits, err := labelEdit(labels, []string{"Labels"}, o)
+	if err != nil || len(edits) == 0 {
+		return body, err
+	}
+	out, err := apply(body, edits)
+	if err != nil {
+		return nil, err
+	}
+	if err := decodeEdited(out, fresh); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // NetworkCreate checks POST /networks/create: the driver (macvlan and
 // ipvlan put containers on a host interface's network), its options and
 // IPAM's, and the config-only network it takes its configuration from.
 func NetworkCreate(body []byte, o Options) ([]byte, error) {
-	var n network.CreateRequest
-	if err := decode(body, &n); err != nil {
+	var w networkCreate
+	if err := decode(body, &w); err != nil {
 		return nil, err
 	}
+	n := &w.CreateRequest
 	switch n.Driver {
 	case "", "bridge", "overlay":
 	default:
@@ -150,6 +181,20 @@ func NetworkCreate(body []byte, o Options) ([]byte, error) {
 	}
 	if err := networkConfig(n.Options, n.IPAM, "network"); err != nil {
 		return nil, err
+	}
+	if o.Owner != nil && !o.Owner.Admin && n.Name != "" {
+		// Names need not be unique to dockerd 20.10: a second network of
+		// a client's network's name would make its references ambiguous.
+		nets, err := lookupNetworks(n.Name, "network", o)
+		var denied *Denied
+		if err != nil && !(errors.As(err, &denied) && strings.HasSuffix(denied.What, "(no such network)")) {
+			return nil, err
+		}
+		for _, x := range nets {
+			if x.Name == n.Name {
+				return nil, &Denied{What: fmt.Sprintf("a second network named %q", short(n.Name))}
+			}
+		}
 	}
 	if n.ConfigFrom != nil && n.ConfigFrom.Network != "" {
 		// The configuration (options, IPAM, parent interface) comes from
@@ -165,9 +210,23 @@ func NetworkCreate(body []byte, o Options) ([]byte, error) {
 			if err := networkConfig(src.Options, &src.IPAM, fmt.Sprintf("ConfigFrom network %q:", short(src.Name))); err != nil {
 				return nil, err
 			}
+			if o.Owner != nil && !o.Owner.Owns(src.Labels) {
+				return nil, notYours(KindNetwork, n.ConfigFrom.Network, "ConfigFrom", o.Owner, src.Labels)
+			}
 		}
 	}
-	return body, nil
+	if o.Owner == nil {
+		return body, nil
+	}
+	return withLabel(body, &networkCreate{}, n.Labels, o)
+}
+
+// networkCreate is a network create as API versions before 1.44 send it:
+// the CLI of today still sends CheckDuplicate to an older daemon, and
+// dockerd 20.10 reads it (refusing a second network of a name when true).
+type networkCreate struct {
+	network.CreateRequest
+	CheckDuplicate *bool `json:",omitempty"`
 }
 
 func networkConfig(opts map[string]string, ipam *network.IPAM, field string) error {
@@ -185,8 +244,10 @@ func networkConfig(opts map[string]string, ipam *network.IPAM, field string) err
 	return nil
 }
 
-// NetworkConnect checks POST /networks/{id}/connect.
-func NetworkConnect(body []byte, _ Options) ([]byte, error) {
+// NetworkConnect checks POST /networks/{id}/connect; with ownership the
+// container (and any it links to) must be the client's, and is pinned to
+// its ID.
+func NetworkConnect(body []byte, o Options) ([]byte, error) {
 	var c network.ConnectRequest
 	if err := decodeKnown(body, &c); err != nil {
 		return nil, err
@@ -195,13 +256,48 @@ func NetworkConnect(body []byte, _ Options) ([]byte, error) {
 		if err := endpointOptions(c.EndpointConfig.DriverOpts, "EndpointConfig.DriverOpts"); err != nil {
 			return nil, err
 		}
+		if o.Owner != nil && !o.Owner.Admin {
+			if err := ownLinks(c.EndpointConfig.Links, "EndpointConfig.Links", o); err != nil {
+				return nil, err
+			}
+		}
 	}
-	return body, nil
+	return pinContainerField(body, c.Container, o)
+}
+
+// NetworkDisconnect checks POST /networks/{id}/disconnect: with
+// ownership the container must be the client's, and is pinned to its ID.
+func NetworkDisconnect(body []byte, o Options) ([]byte, error) {
+	var d network.DisconnectRequest
+	if err := decodeKnown(body, &d); err != nil {
+		return nil, err
+	}
+	return pinContainerField(body, d.Container, o)
+}
+
+// pinContainerField checks the container a connect or disconnect names
+// and rewrites the reference to the ID judged.
+func pinContainerField(body []byte, ref string, o Options) ([]byte, error) {
+	if o.Owner == nil || o.Owner.Admin {
+		return body, nil
+	}
+	c, err := OwnContainer(ref, "Container", o)
+	if err != nil {
+		return nil, inBody(err)
+	}
+	if c.ID == ref {
+		return body, nil
+	}
+	out, err := apply(body, []edit{{path: []string{"Container"}, value: c.ID}})
+	if err != nil {
+		return nil, err
+	}
+	return out, scan(out)
 }
 
 // SecretCreate checks POST /secrets/create and /secrets/{id}/update: a
 // secret driver is a plugin.
-func SecretCreate(body []byte, _ Options) ([]byte, error) {
+func SecretCreate(body []byte, o Options) ([]byte, error) {
 	var s swarm.SecretSpec
 	if err := decode(body, &s); err != nil {
 		return nil, err
@@ -209,16 +305,23 @@ func SecretCreate(body []byte, _ Options) ([]byte, error) {
 	if s.Driver != nil {
 		return nil, &Denied{What: "Driver (a secret plugin)"}
 	}
-	return body, nil
+	if o.Owner == nil {
+		return body, nil
+	}
+	// An update replaces the labels: the owner's is set again.
+	return withLabel(body, &swarm.SecretSpec{}, s.Labels, o)
 }
 
 // ConfigCreate checks POST /configs/create and /configs/{id}/update.
-func ConfigCreate(body []byte, _ Options) ([]byte, error) {
+func ConfigCreate(body []byte, o Options) ([]byte, error) {
 	var c swarm.ConfigSpec
 	if err := decode(body, &c); err != nil {
 		return nil, err
 	}
-	return body, nil
+	if o.Owner == nil {
+		return body, nil
+	}
+	return withLabel(body, &swarm.ConfigSpec{}, c.Labels, o)
 }
 
 // VolumeUpdate checks PUT /volumes/{name}: a cluster volume's

@@ -9,45 +9,22 @@ import (
 	"github.com/moby/moby/api/types/container"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule/fixed"
 )
 
-// lookup is a daemon's answers, fixed: these tests are about the rules;
-// the e2e tests ask the real dockerd.
-type lookup struct {
-	containers map[string]*bodyrule.ContainerInfo
-	networks   []bodyrule.NetworkInfo
-	calls      int
-}
-
-func (l *lookup) Container(ref string) (*bodyrule.ContainerInfo, error) {
-	l.calls++
-	if c, ok := l.containers[ref]; ok {
-		return c, nil
-	}
-	return nil, bodyrule.ErrNotFound
-}
-
-func (l *lookup) Networks(ref string) ([]bodyrule.NetworkInfo, error) {
-	var out []bodyrule.NetworkInfo
-	for _, n := range l.networks {
-		if n.ID == ref || n.Name == ref || strings.HasPrefix(n.ID, ref) {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
-func daemonState() *lookup {
-	return &lookup{
-		containers: map[string]*bodyrule.ContainerInfo{
-			"plain":    {ID: "aaaa1111", Name: "/plain", HostConfig: &container.HostConfig{NetworkMode: "none"}},
-			"exporter": {ID: "bbbb2222", Name: "/exporter", HostConfig: &container.HostConfig{NetworkMode: "host", PidMode: "host"}},
-			"priv":     {ID: "cccc3333", Name: "/priv", HostConfig: &container.HostConfig{Privileged: true}},
-			"binds":    {ID: "dddd4444", Name: "/binds", HostConfig: &container.HostConfig{Binds: []string{"/etc:/host-etc"}}},
-			"chain":    {ID: "eeee5555", Name: "/chain", HostConfig: &container.HostConfig{NetworkMode: "container:exporter"}},
-			"logs":     {ID: "ffff6666", Name: "/logs", HostConfig: &container.HostConfig{LogConfig: container.LogConfig{Type: "syslog"}}},
+// daemonState is a daemon's answers, fixed: these tests are about the
+// rules; the e2e tests ask the real dockerd.
+func daemonState() *fixed.State {
+	return &fixed.State{
+		Containers: []*bodyrule.ContainerInfo{
+			{ID: "aaaa1111", Name: "/plain", HostConfig: &container.HostConfig{NetworkMode: "none"}},
+			{ID: "bbbb2222", Name: "/exporter", HostConfig: &container.HostConfig{NetworkMode: "host", PidMode: "host"}},
+			{ID: "cccc3333", Name: "/priv", HostConfig: &container.HostConfig{Privileged: true}},
+			{ID: "dddd4444", Name: "/binds", HostConfig: &container.HostConfig{Binds: []string{"/etc:/host-etc"}}},
+			{ID: "eeee5555", Name: "/chain", HostConfig: &container.HostConfig{NetworkMode: "container:exporter"}},
+			{ID: "ffff6666", Name: "/logs", HostConfig: &container.HostConfig{LogConfig: container.LogConfig{Type: "syslog"}}},
 		},
-		networks: []bodyrule.NetworkInfo{
+		Nets: []bodyrule.NetworkInfo{
 			{ID: "9f3c0hostnet", Name: "host", Driver: "host", Scope: "local"},
 			{ID: "7a11overlay", Name: "apps", Driver: "overlay", Scope: "swarm"},
 			{ID: "5c0nfig", Name: "cfg", Driver: "null", Options: map[string]string{"com.docker.network.bridge.name": "eth0"}},
@@ -98,8 +75,8 @@ func TestJoinContainer(t *testing.T) {
 	}
 	// A body naming no container asks nothing.
 	l := daemonState()
-	if _, err := bodyrule.ContainerCreate([]byte(`{"Image":"x","HostConfig":{"NetworkMode":"apps"}}`), bodyrule.Options{Lookup: l}); err != nil || l.calls != 0 {
-		t.Errorf("a network by name: %v, %d lookups", err, l.calls)
+	if _, err := bodyrule.ContainerCreate([]byte(`{"Image":"x","HostConfig":{"NetworkMode":"apps"}}`), bodyrule.Options{Lookup: l}); err != nil || l.Calls != 0 {
+		t.Errorf("a network by name: %v, %d lookups", err, l.Calls)
 	}
 }
 

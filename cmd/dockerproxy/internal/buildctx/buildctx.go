@@ -23,9 +23,11 @@ const MaxDockerfile = 1 << 20
 // Reader returns the context to forward in place of body: a plain tar,
 // checked as it is read. A read fails with a *Refused error as soon as the
 // context is refused; the bytes before it hold no end of archive.
-// dockerfile is the build's dockerfile query parameter.
-func Reader(body io.Reader, dockerfile string) io.Reader {
-	return &reader{src: body, want: candidates(dockerfile)}
+// dockerfile is the build's dockerfile query parameter. Each more check
+// is given the Dockerfile after Check; an error it returns refuses the
+// build as Check's do.
+func Reader(body io.Reader, dockerfile string, more ...func([]byte) error) io.Reader {
+	return &reader{src: body, want: candidates(dockerfile), more: more}
 }
 
 // candidates are the context paths dockerd opens as the Dockerfile: the
@@ -47,6 +49,7 @@ func cleanName(n string) string { return path.Clean("/" + n)[1:] }
 type reader struct {
 	src  io.Reader
 	want []string
+	more []func([]byte) error
 
 	tr      *tar.Reader
 	seen    capture
@@ -138,6 +141,15 @@ func (r *reader) step() error {
 			}
 			if err := Check(b); err != nil {
 				return err
+			}
+			for _, check := range r.more {
+				if err := check(b); err != nil {
+					var refused *Refused
+					if !errors.As(err, &refused) {
+						err = &Refused{err.Error()}
+					}
+					return err
+				}
 			}
 			r.found = true
 			return nil

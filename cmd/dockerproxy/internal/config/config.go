@@ -21,6 +21,7 @@ import (
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/certs"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/proxy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
@@ -88,6 +89,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.SetOutput(out)
 	var policyName, level, minAPI, clientPolicies string
 	var allowBind, allowLogDriver multi
+	var ownership bool
 	var allow, allowHosts, allowOrigins multi
 	fs.StringVar(&c.Listen, "listen", "127.0.0.1:2376", "`address` to serve the Docker API on")
 	fs.StringVar(&c.Upstream, "upstream", "unix:///var/run/docker.sock", "daemon `address`: unix:///path, tcp://host:port or https://host:port")
@@ -102,7 +104,8 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	fs.StringVar(&minAPI, "min-api-version", policy.DefaultMinAPIVersion, "oldest Docker API `version` allowed in a /vX.Y prefix (every policy but all); older versions re-open removed parameters")
 	fs.Var(&allowBind, "allow-bind", "host `directory` that bind mounts may use, with everything under it (every policy but all); repeatable")
 	fs.Var(&allowLogDriver, "allow-log-driver", "logging `driver` (syslog, fluentd, gelf, a plugin…) containers and services may use, with any options: the daemon then sends their output where the options say; without it only the daemon's default and json-file, local, journald and none with file options pass (every policy but all); repeatable")
-	fs.StringVar(&clientPolicies, "client-policies", "", "`file` with one \"CLIENT PROFILE [RULE; RULE...]\" line per client identity (certificate name or token name); other clients get -policy")
+	fs.StringVar(&clientPolicies, "client-policies", "", "`file` with one \"CLIENT PROFILE [admin] [RULE; RULE...]\" line per client identity (certificate name or token name); other clients get -policy; admin: the client acts on every client's objects")
+	fs.BoolVar(&ownership, "ownership", true, "every client owns what it creates: objects get its identity as the label "+owner.Key+", and a client may use, list and see events of its own objects only (shared images too); a client without identity owns the objects without the label; admin clients (-client-policies) every object; false: any client reaches every object")
 	// One flag per stream class, named as the class is in logs and
 	// metrics (route.Class.String); the older -idle-* names stay as
 	// aliases, left out of -h.
@@ -183,7 +186,7 @@ func Parse(args []string, getenv func(string) string, out io.Writer) (*Config, e
 	if !policySet && len(allow) > 0 {
 		policyName = "allowlist" // -allow alone means an allowlist
 	}
-	popts := policy.Options{Name: policyName, Allow: allow, MinAPIVersion: minAPI,
+	popts := policy.Options{Name: policyName, Allow: allow, MinAPIVersion: minAPI, Ownership: ownership,
 		Body: bodyrule.Options{BindPaths: allowBind, LogDrivers: allowLogDriver, ResolveSymlinks: strings.HasPrefix(c.Upstream, "unix://")}}
 	for _, d := range allowLogDriver {
 		if d == "" || strings.TrimSpace(d) != d {
@@ -398,9 +401,10 @@ func IsLoopback(addr string) (bool, error) {
 	return loop, err
 }
 
-// readClientPolicies reads lines "CLIENT PROFILE [RULE; RULE...]"; blank
-// lines and lines starting with # are skipped. Each policy shares base's
-// minimum API version and bind paths.
+// readClientPolicies reads lines "CLIENT PROFILE [admin] [RULE; RULE...]";
+// blank lines and lines starting with # are skipped. admin makes the
+// client act on every object under ownership. Each policy shares base's
+// minimum API version, bind paths and ownership.
 func readClientPolicies(name string, base policy.Options) (map[string]*policy.Policy, error) {
 	b, err := os.ReadFile(name)
 	if err != nil {
@@ -414,14 +418,18 @@ func readClientPolicies(name string, base policy.Options) (map[string]*policy.Po
 		}
 		f := strings.Fields(line)
 		if len(f) < 2 {
-			return nil, fmt.Errorf("line %d: want \"CLIENT PROFILE [RULE; RULE...]\"", i+1)
+			return nil, fmt.Errorf("line %d: want \"CLIENT PROFILE [admin] [RULE; RULE...]\"", i+1)
 		}
 		if _, dup := out[f[0]]; dup {
 			return nil, fmt.Errorf("line %d: client %q named twice", i+1, f[0])
 		}
 		o := base
 		o.Name, o.Allow = f[1], nil
-		for _, r := range strings.Split(strings.Join(f[2:], " "), ";") {
+		rest := f[2:]
+		if len(rest) > 0 && rest[0] == "admin" {
+			o.Admin, rest = true, rest[1:]
+		}
+		for _, r := range strings.Split(strings.Join(rest, " "), ";") {
 			if r = strings.TrimSpace(r); r != "" {
 				o.Allow = append(o.Allow, r)
 			}

@@ -12,7 +12,8 @@ import (
 )
 
 func TestPolicyFlags(t *testing.T) {
-	c, err := config.Parse([]string{"-policy", "ci-runner", "-allow-bind", "/srv/ci", "-min-api-version", "1.40"}, env(nil), io.Discard)
+	// Without ownership: no daemon here to look up the image's owner.
+	c, err := config.Parse([]string{"-policy", "ci-runner", "-allow-bind", "/srv/ci", "-min-api-version", "1.40", "-ownership=false"}, env(nil), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,19 @@
 package policy_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/container"
+
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule/fixed"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 )
 
@@ -38,4 +45,45 @@ func BenchmarkCheckPing(b *testing.B) { benchCheck(b, "full", "HEAD", "/v1.41/_p
 // BenchmarkCheckCreate: the policy's cost on the body docker run sends.
 func BenchmarkCheckCreate(b *testing.B) {
 	benchCheck(b, "full", http.MethodPost, "/v1.41/containers/create", cliCreate)
+}
+
+// benchOwned is benchCheck under ownership for client a, with the
+// daemon's answers fixed (a lookup the cache answers; the round trip a
+// cache miss costs is the daemon's inspect, measured end to end).
+func benchOwned(b *testing.B, method, target, body string) {
+	p, err := policy.New(policy.Options{Name: "full", Ownership: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	p.UseDaemon(fixedDaemon{&fixed.State{
+		Images:     []*bodyrule.ImageInfo{{ID: "sha256:cccc0003", RepoTags: []string{"busybox:local"}}},
+		Containers: []*bodyrule.ContainerInfo{{ID: "a1a1a1a1", Name: "/web", HostConfig: &container.HostConfig{}, Labels: map[string]string{owner.Key: "a"}}},
+	}})
+	ctx := identity.With(context.Background(), "a")
+	b.ReportAllocs()
+	for b.Loop() {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		r := httptest.NewRequestWithContext(ctx, method, target, rd)
+		if d := p.Check(r); d != nil {
+			b.Fatal(d)
+		}
+	}
+}
+
+// BenchmarkCheckPingOwned: ownership's cost on a request naming nothing.
+func BenchmarkCheckPingOwned(b *testing.B) { benchOwned(b, "HEAD", "/v1.41/_ping", "") }
+
+// BenchmarkCheckCreateOwned: docker run's create under ownership: the
+// image looked up, the label added and the edited body checked again.
+func BenchmarkCheckCreateOwned(b *testing.B) {
+	benchOwned(b, http.MethodPost, "/v1.41/containers/create", cliCreate)
+}
+
+// BenchmarkCheckExecOwned: an exec create naming a container, looked up
+// and pinned to its ID.
+func BenchmarkCheckExecOwned(b *testing.B) {
+	benchOwned(b, http.MethodPost, "/v1.41/containers/web/exec", `{"Cmd":["true"],"AttachStdout":true}`)
 }

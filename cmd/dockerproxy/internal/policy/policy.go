@@ -42,6 +42,9 @@ import (
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/bodyrule"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/buildctx"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/loadtar"
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/owner"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
@@ -66,6 +69,13 @@ type Options struct {
 	// Body are the exceptions the body rules grant (host paths for bind
 	// mounts, log drivers).
 	Body bodyrule.Options
+	// Ownership makes every client own what it creates: objects get its
+	// label, and requests may name only its objects (package owner). Off
+	// under all.
+	Ownership bool
+	// Admin: under ownership, the clients of this policy act on every
+	// object and see every object (what they create is still labelled).
+	Admin bool
 }
 
 // Daemon looks up, for one request, the objects its body names (see
@@ -83,6 +93,8 @@ type Policy struct {
 	min     string
 	body    bodyrule.Options
 	daemon  Daemon
+	// ownership and admin: see Options.
+	ownership, admin bool
 }
 
 // UseDaemon makes p look up the objects bodies name through d; call it
@@ -103,7 +115,7 @@ func Parse(name string, rules []string) (*Policy, error) {
 
 // New builds a policy.
 func New(o Options) (*Policy, error) {
-	p := &Policy{name: o.Name, min: o.MinAPIVersion, body: o.Body}
+	p := &Policy{name: o.Name, min: o.MinAPIVersion, body: o.Body, ownership: o.Ownership, admin: o.Admin}
 	if p.min == "" {
 		p.min = DefaultMinAPIVersion
 	}
@@ -203,10 +215,18 @@ func (p *Policy) endpointAllowed(method string, m route.Match) bool {
 	return false
 }
 
-// Check decides on r. When it allows a request with a body it reads, it
-// replaces r.Body with the bytes it read and decided on, with a matching
-// Content-Length, so that dockerd receives exactly those.
-func (p *Policy) Check(r *http.Request) *Denial {
+// Check decides on r for the client its context names (package
+// identity); see CheckClient.
+func (p *Policy) Check(r *http.Request) *Denial { return p.CheckClient(r, identity.From(r.Context())) }
+
+// CheckClient decides on r for client (its identity, "" for none). When
+// it allows a request with a body it reads, it replaces r.Body with the
+// bytes it read and decided on, with a matching Content-Length, so that
+// dockerd receives exactly those. Under ownership it may also rewrite
+// r's path and query (references pinned to IDs, the client's filters)
+// and give r a context asking for the answer to be filtered
+// (FilterResponses).
+func (p *Policy) CheckClient(r *http.Request, client string) *Denial {
 	if p.all {
 		return nil
 	}
@@ -233,10 +253,18 @@ func (p *Policy) Check(r *http.Request) *Denial {
 	if strings.Contains(r.URL.RawQuery, ";") {
 		return &Denial{http.StatusBadRequest, "bad_request", "dockerproxy: \";\" in a query is not accepted"}
 	}
+	var owned *owner.Client
+	if p.ownership {
+		owned = &owner.Client{Name: client, Admin: p.admin}
+	}
 	e := m.Endpoint
 	if e == nil {
 		// Allowed by a rule but unknown to dockerd 20.10's router (a newer
-		// daemon's endpoint): no body rule applies.
+		// daemon's endpoint): no body rule applies, and no ownership rule
+		// can say what it names.
+		if owned != nil && !owned.Admin {
+			return &Denial{http.StatusForbidden, "owner", fmt.Sprintf("dockerproxy: %s: an endpoint the proxy does not know cannot be judged for ownership; only admin clients may use it", show)}
+		}
 		return nil
 	}
 	if isUpgrade(r.Header) && !hijacks[e.Path] {
@@ -246,8 +274,14 @@ func (p *Policy) Check(r *http.Request) *Denial {
 	if p.daemon != nil {
 		opts.Lookup = p.daemon.For(r.Context())
 	}
+	opts.Owner = owned
 	if d := queryRule(e, r, opts); d != "" {
 		return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", show, d, p)}
+	}
+	if owned != nil {
+		if err := p.checkOwnership(r, m, owned, opts, show); err != nil {
+			return p.refusal(show, err)
+		}
 	}
 	switch e.Body {
 	case route.NoBody:
@@ -263,54 +297,80 @@ func (p *Policy) Check(r *http.Request) *Denial {
 		}
 		forward, err := check(body, opts)
 		if err != nil {
-			var denied *bodyrule.Denied
-			if errors.As(err, &denied) {
-				return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s by policy %s", show, err, p)}
-			}
-			return &Denial{http.StatusBadRequest, "bad_request", fmt.Sprintf("dockerproxy: %s: %v", show, err)}
+			return p.refusal(show, err)
 		}
 		if !bytes.Equal(forward, body) {
 			setBody(r, forward)
 		}
 	case route.Raw:
 		if e.Method == "POST" && e.Path == "/build" {
-			p.checkBuildContext(r, show)
+			p.checkBuildContext(r, show, opts)
 		}
 	}
 	return nil
 }
 
+// refusal is the answer to a request a rule refused with err: 403 for a
+// setting or an object the policy does not allow, 404 (dockerd's
+// message, which the CLI acts on: it pulls a missing image) for an
+// object that does not exist, 400 for a malformed request.
+func (p *Policy) refusal(show string, err error) *Denial {
+	var denied *bodyrule.Denied
+	var missing *bodyrule.NotFound
+	switch {
+	case errors.As(err, &missing):
+		return &Denial{http.StatusNotFound, "not_found", missing.Error()}
+	case errors.As(err, &denied):
+		return &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s by policy %s", show, err, p)}
+	}
+	return &Denial{http.StatusBadRequest, "bad_request", fmt.Sprintf("dockerproxy: %s: %v", show, err)}
+}
+
 // checkBuildContext replaces a build's context with one checked as it
 // streams (package buildctx): a refusal fails the read, and the proxy
 // answers with the Denial the read error carries.
-func (p *Policy) checkBuildContext(r *http.Request, show string) {
+func (p *Policy) checkBuildContext(r *http.Request, show string, opts bodyrule.Options) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return
 	}
-	br := buildctx.Reader(r.Body, r.URL.Query().Get("dockerfile"))
-	r.Body = &buildBody{r: br, c: r.Body, show: show, policy: p.name}
+	var more []func([]byte) error
+	if c := opts.Owner; c != nil && !c.Admin {
+		more = append(more, ownDockerfile(r.URL.Query().Get("buildargs"), opts))
+	}
+	br := buildctx.Reader(r.Body, r.URL.Query().Get("dockerfile"), more...)
+	r.Body = &refusingBody{r: br, c: r.Body, show: show, policy: p.name}
 	r.ContentLength = -1
 	r.Header.Del("Content-Length")
 	r.GetBody = nil
 }
 
-// buildBody turns buildctx's refusal into a Denial.
-type buildBody struct {
+// refusingBody turns the refusal of a body checked as it streams (a
+// build context, an image archive) into a Denial, which the proxy's
+// error handler answers.
+type refusingBody struct {
 	r            io.Reader
 	c            io.Closer
 	show, policy string
 }
 
-func (b *buildBody) Read(p []byte) (int, error) {
+func (b *refusingBody) Read(p []byte) (int, error) {
 	n, err := b.r.Read(p)
-	var refused *buildctx.Refused
-	if errors.As(err, &refused) {
-		err = &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", b.show, refused.What, b.policy)}
+	var built *buildctx.Refused
+	var loaded *loadtar.Refused
+	what := ""
+	switch {
+	case errors.As(err, &built):
+		what = built.What
+	case errors.As(err, &loaded):
+		what = loaded.What
+	}
+	if what != "" {
+		err = &Denial{http.StatusForbidden, "body", fmt.Sprintf("dockerproxy: %s: %s is not allowed by policy %s", b.show, what, b.policy)}
 	}
 	return n, err
 }
 
-func (b *buildBody) Close() error { return b.c.Close() }
+func (b *refusingBody) Close() error { return b.c.Close() }
 
 // hijacks are the endpoints that take over the connection: attach, exec
 // start, BuildKit's session and gRPC.
@@ -334,6 +394,7 @@ var bodyRules = map[string]bodyrule.Check{
 	"POST /volumes/create":                   bodyrule.VolumeCreate,
 	"POST /networks/create":                  bodyrule.NetworkCreate,
 	"POST /networks/{id:.*}/connect":         bodyrule.NetworkConnect,
+	"POST /networks/{id:.*}/disconnect":      bodyrule.NetworkDisconnect,
 	"POST /secrets/create":                   bodyrule.SecretCreate,
 	"POST /secrets/{id}/update":              bodyrule.SecretCreate,
 	"POST /configs/create":                   bodyrule.ConfigCreate,
@@ -344,18 +405,18 @@ var bodyRules = map[string]bodyrule.Check{
 	"POST /containers/{name:.*}/checkpoints": bodyrule.Checkpoint,
 	"PUT /volumes/{name:.*}":                 bodyrule.VolumeUpdate,
 	// Well-formed is all these need: credentials, a commit's image
-	// config (applied to an image, not run), exec start and network
-	// disconnect flags, a node's role and labels, the swarm's own
+	// config (applied to an image, not run; the owner's label comes with
+	// the changes parameter), exec start flags, a node's role and labels, the swarm's own
 	// settings (both out of every profile but all).
-	"POST /auth":                        bodyrule.Valid,
-	"POST /commit":                      bodyrule.Valid,
-	"POST /exec/{name:.*}/start":        bodyrule.Valid,
-	"POST /networks/{id:.*}/disconnect": bodyrule.Valid,
-	"POST /nodes/{id}/update":           bodyrule.Valid,
-	"POST /swarm/init":                  bodyrule.Valid,
-	"POST /swarm/join":                  bodyrule.Valid,
-	"POST /swarm/update":                bodyrule.Valid,
-	"POST /swarm/unlock":                bodyrule.Valid,
+	"POST /auth":                 bodyrule.Valid,
+	"POST /commit":               bodyrule.Valid,
+	"POST /exec/{name:.*}/start": bodyrule.Valid,
+
+	"POST /nodes/{id}/update": bodyrule.Valid,
+	"POST /swarm/init":        bodyrule.Valid,
+	"POST /swarm/join":        bodyrule.Valid,
+	"POST /swarm/update":      bodyrule.Valid,
+	"POST /swarm/unlock":      bodyrule.Valid,
 }
 
 // queryRule returns what a query asks that the policy refuses, or "".

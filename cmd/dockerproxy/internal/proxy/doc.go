@@ -28,6 +28,17 @@
 // client address to those records; requests the proxy cuts itself while
 // shutting down carry reason "stopped" and the cause ErrShutdown.
 //
+// # Idle streams are relayed
+//
+// Once the daemon answers an idle-class request (events, logs --follow,
+// stats, wait) with a stream, the proxy takes the client connection over
+// from net/http and relays the daemon's bytes itself (see relay.go): a
+// stream that sends nothing holds two parked goroutines with small stacks
+// and no buffer, rather than net/http's per-connection buffers, the
+// handler's stack and ReverseProxy's copy buffer. The inactivity limit,
+// the abort record, metrics, stream limits and shutdown apply as to any
+// other request. Such a response carries "Connection: close".
+//
 // Credential headers (Authorization, X-Registry-Auth, X-Registry-Config)
 // are never logged: records carry method, path, class, status, byte
 // counts, duration and cause only. The proxy's own bearer token is removed

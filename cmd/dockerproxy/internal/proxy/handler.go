@@ -100,6 +100,21 @@ type request struct {
 	key    string // per-client limits: client, or the remote IP address
 	cancel context.CancelCauseFunc
 	ctx    context.Context
+
+	// For a request that may be relayed (see relay): the link from the
+	// server's request context, which ends when the handler returns, and
+	// the relay once the daemon answered with a stream.
+	relayable    bool
+	unlink       func() bool
+	relay        *relay
+	method, path string
+	start        time.Time
+}
+
+// unlinkClient stops passing the server's end of the request on to
+// req.ctx, and reports whether the client was still there.
+func (req *request) unlinkClient() bool {
+	return req.unlink == nil || req.unlink()
 }
 
 type requestKey struct{}
@@ -164,7 +179,12 @@ func (h *Handler) newClassHandler(c route.Class, rp http.Handler, opts []streams
 	// One handler for every request of the class: the record names its
 	// request, whose context carries the request's client.
 	ch.h = streamsafe.Handler(rp, append(opts, streamsafe.OnDone(func(rec streamsafe.Record) {
-		h.done(ch, rec.Request.Context().Value(requestKey{}).(*request), rec)
+		req := rec.Request.Context().Value(requestKey{}).(*request)
+		if rl := req.relay; rl != nil && rl.client != nil && rec.Cause == nil {
+			rl.approved = true // the relay records the request when it ends
+			return
+		}
+		h.done(ch, req, rec)
 	}))...)
 	return ch
 }
@@ -224,7 +244,9 @@ func newReverseProxy(up *Upstream, log *slog.Logger) *httputil.ReverseProxy {
 		}
 	}
 	up.Transport = tr
-	rp.Transport = newInlineTransport(tr, dial)
+	// The policy's response filters (ownership) apply below the proxy's
+	// own handling of the answer.
+	rp.Transport = policy.FilterResponses(newInlineTransport(tr, dial))
 	return rp
 }
 
@@ -270,7 +292,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.opt.Limits.Short > 0 {
 		_ = rc.SetReadDeadline(time.Now().Add(h.opt.Limits.Short))
 	}
-	denial := pol.Check(r)
+	denial := pol.CheckClient(r, client)
 	_ = rc.SetReadDeadline(time.Time{})
 	if denial != nil {
 		m.Denied.WithLabelValues(denial.Reason).Inc()
@@ -280,21 +302,46 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	class := route.Classify(r)
 	req := &request{class: class, remote: r.RemoteAddr, client: client, key: limitKey(client, r.RemoteAddr)}
-	ctx, cancel := context.WithCancelCause(context.WithValue(r.Context(), requestKey{}, req))
-	defer cancel(nil)
+	parent := context.WithValue(r.Context(), requestKey{}, req)
+	req.relayable = class == route.Idle && relayable(r)
+	if req.relayable {
+		// A relay outlives the handler, whose context net/http cancels
+		// when it returns: the client leaving is linked in only until the
+		// relay takes over, which then watches the client itself.
+		parent = context.WithoutCancel(parent)
+		req.method, req.path, req.start = r.Method, r.URL.Path, time.Now()
+	}
+	ctx, cancel := context.WithCancelCause(parent)
 	req.ctx, req.cancel = ctx, cancel
+	if req.relayable {
+		req.unlink = context.AfterFunc(r.Context(), func() { cancel(context.Canceled) })
+	}
 	if !h.admit(w, r, req) {
+		req.unlinkClient()
+		cancel(nil)
 		return
 	}
 	ch := h.classes[class]
 	ch.active.Inc()
 	defer func() {
+		if rl := req.relay; rl != nil {
+			if rl.approved {
+				rl.run() // it ends the request
+				return
+			}
+			rl.abandon()
+		}
+		req.unlinkClient()
+		cancel(nil)
 		h.release(req)
 		ch.active.Dec()
 	}()
 	r = r.WithContext(ctx)
 	if r.Body != nil && r.Body != http.NoBody {
 		r.Body = &stopBody{ReadCloser: r.Body, ctx: ctx}
+	}
+	if req.relayable {
+		w = &relayWriter{ResponseWriter: w, h: h, ch: ch, req: req}
 	}
 	ch.h.ServeHTTP(w, r)
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/policy"
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/route"
 )
 
@@ -78,9 +79,21 @@ func newInlineTransport(next http.RoundTripper, dial func(ctx context.Context) (
 	return &inlineTransport{next: next, dial: dial}
 }
 
+// relayRequest returns the request behind r when it may be relayed.
+func relayRequest(r *http.Request) *request {
+	if req, ok := r.Context().Value(requestKey{}).(*request); ok && req.relayable {
+		return req
+	}
+	return nil
+}
+
 func takesInlinePath(r *http.Request) bool {
+	req, ok := r.Context().Value(requestKey{}).(*request)
+	if ok && req.relayable {
+		return true // GET or POST without a body (docker wait)
+	}
 	// Bulk and progress responses keep http.Transport's large read buffer.
-	if req, ok := r.Context().Value(requestKey{}).(*request); ok && req.class != route.Short && req.class != route.Idle {
+	if ok && req.class != route.Short && req.class != route.Idle {
 		return false
 	}
 	switch r.Method {
@@ -98,7 +111,11 @@ func (t *inlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	for {
-		c, reused := t.get()
+		var c *inlineConn
+		var reused bool
+		if replayable(req.Method) {
+			c, reused = t.get()
+		}
 		if c == nil {
 			conn, err := t.dial(ctx)
 			if err != nil {
@@ -112,6 +129,7 @@ func (t *inlineTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		// A connection that sat in the pool may have been closed by the
 		// daemon; nothing of the response arrived, so send it again.
+		// Only replayable requests take pooled connections.
 		var stale *beforeResponseError
 		if reused && ctx.Err() == nil && errors.As(err, &stale) {
 			continue
@@ -159,12 +177,34 @@ func (t *inlineTransport) roundTrip(c *inlineConn, req *http.Request) (*http.Res
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		return fail(errors.New("daemon switched protocols without an upgrade request"))
 	}
+	if rq := relayRequest(req); rq != nil && isStream(req, res) && !policy.Filters(req.Context()) {
+		// The relay takes the connection and the body bytes read with
+		// the headers; ReverseProxy gets the headers only. An answer the
+		// policy filters (another client's events) is never relayed.
+		if !stop() {
+			return fail(errors.New("request cancelled"))
+		}
+		pending, _ := c.br.Peek(c.br.Buffered())
+		rq.relay = newRelay(rq, c.conn, pending, res)
+		res.Body = http.NoBody
+		return res, nil
+	}
 	b := &inlineBody{body: res.Body, c: c, t: t, stop: stop, reuse: !res.Close}
 	res.Body = b
 	if req.Method == http.MethodHead || res.ContentLength == 0 {
 		b.finish(true) // nothing to read: the connection is free now
 	}
 	return res, nil
+}
+
+// replayable reports whether a request may be sent again when a pooled
+// connection turns out closed.
+func replayable(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true
+	}
+	return false
 }
 
 // get returns the most recently used idle connection, dropping those idle

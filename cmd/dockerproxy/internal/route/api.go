@@ -353,3 +353,35 @@ func CompareVersions(a, b string) int {
 	}
 	return 0
 }
+
+// FirstVar returns where the endpoint's first variable is in p (a path
+// without version prefix that the endpoint matches), as gorilla/mux's
+// regexp would capture it: greedy, so "/containers/a/json/json" names
+// container "a/json".
+func (e *Endpoint) FirstVar(p string) (start, end int, ok bool) {
+	off := 0
+	for i, pt := range e.parts {
+		if pt.kind == 0 {
+			if !strings.HasPrefix(p[off:], pt.lit) {
+				return 0, 0, false
+			}
+			off += len(pt.lit)
+			continue
+		}
+		min := 0
+		if pt.kind != '*' {
+			min = 1
+		}
+		for n := len(p) - off; n >= min; n-- {
+			v := p[off : off+n]
+			if (pt.kind == 's' && strings.Contains(v, "/")) || (pt.kind != 's' && strings.Contains(v, "\n")) {
+				continue
+			}
+			if matchParts(e.parts[i+1:], p[off+n:]) {
+				return off, off + n, true
+			}
+		}
+		return 0, 0, false
+	}
+	return 0, 0, false
+}

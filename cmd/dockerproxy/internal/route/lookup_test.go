@@ -274,3 +274,24 @@ func TestLookupGenerated(t *testing.T) {
 	}
 	t.Logf("%d of %d generated paths route to an endpoint", routed, n)
 }
+
+func TestFirstVar(t *testing.T) {
+	for _, c := range []struct{ method, path, want string }{
+		{"GET", "/containers/abc/json", "abc"},
+		{"GET", "/containers/a/json/json", "a/json"},
+		{"DELETE", "/containers/a/checkpoints/b", "a"},
+		{"POST", "/images/reg:5000/x/y:1/tag", "reg:5000/x/y:1"},
+		{"GET", "/networks/n1", "n1"},
+		{"DELETE", "/containers/c1", "c1"},
+		{"POST", "/exec/e1/start", "e1"},
+	} {
+		m := route.Lookup(c.method, c.path)
+		if m.Endpoint == nil {
+			t.Fatalf("%s %s: no route", c.method, c.path)
+		}
+		s, e, ok := m.Endpoint.FirstVar(m.Path)
+		if !ok || m.Path[s:e] != c.want {
+			t.Errorf("%s %s (%s): %q %v, want %q", c.method, c.path, m.Endpoint.Path, m.Path[s:e], ok, c.want)
+		}
+	}
+}

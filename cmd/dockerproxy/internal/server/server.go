@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/streamvet/streamvet/cmd/dockerproxy/internal/identity"
@@ -237,6 +238,14 @@ func (c *trackedConn) Close() error {
 		}
 	})
 	return c.Conn.Close()
+}
+
+// SyscallConn gives the proxy's stream relay the socket to wait on.
+func (c *trackedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 // CloseWrite half-closes the connection, so an upgraded stream can tell
