@@ -32,6 +32,14 @@
 // know whether that handler streams; the check records it (as a fact, for
 // other packages) and reports the call that wraps a stream in it.
 //
+// A library (a package other modules can import: not main, not under
+// internal/) is judged open-world: a goroutine that serves a handler its
+// users hand in (a parameter of its exported API, an exported handler
+// field, or a field set from such a parameter, as NewCache(upstream)
+// keeping upstream) is reported in the library itself, since whatever
+// they pass may be a ReverseProxy. A program's own middleware is judged
+// by the handlers it is given, every one of which is in view.
+//
 // A goroutine is fine when it recovers the panic and hands the value back
 // to the handler goroutine, which re-panics it after waiting (over a
 // channel or a captured variable). A goroutine that recovers and drops

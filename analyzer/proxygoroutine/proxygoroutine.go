@@ -87,6 +87,8 @@ type checker struct {
 	spawns map[*types.Func]*Spawns
 	// bodies maps each function body to its cursor.
 	bodies map[*ast.BlockStmt]inspector.Cursor
+	// fieldSources holds the values stored in each field, built on demand.
+	fieldSources map[*types.Var][]ast.Expr
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -208,6 +210,14 @@ func (c *checker) check(cur inspector.Cursor) {
 	if sv == nil {
 		if !recovers {
 			c.recordSpawn(cur, direct, lit)
+			if h := c.givenHandler(cur, direct, lit); h != nil {
+				httpsym.Report(c.pass, analysis.Diagnostic{
+					Pos: launch.Pos(),
+					End: launch.End(),
+					Message: fmt.Sprintf("the goroutine started by %s serves %s, a handler users of this package pass: if it is a ReverseProxy, an http.ErrAbortHandler panic there crashes the process; serve it on the handler goroutine, or recover and re-panic there",
+						how, types.ExprString(h)),
+				})
+			}
 		}
 		return // serves no stream known here: no abort panic to lose
 	}

@@ -31,7 +31,7 @@ func Hello(w http.ResponseWriter, r *http.Request) {
 func Async(next http.Handler) http.Handler { // want Async:"serves arg0 on a new goroutine"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		done := make(chan struct{})
-		go func() {
+		go func() { // want `the goroutine started by a go statement serves next, a handler users of this package pass`
 			defer close(done)
 			next.ServeHTTP(w, r)
 		}()
