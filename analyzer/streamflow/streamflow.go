@@ -1099,6 +1099,33 @@ func (a *state) typeStream(t types.Type) *Stream {
 	return a.funcFlow(fn).resolve(a)
 }
 
+// factoryStream returns what the methods of t, a type of this package
+// without ServeHTTP, return when they return a handler: a handler factory
+// (NewHandler(r) http.Handler) stands for the handlers it makes, since it
+// is used through an interface whose callers serve them.
+func (a *state) factoryStream(t types.Type) *Stream {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	named, ok := types.Unalias(t).(*types.Named)
+	if !ok || named.Obj().Pkg() != a.pass.Pkg {
+		return nil
+	}
+	var s *Stream
+	for m := range named.Methods() {
+		if a.returnsHandler(m.Signature()) && !a.sym.IsRequestPathSig(m.Signature()) {
+			s = union(s, a.funcFlow(m).resolve(a).via(m.Pos(), "made by "+m.Name()))
+		}
+	}
+	return s
+}
+
+// isInterfaceMethod reports whether fn is a method of an interface.
+func isInterfaceMethod(fn *types.Func) bool {
+	recv := fn.Signature().Recv()
+	return recv != nil && types.IsInterface(recv.Type())
+}
+
 // serveHTTP returns the concrete ServeHTTP method of t, or nil.
 func serveHTTP(t types.Type) *types.Func {
 	if t == nil {
@@ -1146,7 +1173,7 @@ func (a *state) composite(lit *ast.CompositeLit, en *env) flow {
 			// struct{ http.Handler }: it serves whatever the field holds.
 			return a.fieldsOf(lit, t, []*types.Var{v}, en)
 		}
-		return flow{}
+		return flow{s: a.factoryStream(t)}
 	}
 	sum := a.funcFlow(fn)
 	fields := sum.fields
@@ -1254,7 +1281,7 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	var clears Dir
 	if fn.Pkg() == a.pass.Pkg {
 		sum := a.funcFlow(fn)
-		f.s = sum.s
+		f.s = sum.resolve(a) // and for s.createRouter(), the receiver's fields it serves
 		params, clears = sum.params, sum.clears
 		for _, pf := range sum.pfields {
 			if e := arg(pf.Param); e != nil {
@@ -1283,6 +1310,11 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 				f.s = a.typeStream(res.At(0).Type())
 			}
 		}
+	}
+	if f.s == nil && len(params) == 0 && isInterfaceMethod(fn) && a.returnsHandler(fn.Signature()) {
+		// f.NewHandler(r) of a handler factory: what the factory value's
+		// own method returns.
+		params = []int{-1}
 	}
 	f.s = f.s.via(call.Pos(), "returned by "+fn.Name())
 	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)

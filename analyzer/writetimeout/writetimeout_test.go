@@ -49,6 +49,18 @@ func TestKnobs(t *testing.T) {
 	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtknob/confighttp", "wtknob/user", "wtknob/cmd")
 }
 
+// TestStructFields: a server, its router and the handlers behind it kept
+// in fields of the program's struct, set by its methods.
+func TestStructFields(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtfields/cli")
+}
+
+// TestFactories: the handler for a request made per request by a factory
+// used through an interface (FactoryToHandler(&GatewayFactory{})).
+func TestFactories(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtfactory/handler", "wtfactory/gw", "wtfactory/cmd")
+}
+
 // TestForwardedFlush: a writer wrapper whose Flush forwards to the writer
 // it wraps (promhttp's delegators) streams nothing.
 func TestForwardedFlush(t *testing.T) {
