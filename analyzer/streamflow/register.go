@@ -280,3 +280,53 @@ func (a *state) implementations(m *types.Func) []*types.Func {
 	}
 	return out
 }
+
+// OpenRegistration is a router handed to an interface method whose
+// implementations are not in view here (they live in packages that import
+// this one): what they register is known only there.
+type OpenRegistration struct {
+	Method *types.Func // the interface method, declared in this package
+	Param  int         // the parameter the router is passed as
+}
+
+// Open returns the interface methods of this package that the router e
+// (a variable) is passed to with no implementation in view:
+// s.SetupSubrouters(router) for each plugin of other packages.
+func (r *Result) Open(e ast.Expr) []OpenRegistration {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	a := r.a
+	v := a.varOf(ast.Unparen(e))
+	if v == nil {
+		return nil
+	}
+	var out []OpenRegistration
+	for _, u := range a.passed[v] {
+		if !isInterfaceMethod(u.fn) || u.fn.Pkg() != a.pass.Pkg {
+			continue
+		}
+		if len(a.implementations(u.fn)) > 0 {
+			continue // implementations in view: judged by what they register
+		}
+		o := OpenRegistration{Method: u.fn, Param: u.param}
+		if !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// Registered reports how the handlers that fn registers on its parameter
+// i stream, or nil.
+func (r *Result) Registered(fn *types.Func, i int) *Stream {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.a.registered(fn, i)
+	return f.resolve(r.a)
+}

@@ -30,7 +30,7 @@ var Analyzer = &analysis.Analyzer{
 	Requires:   []*analysis.Analyzer{inspect.Analyzer},
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),
-	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams), new(Registers)},
+	FactTypes:  []analysis.Fact{new(Streams), new(Passes), new(MuxStreams), new(Registers), new(Flushes)},
 }
 
 // Handlers names functions and methods that return, or are, a streaming
@@ -1451,9 +1451,10 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 				blocks = append(blocks, call.Pos())
 			}
 		}
-		if fn != nil && fn.Pkg() == a.pass.Pkg && a.flushHelper(fn) {
-			// send(w, ev, flusher) that writes and flushes: in a loop, a
-			// Flush loop.
+		if fn != nil && a.flushes(fn) {
+			// send(w, ev, flusher) that writes and flushes, or an event
+			// writer's method (sse.NewWriter(w).WriteData(ev)): in a loop,
+			// a Flush loop.
 			flushes = append(flushes, call)
 			if flushInLoop == nil && inLoop() {
 				flushInLoop = call
@@ -1829,6 +1830,9 @@ func (a *state) defaultMux() *Stream {
 func (a *state) exportFacts() {
 	for fn := range a.decls {
 		a.exportRegisters(fn)
+		if a.flushHelper(fn) {
+			a.pass.ExportObjectFact(fn, new(Flushes))
+		}
 		sum := a.funcFlow(fn)
 		s := sum.s
 		if fn.Name() == "ServeHTTP" || a.requestPath(fn.Signature()) {

@@ -72,6 +72,24 @@ func (a *state) flushHelper(fn *types.Func) bool {
 
 type flushKey struct{ fn *types.Func }
 
+// Flushes is the fact that a function or method flushes the response it
+// writes (an event writer's WriteData: write, then Flush the writer it
+// holds): called in a loop by a handler, it makes a Flush loop.
+type Flushes struct{}
+
+func (*Flushes) AFact() {}
+
+func (*Flushes) String() string { return "flushes the response" }
+
+// flushes reports whether calling fn flushes the response: a flush
+// helper of this package, or a function with the Flushes fact.
+func (a *state) flushes(fn *types.Func) bool {
+	if fn.Pkg() == a.pass.Pkg {
+		return a.flushHelper(fn)
+	}
+	return fn.Pkg() != nil && a.pass.ImportObjectFact(fn.Origin(), new(Flushes))
+}
+
 // passing is what a handler call passes on: the callee's stream, behind
 // a wrapper unless the call hands on the writer it got.
 func (a *state) passing(call *ast.CallExpr, f flow) flow {

@@ -66,6 +66,15 @@
 // configuration file is the user's choice. Elsewhere a configured value
 // counts as set, since a package that imports this one may set it.
 //
+// A server whose router is handed to plugins through an interface method
+// (for _, l := range launchers { l.SetupSubrouters(router) }), when the
+// plugins live in packages that import the server's, cannot see what they
+// register, and they cannot see the server. The server's package records
+// its timeouts on the interface method (the RoutesServed fact); a package
+// whose type implements that method and registers a stream on the router
+// is reported at its method, naming the server's setting. Such a finding
+// has no fix: the timeout to remove is in the other package.
+//
 // The suggested fix removes the absolute timeout and keeps the server
 // bounded with ReadHeaderTimeout and IdleTimeout. They take the server's
 // ReadTimeout when it is a constant (net/http applies it to headers and

@@ -491,6 +491,9 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 	for _, f := range findings {
 		s := flows.Handler(f.arg)
 		if s == nil {
+			if srv := serverAt(servers, f.p.Timeouts); srv != nil {
+				srv.quiet = append(srv.quiet, f.arg)
+			}
 			continue // the handler passed here does not stream
 		}
 		if srv := serverAt(servers, f.p.Timeouts); srv != nil {

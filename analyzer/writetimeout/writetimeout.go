@@ -34,7 +34,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:      run,
 	// ServesParam carries servers built around a handler parameter to
 	// the calls in other packages.
-	FactTypes: []analysis.Fact{new(ServesParam), new(SetsFields)},
+	FactTypes: []analysis.Fact{new(ServesParam), new(SetsFields), new(RoutesServed)},
 }
 
 // server is one http.Server: its literal, the variable or field that
@@ -52,6 +52,9 @@ type server struct {
 	// the function that builds this server around its handler parameter.
 	passed   ast.Expr
 	passedTo *ast.CallExpr
+	// quiet are the handlers, streaming nothing in view, that calls in
+	// this package hand to that function: routers plugins may fill.
+	quiet []ast.Expr
 }
 
 var watched = []string{"Handler", "WriteTimeout", "ReadTimeout", "ReadHeaderTimeout", "IdleTimeout"}
@@ -161,6 +164,7 @@ func run(pass *analysis.Pass) (any, error) {
 		}
 		check(pass, flows, k, s)
 	}
+	checkImplementations(pass, flows)
 	return nil, nil
 }
 
@@ -182,6 +186,9 @@ func check(pass *analysis.Pass, flows *streamflow.Result, k *knobs, s *server) {
 		stream = flows.DefaultMux()
 	}
 	if stream == nil {
+		if h, ok := s.settings["Handler"]; ok {
+			exportOpenRoutes(pass, flows, k, s, append([]ast.Expr{h.Value}, s.quiet...))
+		}
 		return // the handler does not stream: absolute timeouts are fine
 	}
 

@@ -61,6 +61,19 @@ func TestFactories(t *testing.T) {
 	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtfactory/handler", "wtfactory/gw", "wtfactory/cmd")
 }
 
+// TestPlugins: a server hands its router to plugins through an interface
+// method; the plugins, in packages that import the server's, are reported
+// where they register a stream.
+func TestPlugins(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtplugin/web", "wtplugin/a2a", "wtplugin/jsonapi")
+}
+
+// TestEventWriters: an SDK's event writer (sse.NewWriter(w), then
+// WriteData in a loop) flushes the response from another package.
+func TestEventWriters(t *testing.T) {
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtsse/cmd")
+}
+
 // TestForwardedFlush: a writer wrapper whose Flush forwards to the writer
 // it wraps (promhttp's delegators) streams nothing.
 func TestForwardedFlush(t *testing.T) {
