@@ -63,7 +63,11 @@
 // imports sets to a value that may be non-zero (a literal, an
 // assignment, a flag or other function handed its address, a default in
 // its struct tag) is zero as well; a value decoded from the user's
-// configuration file is the user's choice. Elsewhere a configured value
+// configuration file is the user's choice. A package under internal/ is
+// the program's own and is judged the same way; a main package that sets
+// such a field is reported where it does. A default constructor's
+// literal (confighttp.NewDefaultServerConfig's WriteTimeout: 30 s) sets
+// the field only in programs that call it. Elsewhere a configured value
 // counts as set, since a package that imports this one may set it.
 //
 // A server whose router is handed to plugins through an interface method

@@ -1,6 +1,7 @@
 package writetimeout
 
 import (
+	"fmt"
 	"go/ast"
 	"go/build"
 	"go/token"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
+	"github.com/streamvet/streamvet/analyzer/streamflow"
 )
 
 // A timeout read from a configuration field is a knob: it cuts streams
@@ -31,8 +33,14 @@ import (
 // that may be non-zero (a literal key, an assignment, a flag or other
 // function handed its address, a default in its struct tag) stays zero;
 // values decoded from a configuration file are the user's choice, not the
-// program's. In any other package the field counts as set: a package
-// that imports it may set it.
+// program's. A package under internal/ is judged the same way, since
+// its importers are the program's own: a field nothing it sees sets is
+// zero there, and the timeout is recorded (PendingKnobs) for a main
+// package that sets the field, which is reported where it does. A
+// literal returned by an exported default constructor
+// (NewDefaultServerConfig) sets its fields only for packages that call
+// the constructor. In any other package the field counts as set: a
+// package that imports it may set it.
 
 // SetsFields is the package fact listing the numeric fields (durations,
 // seconds) that the package may set to a non-zero value, each with where;
@@ -41,8 +49,11 @@ type SetsFields struct {
 	Fields []FieldSet // sorted by key: gob encodes maps in no fixed order
 }
 
-// FieldSet is one field a package sets, and where.
-type FieldSet struct{ Key, Where string }
+// FieldSet is one field a package sets, and where. Via names the
+// exported default constructor (pkg.NewDefaultConfig) whose returned
+// literal sets it: the field is set only for a program that calls it,
+// and a package that does counts the setting as its own.
+type FieldSet struct{ Key, Where, Via string }
 
 func (*SetsFields) AFact() {}
 
@@ -54,28 +65,115 @@ func (f *SetsFields) String() string {
 type knobs struct {
 	pass *analysis.Pass
 	sets map[string]string
-	main bool
+	// main: nothing imports the package; closed: main, or a package under
+	// internal/ — the program's own, every use of which is in its module:
+	// a field nothing in view sets is taken as left zero.
+	main, closed bool
 	// reader is the call that reads the configuration (cfg.ToServer(h)):
 	// not a change to it, whatever its receiver.
 	reader *ast.CallExpr
+	// own holds where this package itself sets each field, for a main
+	// package's report of a knob that a server elsewhere reads.
+	own map[string]token.Pos
+	// closedUnset is the field key that neverSet last found unset in a
+	// package under internal/ (whose importers it cannot see).
+	closedUnset string
+	pending     []PendingKnob
+}
+
+// PendingKnobs is the package fact of a package under internal/ that
+// serves a stream on a server whose timeout is a configuration field that
+// nothing it sees sets: a main package that sets the field is reported
+// where it does.
+type PendingKnobs struct {
+	Knobs []PendingKnob
+}
+
+// PendingKnob is one such timeout: the field (Key), the server's setting
+// (Name, Where) and the stream it cuts.
+type PendingKnob struct {
+	Key, Name, Where, Stream string
+}
+
+func (*PendingKnobs) AFact() {}
+
+func (f *PendingKnobs) String() string {
+	return "serves streams with " + strconv.Itoa(len(f.Knobs)) + " timeouts from unset fields"
 }
 
 // newKnobs collects the numeric fields the package sets and exports them
 // as its fact; a main package adds those of everything it imports. The
 // standard library sets no program's configuration and is skipped.
 func newKnobs(pass *analysis.Pass) *knobs {
-	k := &knobs{pass: pass, sets: make(map[string]string), main: pass.Pkg.Name() == "main"}
+	k := &knobs{pass: pass, sets: make(map[string]string), main: pass.Pkg.Name() == "main", own: make(map[string]token.Pos)}
+	k.closed = k.main || slices.Contains(strings.Split(pass.Pkg.Path(), "/"), "internal")
 	if len(pass.Files) > 0 && inGOROOT(pass.Fset.Position(pass.Files[0].Pos()).Filename) {
 		return k // the standard library
 	}
 	info := pass.TypesInfo
-	set := func(field *types.Var, at token.Pos) {
+	// Literals returned by exported default constructors (func
+	// NewDefaultServerConfig() ServerConfig { return ServerConfig{...} }).
+	ctors := make(map[*ast.CompositeLit]*types.Func)
+	for _, f := range pass.Files {
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Recv != nil || fd.Body == nil || !fd.Name.IsExported() || fd.Type.Params.NumFields() != 0 {
+				continue
+			}
+			fn, _ := info.Defs[fd.Name].(*types.Func)
+			for _, ret := range httpsym.Returns(fd.Body) {
+				for _, r := range ret.Results {
+					r = ast.Unparen(r)
+					if u, ok := r.(*ast.UnaryExpr); ok && u.Op == token.AND {
+						r = ast.Unparen(u.X)
+					}
+					if lit, ok := r.(*ast.CompositeLit); ok && fn != nil {
+						ctors[lit] = fn
+					}
+				}
+			}
+		}
+	}
+	var cond []FieldSet // set by a constructor this package does not call itself
+	used := make(map[*types.Func]bool)
+	for _, obj := range info.Uses {
+		if fn, ok := obj.(*types.Func); ok {
+			used[fn] = true
+		}
+	}
+	set := func(field *types.Var, at token.Pos, via *types.Func) {
 		if field == nil || !numeric(field.Type()) || inStd(pass.Fset, field) {
 			return // the standard library's own fields (http.Server's) are no program's knobs
 		}
 		key := fieldKey(pass.Fset, field)
+		if via != nil && !used[via] {
+			cond = append(cond, FieldSet{key, httpsym.Where(pass.Fset, at), via.Pkg().Path() + "." + via.Name()})
+			return
+		}
 		if _, ok := k.sets[key]; !ok {
 			k.sets[key] = httpsym.Where(pass.Fset, at)
+		}
+		if _, ok := k.own[key]; !ok {
+			k.own[key] = at
+		}
+	}
+	// A default constructor of a dependency that this package calls sets
+	// its fields here.
+	for fn := range used {
+		if fn.Pkg() == nil || fn.Pkg() == pass.Pkg || fn.Signature().Recv() != nil {
+			continue
+		}
+		var f SetsFields
+		if !pass.ImportPackageFact(fn.Pkg(), &f) {
+			continue
+		}
+		name := fn.Pkg().Path() + "." + fn.Name()
+		for _, fs := range f.Fields {
+			if fs.Via == name {
+				if _, ok := k.sets[fs.Key]; !ok {
+					k.sets[fs.Key] = fs.Where
+				}
+			}
 		}
 	}
 	for _, f := range pass.Files {
@@ -86,14 +184,15 @@ func newKnobs(pass *analysis.Pass) *knobs {
 				if !ok {
 					return true
 				}
+				via := ctors[n]
 				for i, elt := range n.Elts {
 					if kv, ok := elt.(*ast.KeyValueExpr); ok {
 						if id, ok := kv.Key.(*ast.Ident); ok && !isZero(info, kv.Value) {
 							v, _ := info.Uses[id].(*types.Var)
-							set(v, kv.Pos())
+							set(v, kv.Pos(), via)
 						}
 					} else if i < st.NumFields() && !isZero(info, elt) {
-						set(st.Field(i), elt.Pos())
+						set(st.Field(i), elt.Pos(), via)
 					}
 				}
 			case *ast.AssignStmt:
@@ -101,13 +200,13 @@ func newKnobs(pass *analysis.Pass) *knobs {
 					if i < len(n.Rhs) && len(n.Lhs) == len(n.Rhs) && isZero(info, n.Rhs[i]) {
 						continue
 					}
-					set(fieldOf(info, l), l.Pos())
+					set(fieldOf(info, l), l.Pos(), nil)
 				}
 			case *ast.UnaryExpr:
 				// &cfg.WriteTimeout handed to a flag, an environment
 				// reader, a decoder of defaults: it may set it.
 				if n.Op == token.AND {
-					set(fieldOf(info, n.X), n.Pos())
+					set(fieldOf(info, n.X), n.Pos(), nil)
 				}
 			case *ast.StructType:
 				for _, fld := range n.Fields.List {
@@ -116,26 +215,31 @@ func newKnobs(pass *analysis.Pass) *knobs {
 					}
 					for _, name := range fld.Names {
 						v, _ := info.Defs[name].(*types.Var)
-						set(v, name.Pos())
+						set(v, name.Pos(), nil)
 					}
 				}
 			}
 			return true
 		})
 	}
-	if len(k.sets) > 0 && !k.main { // nothing imports a main package
-		fact := &SetsFields{}
+	if len(k.sets)+len(cond) > 0 && !k.main { // nothing imports a main package
+		fact := &SetsFields{Fields: cond}
 		for key, where := range k.sets {
-			fact.Fields = append(fact.Fields, FieldSet{key, where})
+			fact.Fields = append(fact.Fields, FieldSet{Key: key, Where: where})
 		}
-		slices.SortFunc(fact.Fields, func(a, b FieldSet) int { return strings.Compare(a.Key, b.Key) })
+		slices.SortFunc(fact.Fields, func(a, b FieldSet) int {
+			if c := strings.Compare(a.Key, b.Key); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Via, b.Via)
+		})
 		pass.ExportPackageFact(fact)
 	}
-	if k.main {
+	if k.closed {
 		for _, pf := range pass.AllPackageFacts() {
 			if f, ok := pf.Fact.(*SetsFields); ok {
 				for _, fs := range f.Fields {
-					if _, ok := k.sets[fs.Key]; !ok {
+					if _, ok := k.sets[fs.Key]; !ok && fs.Via == "" {
 						k.sets[fs.Key] = fs.Where
 					}
 				}
@@ -248,7 +352,7 @@ func (k *knobs) fieldUnset(root ast.Expr, path []string, decl *ast.FuncDecl) boo
 // the field at the end of path.
 func (k *knobs) neverSet(root ast.Expr, path []string) bool {
 	info := k.pass.TypesInfo
-	if !k.main {
+	if !k.closed {
 		return false // a package that imports this one may set it
 	}
 	// Every write in the program is in view: the last field decides.
@@ -268,8 +372,60 @@ func (k *knobs) neverSet(root ast.Expr, path []string) bool {
 	if field == nil || !numeric(field.Type()) {
 		return false
 	}
-	_, set := k.sets[fieldKey(k.pass.Fset, field)]
+	key := fieldKey(k.pass.Fset, field)
+	_, set := k.sets[key]
+	if !set && !k.main {
+		k.closedUnset = key
+	}
 	return !set
+}
+
+// pend records, in a package under internal/, a timeout left unset only
+// because nothing in view sets its field (the last unset judgement).
+func (k *knobs) pend(name, where string, s *streamflow.Stream) {
+	if k.closedUnset == "" || s == nil {
+		return
+	}
+	k.pending = append(k.pending, PendingKnob{Key: k.closedUnset, Name: name, Where: where, Stream: s.Describe()})
+	k.closedUnset = ""
+}
+
+// exportPending publishes the pending timeouts of a package under
+// internal/.
+func (k *knobs) exportPending() {
+	if len(k.pending) > 0 && !k.main {
+		k.pass.ExportPackageFact(&PendingKnobs{Knobs: k.pending})
+	}
+}
+
+// reportPending reports, in a main package, where it sets a field that a
+// server in a package under internal/ uses as an absolute timeout of a
+// stream.
+func (k *knobs) reportPending() {
+	if !k.main {
+		return
+	}
+	for _, pf := range k.pass.AllPackageFacts() {
+		f, ok := pf.Fact.(*PendingKnobs)
+		if !ok {
+			continue
+		}
+		for _, p := range f.Knobs {
+			at, ok := k.own[p.Key]
+			if !ok {
+				continue
+			}
+			what := "streaming responses"
+			if p.Name == "ReadTimeout" {
+				what = "streamed request bodies"
+			}
+			httpsym.Report(k.pass, analysis.Diagnostic{
+				Pos: at,
+				Message: fmt.Sprintf("this sets the %s of a server in %s (%s), which cuts %s (%s); remove it and bound streams by inactivity",
+					p.Name, pf.Package.Path(), p.Where, what, p.Stream),
+			})
+		}
+	}
 }
 
 // literalUnset reports whether the field path is zero in the literal.

@@ -515,13 +515,14 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 				continue // the call's own callback sets it: checked there
 			}
 			if len(t.Field) > 0 {
-				k.reader = f.call
+				k.reader, k.closedUnset = f.call, ""
 				unset := false
 				if root := servedArg(f.call, f.fn, t.FieldParam); root != nil {
 					unset = k.fieldUnset(root, t.Field, enclosingDecl(pass, f.call.Pos()))
 				}
 				k.reader = nil
 				if unset {
+					k.pend(t.Name, t.Where, s.For(dir))
 					continue // the configuration this call passes leaves it zero
 				}
 			}

@@ -34,7 +34,7 @@ var Analyzer = &analysis.Analyzer{
 	Run:      run,
 	// ServesParam carries servers built around a handler parameter to
 	// the calls in other packages.
-	FactTypes: []analysis.Fact{new(ServesParam), new(SetsFields), new(RoutesServed)},
+	FactTypes: []analysis.Fact{new(ServesParam), new(SetsFields), new(RoutesServed), new(PendingKnobs)},
 }
 
 // server is one http.Server: its literal, the variable or field that
@@ -165,6 +165,8 @@ func run(pass *analysis.Pass) (any, error) {
 		check(pass, flows, k, s)
 	}
 	checkImplementations(pass, flows)
+	k.exportPending()
+	k.reportPending()
 	return nil, nil
 }
 
@@ -198,7 +200,16 @@ func check(pass *analysis.Pass, flows *streamflow.Result, k *knobs, s *server) {
 		if !ok || isZero(info, set.Value) {
 			continue // unset or constant zero: no deadline
 		}
+		k.closedUnset = ""
 		if k.unset(set.Value) {
+			dir := streamflow.Writes
+			if name == "ReadTimeout" {
+				dir = streamflow.Reads
+			}
+			if stream.Dir&dir != 0 && stream.Unwrapped&dir == 0 {
+				k.pend(name, httpsym.Where(pass.Fset, set.Node.Pos()), stream.For(dir))
+			}
+			k.closedUnset = ""
 			continue // a configuration field the program leaves zero
 		}
 		dir := streamflow.Writes

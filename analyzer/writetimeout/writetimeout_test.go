@@ -46,7 +46,7 @@ func TestRegisteredElsewhere(t *testing.T) {
 // TestKnobs: a timeout from a configuration field cuts streams only when
 // the program gives the field a value.
 func TestKnobs(t *testing.T) {
-	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtknob/confighttp", "wtknob/user", "wtknob/cmd")
+	analysistest.Run(t, testdata(t), writetimeout.Analyzer, "wtknob/confighttp", "wtknob/user", "wtknob/cmd", "wtknob/internal/query", "wtknob/cmdset")
 }
 
 // TestStructFields: a server, its router and the handlers behind it kept
