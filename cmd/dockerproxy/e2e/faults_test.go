@@ -148,8 +148,11 @@ func TestClientKilledMidPull(t *testing.T) {
 	}) {
 		t.Errorf("dockerd did not log a cancelled pull:\n%s", tail(env.daemon.log.String()[mark:], 2000))
 	}
+	// A leak stays; the teardown of the client's TLS connection and of
+	// the daemon connection of the cancelled pull may take seconds on a
+	// loaded machine (3 s failed once in 9 runs at load 14 on 2 cores).
 	var after float64
-	if !waitFor(3*time.Second, func() bool {
+	if !waitFor(15*time.Second, func() bool {
 		after = p.metric(t, "go_goroutines")
 		return after <= goroutinesBefore+1
 	}) {
