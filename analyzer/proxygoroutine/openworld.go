@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/ast/inspector"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 // givenHandler returns the handler that the goroutine (direct, or lit)
@@ -22,29 +21,11 @@ func (c *checker) givenHandler(cur inspector.Cursor, direct *ast.CallExpr, lit *
 		return nil
 	}
 	var found ast.Expr
-	visit := func(call *ast.CallExpr) {
-		fun, _ := typeutil.Callee(c.info, call).(*types.Func)
-		var h ast.Expr
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fun != nil && fun.Name() == "ServeHTTP" && c.sym.IsHandlerSig(fun.Signature()) {
-			h = sel.X
-		}
-		if h != nil && found == nil && types.IsInterface(c.info.TypeOf(h)) && c.fromUsers(cur, h) {
+	c.servedHandlers(direct, lit, func(h ast.Expr) {
+		if found == nil && types.IsInterface(c.info.TypeOf(h)) && c.fromUsers(cur, h) {
 			found = h
 		}
-	}
-	if direct != nil {
-		visit(direct)
-	} else if lit != nil {
-		c.walk(lit.Body, func(k inspector.Cursor) bool {
-			switch n := k.Node().(type) {
-			case *ast.GoStmt:
-				return false // another goroutine
-			case *ast.CallExpr:
-				visit(n)
-			}
-			return true
-		})
-	}
+	})
 	return found
 }
 

@@ -679,16 +679,38 @@ func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *a
 		return -1
 	}
 	var found []int
-	visit := func(call *ast.CallExpr) {
-		fun, _ := typeutil.Callee(c.info, call).(*types.Func)
-		var h ast.Expr
-		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fun != nil && fun.Name() == "ServeHTTP" && c.sym.IsHandlerSig(fun.Signature()) {
-			h = sel.X
-		} else if sig := c.sigOf(call.Fun); sig != nil && c.sym.IsHandlerSig(sig) {
-			h = call.Fun
-		}
+	c.servedHandlers(direct, lit, func(h ast.Expr) {
 		if i := index(h); i >= 0 && !slices.Contains(found, i) {
 			found = append(found, i)
+		}
+	})
+	if len(found) == 0 {
+		return
+	}
+	sp := c.spawns[fn]
+	if sp == nil {
+		sp = &Spawns{Where: httpsym.Where(c.pass.Fset, cur.Node().Pos())}
+		c.spawns[fn] = sp
+	}
+	for _, i := range found {
+		if !slices.Contains(sp.Params, i) {
+			sp.Params = append(sp.Params, i)
+		}
+	}
+	slices.Sort(sp.Params)
+}
+
+// servedHandlers calls f with each handler the goroutine serves: the
+// receiver of a ServeHTTP call, or a handler function called, in the call
+// of go f(x) (direct) or in the body of the literal it runs (lit), not in
+// goroutines that one starts.
+func (c *checker) servedHandlers(direct *ast.CallExpr, lit *ast.FuncLit, f func(h ast.Expr)) {
+	visit := func(call *ast.CallExpr) {
+		fun, _ := typeutil.Callee(c.info, call).(*types.Func)
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok && fun != nil && fun.Name() == "ServeHTTP" && c.sym.IsHandlerSig(fun.Signature()) {
+			f(sel.X)
+		} else if sig := c.sigOf(call.Fun); sig != nil && c.sym.IsHandlerSig(sig) {
+			f(call.Fun)
 		}
 	}
 	if direct != nil {
@@ -704,20 +726,6 @@ func (c *checker) recordSpawn(cur inspector.Cursor, direct *ast.CallExpr, lit *a
 			return true
 		})
 	}
-	if len(found) == 0 {
-		return
-	}
-	sp := c.spawns[fn]
-	if sp == nil {
-		sp = &Spawns{Where: httpsym.Where(c.pass.Fset, cur.Node().Pos())}
-		c.spawns[fn] = sp
-	}
-	for _, i := range found {
-		if !slices.Contains(sp.Params, i) {
-			sp.Params = append(sp.Params, i)
-		}
-	}
-	slices.Sort(sp.Params)
 }
 
 // checkWrapping reports streams passed to functions that serve them on a
