@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -430,9 +431,13 @@ func startProxyWith(t *testing.T, d *daemon, withTLS bool, extra ...string) *pro
 // command that execs its arguments, such as prlimit).
 func startProxyCmd(t *testing.T, d *daemon, withTLS bool, wrapper []string, extra ...string) *proxyProc {
 	t.Helper()
-	p := &proxyProc{addr: freeAddr(t), admin: freeAddr(t), log: &syncBuffer{}, done: make(chan struct{})}
+	// Port 0: the kernel picks each port as the proxy listens, and the
+	// startup record names them. A port probed free beforehand may be
+	// taken by the time the proxy listens (exit status 2 once in 20 runs
+	// under load).
+	p := &proxyProc{log: &syncBuffer{}, done: make(chan struct{})}
 	args := []string{
-		"-listen", p.addr, "-admin-listen", p.admin,
+		"-listen", "127.0.0.1:0", "-admin-listen", "127.0.0.1:0",
 		"-upstream", "unix://" + d.sock,
 		"-log-level", "debug",
 	}
@@ -458,6 +463,7 @@ func startProxyCmd(t *testing.T, d *daemon, withTLS bool, wrapper []string, extr
 		}
 	})
 	p.waitReady(t)
+	p.addr, p.admin = p.listeningAddrs(t)
 	return p
 }
 
@@ -479,6 +485,34 @@ func (p *proxyProc) waitReady(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// listeningAddrs returns the Docker API and admin addresses the startup
+// record names, in either log format.
+func (p *proxyProc) listeningAddrs(t *testing.T) (api, admin string) {
+	t.Helper()
+	for _, line := range strings.Split(p.log.String(), "\n") {
+		if strings.Contains(line, `"msg":"listening"`) {
+			var rec struct{ Addr, Admin string }
+			if err := json.Unmarshal([]byte(line), &rec); err != nil {
+				t.Fatalf("startup record %q: %v", line, err)
+			}
+			return rec.Addr, rec.Admin
+		}
+		if strings.Contains(line, "msg=listening ") {
+			for _, f := range strings.Fields(line) {
+				if v, ok := strings.CutPrefix(f, "addr="); ok {
+					api = v
+				}
+				if v, ok := strings.CutPrefix(f, "admin="); ok {
+					admin = v
+				}
+			}
+			return api, admin
+		}
+	}
+	t.Fatalf("no startup record:\n%s", p.log.String())
+	return "", ""
 }
 
 // ready reports whether the log holds the startup record, in either log

@@ -14,8 +14,8 @@ import (
 // certificates. The old proxy served them there over plain HTTP to anyone.
 func TestAdminOffLoopback(t *testing.T) {
 	need(t)
-	_, port, _ := net.SplitHostPort(freeAddr(t))
-	startProxy(t, env.daemon, "-admin-listen", "0.0.0.0:"+port)
+	p := startProxy(t, env.daemon, "-admin-listen", "0.0.0.0:0")
+	_, port, _ := net.SplitHostPort(p.admin)
 	admin := "127.0.0.1:" + port
 	get := func(c *http.Client, url string) (int, string, error) {
 		res, err := c.Get(url)

@@ -134,9 +134,15 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stderr
 		hc := &healthCheck{up: up, ttl: healthTTL, log: log}
 		sc.Admin = h.Guard(adminMux(hc, m), c.AdminTLS)
 	}
+	// The addresses are the listeners' own, so ":0" reports the port the
+	// kernel chose.
+	adminAddr := ""
+	if adminLn != nil {
+		adminAddr = adminLn.Addr().String()
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil,
 		"client_certs", c.TLSClientCA != "", "token", c.Token != "" || len(c.Tokens) > 0, "upstream", up.Addr,
-		"policy", c.Policy.String(), "admin", c.AdminListen,
+		"policy", c.Policy.String(), "admin", adminAddr,
 		"limit_short", c.Limits.Short, "limit_progress", c.Limits.Progress,
 		"limit_bulk", c.Limits.Bulk, "limit_idle", c.Limits.Idle,
 		"max_connections", c.MaxConns, "max_connections_per_client", c.MaxConnsPerClient,
