@@ -582,16 +582,34 @@ func (c *checker) bodyMiddleware(u *unit) Kind {
 		if inner, ok := u.sig.Results().At(0).Type().Underlying().(*types.Signature); ok && c.isMiddlewareSig(inner) {
 			for _, ret := range u.returns() {
 				for _, r := range ret.Results {
-					if lit, ok := ast.Unparen(r).(*ast.FuncLit); ok {
-						if lu := c.byNode[lit]; lu != nil && c.bodyMiddleware(lu) == Middleware {
-							return Factory
-						}
+					if c.swallowingMiddlewareValue(r) {
+						return Factory
 					}
 				}
 			}
 		}
 	}
 	return 0
+}
+
+// swallowingMiddlewareValue reports whether e, a middleware value, guards
+// the handler it is given with a recover that drops aborts: a function
+// literal that does, a middleware function named as a value, or what a
+// factory returns (a helper wrapping gorilla's RecoveryHandler(opts...)
+// with its own logger is as much a factory as RecoveryHandler is).
+func (c *checker) swallowingMiddlewareValue(e ast.Expr) bool {
+	switch e := ast.Unparen(e).(type) {
+	case *ast.FuncLit:
+		lu := c.byNode[e]
+		return lu != nil && c.bodyMiddleware(lu) == Middleware
+	case *ast.CallExpr:
+		fn := c.staticCallee(e)
+		return fn != nil && c.middleware(fn) == Factory
+	case *ast.Ident, *ast.SelectorExpr:
+		fn, ok := c.info.Uses[identOf(e)].(*types.Func)
+		return ok && c.middleware(fn) == Middleware
+	}
+	return false
 }
 
 // isMiddlewareSig reports whether sig takes a handler and returns one.

@@ -30,7 +30,7 @@ func TestFixesCompile(t *testing.T) {
 // frameworks (a module of its own under testdata/frameworks).
 func TestFrameworks(t *testing.T) {
 	dir := filepath.Join(testdata(), "frameworks")
-	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./recoverers", "./ginjson", "./ginshared/engine", "./ginshared/web")
+	analysistest.RunWithSuggestedFixes(t, dir, abortrecover.Analyzer, "./recoverers", "./ginjson", "./ginshared/engine", "./ginshared/web", "./gorillashared/recovery", "./gorillashared/query")
 }
 
 // TestFrameworkFixesCompile type-checks the framework testdata with every
