@@ -63,7 +63,10 @@ func (f *File) indent(pos token.Pos) (string, bool) {
 }
 
 // lineRange widens [pos, end) to whole lines when nothing else shares them,
-// taking a trailing comma along, so a deleted element leaves no blank line.
+// taking a trailing comma along, so a deleted element leaves no blank line;
+// a last element on a line of its own with the closing brace after it
+// takes its line break and the comma before it, so the brace ends the
+// line before as gofmt would keep it.
 func (f *File) lineRange(pos, end token.Pos) (token.Pos, token.Pos) {
 	off, endOff := f.offset(pos), f.offset(end)
 	rest := f.Src[endOff:]
@@ -72,12 +75,33 @@ func (f *File) lineRange(pos, end token.Pos) (token.Pos, token.Pos) {
 		rest = f.Src[endOff:]
 	}
 	_, own := f.indent(pos)
+	if r := bytes.TrimLeft(rest, " \t"); own && len(r) > 0 && (r[0] == '}' || r[0] == ')') {
+		// The last element, with the closing brace on its line: join the
+		// brace to the line before, whose trailing comma goes too.
+		before := bytes.TrimRight(f.Src[:off], " \t\n")
+		if !f.commentEndsAt(len(before)) {
+			if len(before) > 0 && before[len(before)-1] == ',' {
+				before = before[:len(before)-1]
+			}
+			return pos - token.Pos(off-len(before)), pos + token.Pos(endOff-off)
+		}
+	}
 	nl := bytes.IndexByte(rest, '\n')
 	if !own || nl < 0 || len(bytes.TrimSpace(rest[:nl])) != 0 && !bytes.HasPrefix(bytes.TrimSpace(rest[:nl]), []byte("//")) {
 		return pos, pos + token.Pos(endOff-off)
 	}
 	start := bytes.LastIndexByte(f.Src[:off], '\n') + 1
 	return pos - token.Pos(off-start), pos + token.Pos(endOff+nl+1-off)
+}
+
+// commentEndsAt reports whether a comment of the file ends at offset off.
+func (f *File) commentEndsAt(off int) bool {
+	for _, g := range f.Syntax.Comments {
+		if f.offset(g.End()) == off {
+			return true
+		}
+	}
+	return false
 }
 
 // Setting is one field of an http.Server: a key in a composite literal,

@@ -331,3 +331,33 @@ var srv = &http.Server{
 		t.Errorf("missing %q in:\n%s", want, got)
 	}
 }
+
+// TestBraceOnSettingsLine: removing a last field that shares its line with
+// the closing brace joins the brace to the line before, as gofmt keeps
+// it, instead of leaving the brace on a line with only indentation.
+func TestBraceOnSettingsLine(t *testing.T) {
+	f := load(t, `package p
+
+import (
+	"net/http"
+	"time"
+)
+
+func server(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute,
+		WriteTimeout: time.Minute}
+}
+`)
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil, nil)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	got := apply(f, fix)
+	want := "\treturn &http.Server{Handler: h, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute}\n}\n"
+	if !strings.Contains(got, want) {
+		t.Errorf("got:\n%s\nwant it to contain:\n%s", got, want)
+	}
+	if formatted, err := format.Source([]byte(got)); err != nil || string(formatted) != got {
+		t.Errorf("the fixed file is not gofmt'd (%v):\n%s", err, got)
+	}
+}
