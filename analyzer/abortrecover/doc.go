@@ -121,4 +121,11 @@
 // middleware it installs, read from its code. (gin's own CustomRecovery
 // cannot be used: it drops the abort before calling the function it is
 // given.)
+//
+// What the check cannot see: facts flow only along imports, so a handler
+// that one package stores in a field of a type another package declares
+// (a balancer kept in a shared registry of tunnels) and a third package
+// serves from there is judged by what the serving package sees, which is
+// a handler of unknown origin. The proxy behind it is found when the
+// serving package, or a package it imports, creates it.
 package abortrecover
