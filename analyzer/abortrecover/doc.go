@@ -126,6 +126,8 @@
 // that one package stores in a field of a type another package declares
 // (a balancer kept in a shared registry of tunnels) and a third package
 // serves from there is judged by what the serving package sees, which is
-// a handler of unknown origin. The proxy behind it is found when the
-// serving package, or a package it imports, creates it.
+// a handler of unknown origin. The proxy behind it is found when it
+// reaches the serving package through what that package can follow: a
+// constructor's result, a parameter at a call it sees, a field of its
+// own types.
 package abortrecover
