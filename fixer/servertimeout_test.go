@@ -76,11 +76,7 @@ var srv = &http.Server{
 	WriteTimeout:      10 * time.Second,
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil, nil)
-	if !ok {
-		t.Fatal("no fix")
-	}
-	got := apply(f, fix)
+	got := replaceWriteTimeout(t, f, nil, nil)
 	if strings.Contains(got, "WriteTimeout") || strings.Contains(got, `"time"`) {
 		t.Errorf("WriteTimeout or its now unused import left behind:\n%s", got)
 	}
@@ -182,12 +178,29 @@ func server(h http.Handler) *http.Server {
 	if !strings.Contains(got, want) {
 		t.Errorf("got:\n%s\nwant it to contain:\n%s", got, want)
 	}
-	if formatted, err := format.Source([]byte(got)); err != nil || string(formatted) != got {
-		t.Errorf("the fixed file is not gofmt'd (%v):\n%s", err, got)
-	}
+	checkGofmt(t, got)
 	if fix.Message != "replace ReadTimeout and WriteTimeout with ReadHeaderTimeout and IdleTimeout" {
 		t.Errorf("message %q", fix.Message)
 	}
+}
+
+// checkGofmt fails the test unless src is as gofmt prints it.
+func checkGofmt(t *testing.T, src string) {
+	t.Helper()
+	if formatted, err := format.Source([]byte(src)); err != nil || string(formatted) != src {
+		t.Errorf("the fixed file is not gofmt'd (%v):\n%s", err, src)
+	}
+}
+
+// replaceWriteTimeout applies ReplaceServerTimeout's fix for the file's
+// WriteTimeout and returns the fixed file.
+func replaceWriteTimeout(t *testing.T, f *fixer.File, with []fixer.Replacement, reuse ast.Expr) string {
+	t.Helper()
+	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), with, reuse)
+	if !ok {
+		t.Fatal("no fix")
+	}
+	return apply(f, fix)
 }
 
 // firstLiteral returns the file's first composite literal.
@@ -321,11 +334,7 @@ var srv = &http.Server{
 	WriteTimeout: cfg.Write,
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), []fixer.Replacement{fixer.IdleTimeout}, nil)
-	if !ok {
-		t.Fatal("no fix")
-	}
-	got := apply(f, fix)
+	got := replaceWriteTimeout(t, f, []fixer.Replacement{fixer.IdleTimeout}, nil)
 	want := "\tReadTimeout:  5 * time.Second,\n\t// WriteTimeout removed: an absolute deadline cuts streamed responses; the other timeouts are unchanged.\n}\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("missing %q in:\n%s", want, got)
@@ -348,16 +357,10 @@ func server(h http.Handler) *http.Server {
 		WriteTimeout: time.Minute}
 }
 `)
-	fix, ok := fixer.ReplaceServerTimeout(f, setting(t, f, "WriteTimeout"), nil, nil)
-	if !ok {
-		t.Fatal("no fix")
-	}
-	got := apply(f, fix)
+	got := replaceWriteTimeout(t, f, nil, nil)
 	want := "\treturn &http.Server{Handler: h, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute}\n}\n"
 	if !strings.Contains(got, want) {
 		t.Errorf("got:\n%s\nwant it to contain:\n%s", got, want)
 	}
-	if formatted, err := format.Source([]byte(got)); err != nil || string(formatted) != got {
-		t.Errorf("the fixed file is not gofmt'd (%v):\n%s", err, got)
-	}
+	checkGofmt(t, got)
 }
