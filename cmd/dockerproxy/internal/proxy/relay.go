@@ -64,8 +64,12 @@ type relay struct {
 
 	bytesIn, bytesOut atomic.Int64
 	running           atomic.Int32 // goroutines still to exit
-	approved          bool         // the handler ended cleanly: the relay owns the request
-	stopCtx           func() bool
+	// finishing: the body's last bytes are being written, so a client
+	// that leaves now has had (or will fail) the whole stream, and pump
+	// ends the relay by that write's result.
+	finishing atomic.Bool
+	approved  bool // the handler ended cleanly: the relay owns the request
+	stopCtx   func() bool
 
 	mu    sync.Mutex
 	ended bool
@@ -264,6 +268,9 @@ func (rl *relay) abandon() {
 func (rl *relay) send(head, p []byte) bool {
 	n, payload, bodyEnded, ferr := rl.frame.scan(p)
 	p = p[:n]
+	if bodyEnded && ferr == nil {
+		rl.finishing.Store(true)
+	}
 	if rl.limit > 0 {
 		_ = rl.client.SetWriteDeadline(time.Now().Add(rl.limit))
 	}
@@ -349,7 +356,7 @@ func (rl *relay) watch() {
 	for {
 		if rl.clientRaw != nil {
 			if err := waitReadable(rl.clientRaw); err != nil {
-				rl.end(streamsafe.ErrClientGone)
+				rl.clientGone()
 				return
 			}
 		}
@@ -396,10 +403,20 @@ func (rl *relay) discard(n int, err error) bool {
 		return false
 	}
 	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
-		rl.end(streamsafe.ErrClientGone)
+		rl.clientGone()
 		return false
 	}
 	return true
+}
+
+// clientGone ends the relay for a client that left, unless the body's
+// last bytes are being written: a client that read them all may close at
+// once (the relay closes the connection after the body), and the stream
+// ended whole.
+func (rl *relay) clientGone() {
+	if !rl.finishing.Load() {
+		rl.end(streamsafe.ErrClientGone)
+	}
 }
 
 // end records cause (nil: the body ended), unless the relay ended
