@@ -176,6 +176,7 @@ func newKnobs(pass *analysis.Pass) *knobs {
 			}
 		}
 	}
+	g := newGiver(pass, k.main)
 	for _, f := range pass.Files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch n := n.(type) {
@@ -187,26 +188,32 @@ func newKnobs(pass *analysis.Pass) *knobs {
 				via := ctors[n]
 				for i, elt := range n.Elts {
 					if kv, ok := elt.(*ast.KeyValueExpr); ok {
-						if id, ok := kv.Key.(*ast.Ident); ok && !isZero(info, kv.Value) {
+						if id, ok := kv.Key.(*ast.Ident); ok && g.gives(kv.Value) {
 							v, _ := info.Uses[id].(*types.Var)
 							set(v, kv.Pos(), via)
 						}
-					} else if i < st.NumFields() && !isZero(info, elt) {
+					} else if i < st.NumFields() && g.gives(elt) {
 						set(st.Field(i), elt.Pos(), via)
 					}
 				}
 			case *ast.AssignStmt:
 				for i, l := range n.Lhs {
-					if i < len(n.Rhs) && len(n.Lhs) == len(n.Rhs) && isZero(info, n.Rhs[i]) {
-						continue
+					src := n.Rhs[0] // v, err := f(): the call decides
+					if len(n.Lhs) == len(n.Rhs) {
+						src = n.Rhs[i]
 					}
-					set(fieldOf(info, l), l.Pos(), nil)
+					if g.gives(src) {
+						set(fieldOf(info, l), l.Pos(), nil)
+					}
 				}
 			case *ast.UnaryExpr:
-				// &cfg.WriteTimeout handed to a flag, an environment
-				// reader, a decoder of defaults: it may set it.
+				// &cfg.WriteTimeout handed to a flag gives it the flag's
+				// default; handed to an environment reader or a decoder
+				// of defaults, anything.
 				if n.Op == token.AND {
-					set(fieldOf(info, n.X), n.Pos(), nil)
+					if def, ok := g.defaults[n]; !ok || g.gives(def) {
+						set(fieldOf(info, n.X), n.Pos(), nil)
+					}
 				}
 			case *ast.StructType:
 				for _, fld := range n.Fields.List {

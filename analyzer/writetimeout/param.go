@@ -497,7 +497,14 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 			continue // the handler passed here does not stream
 		}
 		if srv := serverAt(servers, f.p.Timeouts); srv != nil {
-			// The server is in this package: report it there, with its fix.
+			// The server is in this package: report it there, with its
+			// fix, unless the configuration this call passes leaves
+			// every timeout zero.
+			leftZero := !slices.ContainsFunc(f.p.Timeouts, func(t Timeout) bool { return !k.unsetAt(f.call, f.fn, t) })
+			k.closedUnset = ""
+			if srv.passed == nil && leftZero {
+				continue
+			}
 			if srv.passed == nil {
 				srv.passed, srv.passedTo = f.arg, f.call
 			}
@@ -514,17 +521,9 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 			if slices.Contains(overrides[f.call], t.Name) {
 				continue // the call's own callback sets it: checked there
 			}
-			if len(t.Field) > 0 {
-				k.reader, k.closedUnset = f.call, ""
-				unset := false
-				if root := servedArg(f.call, f.fn, t.FieldParam); root != nil {
-					unset = k.fieldUnset(root, t.Field, enclosingDecl(pass, f.call.Pos()))
-				}
-				k.reader = nil
-				if unset {
-					k.pend(t.Name, t.Where, s.For(dir))
-					continue // the configuration this call passes leaves it zero
-				}
+			if k.closedUnset = ""; k.unsetAt(f.call, f.fn, t) {
+				k.pend(t.Name, t.Where, s.For(dir))
+				continue // the configuration this call passes leaves it zero
 			}
 			cause := s.For(dir)
 			d := analysis.Diagnostic{
@@ -547,6 +546,21 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 			httpsym.Report(pass, d)
 		}
 	}
+}
+
+// unsetAt reports whether the timeout t, read from a field of the
+// builder fn's parameter, is left zero by the configuration call passes.
+func (k *knobs) unsetAt(call *ast.CallExpr, fn *types.Func, t Timeout) bool {
+	if len(t.Field) == 0 {
+		return false
+	}
+	root := servedArg(call, fn, t.FieldParam)
+	if root == nil {
+		return false
+	}
+	k.reader = call
+	defer func() { k.reader = nil }()
+	return k.fieldUnset(root, t.Field, enclosingDecl(k.pass, call.Pos()))
 }
 
 func paramMessage(fn *types.Func, t Timeout, handler string, s *streamflow.Stream) string {
