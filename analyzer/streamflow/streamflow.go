@@ -199,14 +199,29 @@ type Streams struct {
 	Source string
 	Where  string
 	Proxy  bool
+	// Own and Alt keep a union's sides apart: the directions Source
+	// explains, and the stream that explains the others.
+	Own Dir
+	Alt *Streams
 }
 
 func (*Streams) AFact() {}
 
+// factOf is the fact form of s.
+func factOf(s *Stream) *Streams {
+	if s == nil {
+		return nil
+	}
+	return &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy, Own: s.own, Alt: factOf(s.alt)}
+}
+
 func (f *Streams) String() string { return "streams " + f.Dir.String() + ": " + f.Source }
 
 func (f *Streams) stream() *Stream {
-	return &Stream{Dir: f.Dir, Source: f.Source, Where: f.Where, Proxy: f.Proxy}
+	if f == nil {
+		return nil
+	}
+	return &Stream{Dir: f.Dir, Source: f.Source, Where: f.Where, Proxy: f.Proxy, own: f.Own, alt: f.Alt.stream()}
 }
 
 // Passes is the fact that a function's result streams whenever one of the
@@ -257,6 +272,18 @@ func (r *Result) Handler(e ast.Expr) *Stream {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.a.eval(e, nil).s
+}
+
+// Wraps returns the parameters of fn (-1: its receiver) whose handlers
+// the handler expression e, in fn's body, serves: h2c.NewHandler(h, s),
+// cors(h), h itself.
+func (r *Result) Wraps(e ast.Expr, fn *types.Func) []int {
+	if r == nil || r.a == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.a.eval(e, r.a.envOf(fn)).params
 }
 
 // DefaultMux reports how the handlers registered on http.DefaultServeMux,
@@ -518,6 +545,9 @@ func (a *state) index() {
 				}
 			}
 		case *ast.CallExpr:
+			if holder, v := atomicStore(info, n); holder != nil {
+				store(holder, v) // p.router.Store(r): the holder holds r
+			}
 			a.indexRoute(n)
 			a.indexPassed(n)
 			if fn, ok := typeOfCallee(a, n); ok && fn.Pkg() == a.pass.Pkg {
@@ -641,6 +671,72 @@ func (a *state) varOf(e ast.Expr) *types.Var {
 	return nil
 }
 
+// funcHeld returns the function a call through a local function variable
+// may call: copyFunc := io.Copy, then copyFunc(w, resp.Body).
+func (a *state) funcHeld(call *ast.CallExpr) *types.Func {
+	id, ok := ast.Unparen(call.Fun).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := a.pass.TypesInfo.Uses[id].(*types.Var)
+	if !ok || v.IsField() || v.Parent() == nil || v.Parent() == v.Pkg().Scope() {
+		return nil
+	}
+	for _, e := range a.assigns[v] {
+		var obj types.Object
+		switch e := ast.Unparen(e).(type) {
+		case *ast.Ident:
+			obj = a.pass.TypesInfo.Uses[e]
+		case *ast.SelectorExpr:
+			obj = a.pass.TypesInfo.Uses[e.Sel]
+		}
+		if fn, ok := obj.(*types.Func); ok && fn.Signature().Recv() == nil {
+			return fn
+		}
+	}
+	return nil
+}
+
+// atomicHolder reports whether t is an atomic.Value or atomic.Pointer[T],
+// the holders a router swapped on reload lives in.
+func atomicHolder(t types.Type) bool {
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != "sync/atomic" {
+		return false
+	}
+	return n.Obj().Name() == "Value" || n.Obj().Name() == "Pointer"
+}
+
+// atomicStore returns the holder and value of h.Store(v), h.Swap(v) and
+// h.CompareAndSwap(old, v) on an atomic holder.
+func atomicStore(info *types.Info, call *ast.CallExpr) (holder, v ast.Expr) {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || len(call.Args) == 0 || !atomicHolder(typeOf(info, sel.X)) {
+		return nil, nil
+	}
+	switch sel.Sel.Name {
+	case "Store", "Swap", "CompareAndSwap":
+		return sel.X, call.Args[len(call.Args)-1]
+	}
+	return nil, nil
+}
+
+// atomicLoad returns the holder of h.Load() (and of h.Swap(v), whose
+// result is a value stored before) on an atomic holder.
+func atomicLoad(info *types.Info, call *ast.CallExpr) ast.Expr {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || !atomicHolder(typeOf(info, sel.X)) {
+		return nil
+	}
+	if sel.Sel.Name == "Load" || sel.Sel.Name == "Swap" {
+		return sel.X
+	}
+	return nil
+}
+
 func typeOf(info *types.Info, e ast.Expr) types.Type {
 	if t := info.TypeOf(e); t != nil {
 		return t
@@ -690,7 +786,12 @@ func (a *state) eval(e ast.Expr, en *env) flow {
 			}
 		}
 		return f
+	case *ast.TypeAssertExpr:
+		return a.eval(e.X, en) // v.(http.Handler): what v holds
 	case *ast.CallExpr:
+		if holder := atomicLoad(info, e); holder != nil {
+			return a.eval(holder, en) // p.router.Load(): what was stored
+		}
 		if id, ok := ast.Unparen(e.Fun).(*ast.Ident); ok {
 			if b, ok := info.Uses[id].(*types.Builtin); ok && b.Name() == "append" {
 				var f flow
@@ -1445,6 +1546,9 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			return
 		}
 		fn, _ := httpsym.Callee(info, call).(*types.Func)
+		if fn == nil {
+			fn = a.funcHeld(call)
+		}
 		if mayWait(info, call, fn) {
 			waits = append(waits, call.Pos())
 			if fn != nil {
@@ -1839,7 +1943,7 @@ func (a *state) exportFacts() {
 			s = sum.resolve(a)
 		}
 		if s != nil {
-			a.pass.ExportObjectFact(fn, &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy})
+			a.pass.ExportObjectFact(fn, factOf(s))
 		}
 		var params []int
 		for _, p := range sum.params {
@@ -1872,7 +1976,7 @@ func (a *state) exportFacts() {
 				continue // locals cannot be named from another package
 			}
 			if s := a.varStream(v); s != nil {
-				a.pass.ExportObjectFact(v, &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy})
+				a.pass.ExportObjectFact(v, factOf(s))
 			}
 		}
 	}
@@ -1881,6 +1985,6 @@ func (a *state) exportFacts() {
 		mux = union(mux, a.registeredOn(h, nil).s)
 	}
 	if mux != nil {
-		a.pass.ExportPackageFact(&MuxStreams{Streams{Dir: mux.Dir, Source: mux.Source, Where: mux.Where, Proxy: mux.Proxy}})
+		a.pass.ExportPackageFact(&MuxStreams{*factOf(mux)})
 	}
 }

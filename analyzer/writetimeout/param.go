@@ -181,6 +181,9 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, serve
 			continue
 		}
 		fn, i, decl := paramOf(pass, h.Value)
+		if fn == nil {
+			fn, i, decl = wrappedParam(pass, flows, h.Value)
+		}
 		field := fieldOf(pass.TypesInfo, h.Value)
 		if fn == nil && (field == nil || field.Pkg() != pass.Pkg) {
 			continue // not a parameter: the check at the server decides
@@ -363,6 +366,28 @@ func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int, *ast.FuncDecl) 
 		return fn, i, fd
 	}
 	return nil, -1, nil // a local, or a parameter of a closure
+}
+
+// wrappedParam reports which parameter of the declared function around e
+// the handler e wraps (Handler: h2c.NewHandler(handler, s)): the one
+// parameter whose handler it serves.
+func wrappedParam(pass *analysis.Pass, flows *streamflow.Result, e ast.Expr) (*types.Func, int, *ast.FuncDecl) {
+	if _, ok := ast.Unparen(e).(*ast.CallExpr); !ok {
+		return nil, -1, nil
+	}
+	fd := enclosingDecl(pass, e.Pos())
+	if fd == nil {
+		return nil, -1, nil
+	}
+	fn, _ := pass.TypesInfo.Defs[fd.Name].(*types.Func)
+	if fn == nil {
+		return nil, -1, nil
+	}
+	params := flows.Wraps(e, fn)
+	if len(params) != 1 || params[0] < 0 {
+		return nil, -1, nil
+	}
+	return fn, params[0], fd
 }
 
 // paramIndex returns which parameter of fn the identifier e names, or -1.

@@ -43,6 +43,8 @@ var shapes = []struct {
 	{"a server hands its router to plugins through an interface method; the plugins, in packages that import the server's, are reported where they register a stream",
 		[]string{"wtplugin/web", "wtplugin/a2a", "wtplugin/jsonapi"}},
 	{"an SDK's event writer (sse.NewWriter(w), then WriteData in a loop) flushes the response from another package", []string{"wtsse/cmd"}},
+	{"a gateway whose router is swapped atomically on reload (atomic.Value, atomic.Pointer), an endpoint that copies through a local function variable (copyFunc := io.Copy), a server built around a wrapped handler parameter (h2c.NewHandler(handler, s))",
+		[]string{"wtreload/server", "wtreload/gateway", "wtreload/cmd"}},
 	{"a writer wrapper whose Flush forwards to the writer it wraps (promhttp's delegators) streams nothing", []string{"wtprom/app"}},
 }
 
