@@ -1,6 +1,8 @@
+// want package:"sets 1 numeric fields"
+
 // Package server serves a gateway's handler behind cleartext HTTP/2, with
 // timeouts an environment variable may change.
-package server // want package:"sets 1 numeric fields"
+package server
 
 import (
 	"net/http"
