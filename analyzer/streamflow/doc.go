@@ -25,6 +25,9 @@
 //     cfg.DataDir and served from it). A constant directory, a configured
 //     one it never writes into (its built assets) and an embedded file
 //     system are the program's own assets and are not counted;
+//   - a handler that hands a callback which writes the response and
+//     flushes it to code outside the standard library
+//     (provider.SendChat(onChunk, r)): the callee calls it per event;
 //   - a handler that keeps its ResponseWriter in a field that code of its
 //     package flushes events through (a transport's Response that a
 //     session's goroutine writes with writeEvent(t.Response, ev)) and then
@@ -52,7 +55,10 @@
 // handler types that delegate to a field or embed http.Handler, method
 // values (proxy.ServeHTTP is the proxy), the handler result of a call that
 // also returns an error (h, err := newProxy(cfg)), maps, slices and arrays
-// of handlers (proxies[host], route tables, range loops, append), and a
+// of handlers (proxies[host], route tables of keyed or positional
+// literals, range loops, append), a router held in an atomic.Value or
+// atomic.Pointer and swapped on reload (Store, Swap, Load().(T)), a call
+// through a local function variable (copyFunc := io.Copy), and a
 // functional option that stores its parameter in a field (the closure
 // func(o *T) { o.handler = h } returned by WithHandler(h) stores what the
 // package's calls of WithHandler pass). Registration is a rule: a method

@@ -532,16 +532,20 @@ func (a *state) index() {
 				store(n.Names[i], n.Values[0])
 			}
 		case *ast.CompositeLit:
-			if _, ok := typeOf(info, n).Underlying().(*types.Struct); !ok {
+			st, ok := typeOf(info, n).Underlying().(*types.Struct)
+			if !ok {
 				continue
 			}
-			for _, elt := range n.Elts {
+			for i, elt := range n.Elts {
 				if kv, ok := elt.(*ast.KeyValueExpr); ok {
 					if id, ok := kv.Key.(*ast.Ident); ok {
 						if v, ok := info.Uses[id].(*types.Var); ok && v.IsField() {
 							a.keyed[v] = append(a.keyed[v], kv.Value)
 						}
 					}
+				} else if i < st.NumFields() {
+					// Route{"ChatAI", "POST", "/api/chat", handlers.ChatAI(conf)}
+					a.keyed[st.Field(i)] = append(a.keyed[st.Field(i)], elt)
 				}
 			}
 		case *ast.CallExpr:
@@ -667,6 +671,43 @@ func (a *state) varOf(e ast.Expr) *types.Var {
 		return v
 	case *ast.StarExpr:
 		return a.varOf(e.X)
+	}
+	return nil
+}
+
+// flushingCallback returns the function literal, passed to call directly
+// or through a local variable, that both writes the response and flushes
+// it: an event sink the callee calls per event.
+func (a *state) flushingCallback(call *ast.CallExpr) *ast.FuncLit {
+	info := a.pass.TypesInfo
+	for _, arg := range call.Args {
+		var lit *ast.FuncLit
+		switch x := ast.Unparen(arg).(type) {
+		case *ast.FuncLit:
+			lit = x
+		case *ast.Ident:
+			if v, ok := info.Uses[x].(*types.Var); ok && len(a.assigns[v]) == 1 {
+				lit, _ = ast.Unparen(a.assigns[v][0]).(*ast.FuncLit)
+			}
+		}
+		if lit == nil {
+			continue
+		}
+		if sig, ok := typeOf(info, lit).(*types.Signature); !ok || a.sym.IsRequestPathSig(sig) {
+			continue // a handler, not a sink
+		}
+		var writes, flushes bool
+		ast.Inspect(lit.Body, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				fn, _ := httpsym.Callee(info, c).(*types.Func)
+				writes = writes || a.writes(c, fn)
+				flushes = flushes || a.isFlush(c, fn)
+			}
+			return !(writes && flushes)
+		})
+		if writes && flushes {
+			return lit
+		}
 	}
 	return nil
 }
@@ -1553,6 +1594,13 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			waits = append(waits, call.Pos())
 			if fn != nil {
 				blocks = append(blocks, call.Pos())
+			}
+		}
+		if fn == nil || !httpsym.InStd(a.pass.Fset, fn) {
+			if lit := a.flushingCallback(call); lit != nil {
+				// provider.SendChat(onChunk, r) with onChunk writing and
+				// flushing an event: the callee calls it as events come.
+				own = union(own, &Stream{Dir: Writes, Source: "a callback that writes and flushes, handed to " + types.ExprString(call.Fun), Where: a.where(lit.Pos()), Hops: []Hop{{call.Pos(), "hands a flushing callback to " + types.ExprString(call.Fun)}}})
 			}
 		}
 		if fn != nil && a.flushes(fn) {

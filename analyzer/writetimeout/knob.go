@@ -3,7 +3,6 @@ package writetimeout
 import (
 	"fmt"
 	"go/ast"
-	"go/build"
 	"go/token"
 	"go/types"
 	"path/filepath"
@@ -107,7 +106,7 @@ func (f *PendingKnobs) String() string {
 func newKnobs(pass *analysis.Pass) *knobs {
 	k := &knobs{pass: pass, sets: make(map[string]string), main: pass.Pkg.Name() == "main", own: make(map[string]token.Pos)}
 	k.closed = k.main || slices.Contains(strings.Split(pass.Pkg.Path(), "/"), "internal")
-	if len(pass.Files) > 0 && inGOROOT(pass.Fset.Position(pass.Files[0].Pos()).Filename) {
+	if len(pass.Files) > 0 && httpsym.InGOROOT(pass.Fset.Position(pass.Files[0].Pos()).Filename) {
 		return k // the standard library
 	}
 	info := pass.TypesInfo
@@ -272,19 +271,7 @@ func hasDefaultTag(lit string) bool {
 }
 
 // inStd reports whether the field v is declared in the standard library.
-func inStd(fset *token.FileSet, v *types.Var) bool {
-	return inGOROOT(fset.Position(v.Pos()).Filename)
-}
-
-// inGOROOT reports whether the file is one of the standard library's.
-func inGOROOT(name string) bool {
-	name = filepath.ToSlash(name)
-	if strings.HasPrefix(name, "$GOROOT/src/") {
-		return true // export data of a -trimpath build
-	}
-	root := filepath.ToSlash(build.Default.GOROOT)
-	return root != "" && strings.HasPrefix(name, root+"/src/")
-}
+func inStd(fset *token.FileSet, v *types.Var) bool { return httpsym.InStd(fset, v) }
 
 func numeric(t types.Type) bool {
 	b, ok := t.Underlying().(*types.Basic)

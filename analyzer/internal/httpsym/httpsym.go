@@ -19,6 +19,21 @@ import (
 	"golang.org/x/tools/go/types/typeutil"
 )
 
+// InStd reports whether obj is declared in the standard library.
+func InStd(fset *token.FileSet, obj types.Object) bool {
+	return InGOROOT(fset.Position(obj.Pos()).Filename)
+}
+
+// InGOROOT reports whether the file is one of the standard library's.
+func InGOROOT(name string) bool {
+	name = filepath.ToSlash(name)
+	if strings.HasPrefix(name, "$GOROOT/src/") {
+		return true // export data of a -trimpath build
+	}
+	root := filepath.ToSlash(build.Default.GOROOT)
+	return root != "" && strings.HasPrefix(name, root+"/src/")
+}
+
 // Imports reports whether pkg imports path directly.
 func Imports(pkg *types.Package, path string) bool {
 	for _, imp := range pkg.Imports() {

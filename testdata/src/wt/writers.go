@@ -112,3 +112,44 @@ func shortServer() *http.Server {
 	mux.HandleFunc("/status", status)
 	return &http.Server{Handler: mux, ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // ok: no handler streams
 }
+
+// Chatter streams a model's answer through the callback it is given, one
+// call per chunk.
+type Chatter interface {
+	SendChat(onChunk func(chunk string), r *http.Request) (tokens int)
+}
+
+// chatHandler hands the model a callback that writes and flushes each
+// chunk as an event: the stream is the callee's loop.
+func chatHandler(c Chatter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		flusher, ok := w.(http.Flusher)
+		if !ok {
+			return
+		}
+		w.Header().Set("Content-Type", "text/event-stream")
+		onChunk := func(chunk string) {
+			fmt.Fprintf(w, "data: %s\n\n", chunk)
+			flusher.Flush()
+		}
+		c.SendChat(onChunk, r)
+	}
+}
+
+func callbackServer(c Chatter) *http.Server {
+	return &http.Server{Handler: chatHandler(c), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute,
+		WriteTimeout: time.Minute} // want `WriteTimeout \(1m0s\) cuts streaming responses of chatHandler\(c\) \(a callback that writes and flushes, handed to c.SendChat, writers.go:\d+\)`
+}
+
+// ok: the callback collects the answer, written once at the end.
+func summaryHandler(c Chatter) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var answer bytes.Buffer
+		c.SendChat(func(chunk string) { answer.WriteString(chunk) }, r)
+		w.Write(answer.Bytes())
+	}
+}
+
+func summaryServer(c Chatter) *http.Server {
+	return &http.Server{Handler: summaryHandler(c), ReadHeaderTimeout: time.Second, IdleTimeout: time.Minute, WriteTimeout: time.Minute} // ok: nothing flushes
+}
