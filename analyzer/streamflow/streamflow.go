@@ -1166,7 +1166,39 @@ func (a *state) routesOn(v *types.Var, en *env) flow {
 	for _, d := range a.derived[v] {
 		f = f.join(a.routesOf(d, en))
 	}
-	return f.join(a.helperRoutes(v, en))
+	return f.join(a.helperRoutes(v, en)).join(a.storedRoutes(v, en))
+}
+
+// storedRoutes evaluates what is registered on the routers stored in v:
+// a local router (serveEvent.Router = r), or the router a function of the
+// package returns after registering on it (r := NewRouter(app)).
+func (a *state) storedRoutes(v *types.Var, en *env) flow {
+	var f flow
+	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v]} {
+		for _, e := range list {
+			switch x := ast.Unparen(e).(type) {
+			case *ast.Ident:
+				if u := a.varOf(x); u != nil && u != v {
+					f = f.join(a.routesOf(u, en).via(e.Pos(), "stored in "+v.Name()))
+				}
+			case *ast.CallExpr:
+				fn, ok := typeOfCallee(a, x)
+				if !ok || fn.Pkg() != a.pass.Pkg || a.decls[fn.Origin()] == nil {
+					continue
+				}
+				fen := a.envOf(fn.Origin())
+				for _, ret := range httpsym.Returns(a.decls[fn.Origin()].Body) {
+					if len(ret.Results) == 0 {
+						continue
+					}
+					if u := a.varOf(ret.Results[0]); u != nil && u != v && !u.IsField() {
+						f = f.join(a.routesOf(u, fen).via(x.Pos(), "registered by "+fn.Name()))
+					}
+				}
+			}
+		}
+	}
+	return f
 }
 
 func (f flow) via(pos token.Pos, msg string) flow {
@@ -1461,6 +1493,13 @@ func (a *state) call(call *ast.CallExpr, en *env) flow {
 	f.s = f.s.via(call.Pos(), "returned by "+fn.Name())
 	sel, isMethod := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	isMethod = isMethod && fn.Signature().Recv() != nil
+	if f.s == nil && len(params) == 0 && isMethod && a.returnsHandler(fn.Signature()) {
+		// r.BuildMux() of a router the program registers routes on: the
+		// handler it builds serves them.
+		if root := a.chainRoot(sel); root != nil {
+			f = f.join(a.routesOf(root, en).via(call.Pos(), "served by "+fn.Name()))
+		}
+	}
 	for _, p := range params {
 		if p < 0 && isMethod {
 			f = f.join(a.eval(sel.X, en).via(call.Pos(), "passed through "+fn.Name()).wrapped())

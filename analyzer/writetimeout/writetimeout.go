@@ -124,6 +124,10 @@ func run(pass *analysis.Pass) (any, error) {
 				}
 			}
 		}
+	}
+	aliases := serverAliases(info, pass.Files, byHolder)
+	for _, file := range pass.Files {
+		fc, _ := insp.Root().FindNode(file)
 		// Settings assigned after construction: srv.WriteTimeout = d.
 		for c := range fc.Preorder((*ast.AssignStmt)(nil)) {
 			as := c.Node().(*ast.AssignStmt)
@@ -144,6 +148,11 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 			for _, s := range byHolder[holder] {
 				if s.file == file || s.holder.IsField() || s.holder.Parent() == pass.Pkg.Scope() {
+					s.settings[sel.Sel.Name] = fixer.Setting{Name: sel.Sel.Name, Node: as, Value: as.Rhs[0]}
+				}
+			}
+			for _, s := range aliases[holder] {
+				if _, ok := s.settings[sel.Sel.Name]; !ok {
 					s.settings[sel.Sel.Name] = fixer.Setting{Name: sel.Sel.Name, Node: as, Value: as.Rhs[0]}
 				}
 			}
@@ -391,6 +400,50 @@ func isZero(info *types.Info, e ast.Expr) bool {
 		return constant.Sign(tv.Value) == 0
 	}
 	return false
+}
+
+// serverAliases maps the fields that a local server is stored in
+// (&ServeEvent{Server: server}, e.Server = server) to the server: a hook
+// that gets the event configures it through the field (e.Server.Handler
+// = h).
+func serverAliases(info *types.Info, files []*ast.File, byHolder map[*types.Var][]*server) map[*types.Var][]*server {
+	aliases := make(map[*types.Var][]*server)
+	local := func(e ast.Expr) []*server {
+		v := varOf(info, e)
+		if v == nil || v.IsField() {
+			return nil
+		}
+		return byHolder[v]
+	}
+	add := func(field *types.Var, e ast.Expr) {
+		if field == nil || !field.IsField() {
+			return
+		}
+		for _, s := range local(e) {
+			if !slices.Contains(aliases[field], s) {
+				aliases[field] = append(aliases[field], s)
+			}
+		}
+	}
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok {
+					v, _ := info.Uses[id].(*types.Var)
+					add(v, n.Value)
+				}
+			case *ast.AssignStmt:
+				if len(n.Lhs) == len(n.Rhs) {
+					for i, l := range n.Lhs {
+						add(varOf(info, l), n.Rhs[i])
+					}
+				}
+			}
+			return true
+		})
+	}
+	return aliases
 }
 
 // holderOf finds the variable or field a server literal is stored in.

@@ -45,6 +45,8 @@ var shapes = []struct {
 	{"an SDK's event writer (sse.NewWriter(w), then WriteData in a loop) flushes the response from another package", []string{"wtsse/cmd"}},
 	{"a gateway whose router is swapped atomically on reload (atomic.Value, atomic.Pointer), an endpoint that copies through a local function variable (copyFunc := io.Copy), a server built around a wrapped handler parameter (h2c.NewHandler(handler, s))",
 		[]string{"wtreload/server", "wtreload/gateway", "wtreload/cmd"}},
+	{"an application framework's router: actions registered on groups by functions of the package, the mux its BuildMux builds from them, a server configured through the field of the event a hook gets (e.Server.Handler = handler)",
+		[]string{"wtpb/apis"}},
 	{"a writer wrapper whose Flush forwards to the writer it wraps (promhttp's delegators) streams nothing", []string{"wtprom/app"}},
 }
 
@@ -65,7 +67,7 @@ func TestFixedCodeBuilds(t *testing.T) {
 	gopath := t.TempDir()
 	src := filepath.Join(testdata(t), "src")
 	var fixed []string
-	for _, root := range []string{"blog", "wt", "wtlib", "wtmux", "wtiface", "wtgoa", "wtknob", "wtfields", "wtfactory", "wtsse"} {
+	for _, root := range []string{"blog", "wt", "wtlib", "wtmux", "wtiface", "wtgoa", "wtknob", "wtfields", "wtfactory", "wtsse", "wtpb", "wtreload"} {
 		err := filepath.WalkDir(filepath.Join(src, root), func(path string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || filepath.Ext(path) != ".go" {
 				return err
