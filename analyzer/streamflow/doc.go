@@ -25,6 +25,10 @@
 //     cfg.DataDir and served from it). A constant directory, a configured
 //     one it never writes into (its built assets) and an embedded file
 //     system are the program's own assets and are not counted;
+//   - a helper that copies its reader parameter into the response
+//     (e.Stream(status, ctype, reader)) streams where the caller's reader
+//     is not in memory; a file of a file system asserted to a reader
+//     (ff, ok := f.(io.ReadSeeker)) is an asset like the file;
 //   - a handler that hands a callback which writes the response and
 //     flushes it to code outside the standard library
 //     (provider.SendChat(onChunk, r)): the callee calls it per event;
@@ -66,7 +70,11 @@
 // (mux.Handle, r.GET, e.Any, r.NoRoute, r.Use) makes that value route to
 // it, and so does the router it was derived from (api := r.Group("/api"),
 // r.PathPrefix(p).Subrouter(), r.With(mw).Get, the router a Route or
-// Group closure receives); so does a handler stored in a field of a
+// Group closure receives), and the handler a method of such a router
+// builds (r.BuildMux(), r.Handler()) serves its routes, including those
+// registered on a router the package stores in a variable or field or
+// returns from a function after registering on it (r, err :=
+// NewRouter(app)); so does a handler stored in a field of a
 // router from another package (r.NotFoundHandler = proxy). A router passed to a function routes to what
 // that function registers on its parameter (register(mux),
 // RegisterRoutes(r)), in other packages too, and so does a function that

@@ -96,6 +96,11 @@ type Stream struct {
 	// HandlerFunc pass it on as it is).
 	Unwrapped Dir
 
+	// Reader is 1 + the index of the parameter of the summarized helper
+	// whose reader its io.Copy or ServeContent sends (Stream(status,
+	// ctype, reader)), or 0: an in-memory argument makes no stream.
+	Reader int
+
 	own Dir     // the directions this stream's own source explains
 	alt *Stream // the stream that explains the other directions
 }
@@ -201,8 +206,9 @@ type Streams struct {
 	Proxy  bool
 	// Own and Alt keep a union's sides apart: the directions Source
 	// explains, and the stream that explains the others.
-	Own Dir
-	Alt *Streams
+	Own    Dir
+	Alt    *Streams
+	Reader int
 }
 
 func (*Streams) AFact() {}
@@ -212,7 +218,7 @@ func factOf(s *Stream) *Streams {
 	if s == nil {
 		return nil
 	}
-	return &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy, Own: s.own, Alt: factOf(s.alt)}
+	return &Streams{Dir: s.Dir, Source: s.Source, Where: s.Where, Proxy: s.Proxy, Own: s.own, Alt: factOf(s.alt), Reader: s.Reader}
 }
 
 func (f *Streams) String() string { return "streams " + f.Dir.String() + ": " + f.Source }
@@ -221,7 +227,7 @@ func (f *Streams) stream() *Stream {
 	if f == nil {
 		return nil
 	}
-	return &Stream{Dir: f.Dir, Source: f.Source, Where: f.Where, Proxy: f.Proxy, own: f.Own, alt: f.Alt.stream()}
+	return &Stream{Dir: f.Dir, Source: f.Source, Where: f.Where, Proxy: f.Proxy, own: f.Own, alt: f.Alt.stream(), Reader: f.Reader}
 }
 
 // Passes is the fact that a function's result streams whenever one of the
@@ -333,6 +339,7 @@ type state struct {
 	keyed    map[*types.Var][]ast.Expr   // field values from composite literals
 	routes   map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
 	derived  map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
+	results  map[*types.Var]*ast.CallExpr // v of v, err := f(): the call whose first result it holds
 	passed   map[*types.Var][]argUse     // calls the variable is passed to: register(mux)
 	regs     map[regKey]flow             // what a function registers on a parameter
 	muxRegs  []ast.Expr                  // handlers registered on http.DefaultServeMux
@@ -455,6 +462,7 @@ func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 		keyed:    make(map[*types.Var][]ast.Expr),
 		routes:   make(map[*types.Var][]ast.Expr),
 		derived:  make(map[*types.Var][]*types.Var),
+		results:  make(map[*types.Var]*ast.CallExpr),
 		passed:   make(map[*types.Var][]argUse),
 		regs:     make(map[regKey]flow),
 		funcs:    make(map[*types.Func]*flow),
@@ -522,6 +530,15 @@ func (a *state) index() {
 				}
 			} else if i := a.handlerResult(n.Lhs, n.Rhs); i >= 0 {
 				store(n.Lhs[i], n.Rhs[0])
+			} else if len(n.Lhs) == 2 && len(n.Rhs) == 1 {
+				switch rhs := ast.Unparen(n.Rhs[0]).(type) {
+				case *ast.TypeAssertExpr, *ast.IndexExpr:
+					store(n.Lhs[0], rhs) // v, ok := x.(T); h, ok := handlers[name]
+				case *ast.CallExpr:
+					if v := a.varOf(n.Lhs[0]); v != nil {
+						a.results[v] = rhs // r, err := NewRouter(app)
+					}
+				}
 			}
 		case *ast.ValueSpec:
 			if len(n.Names) == len(n.Values) {
@@ -710,6 +727,23 @@ func (a *state) flushingCallback(call *ast.CallExpr) *ast.FuncLit {
 		}
 	}
 	return nil
+}
+
+// readerParam returns 1 + the index of the parameter of the summarized
+// function that e names, or 0.
+func readerParam(info *types.Info, en *env, e ast.Expr) int {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	if !ok || en == nil {
+		return 0
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok {
+		return 0
+	}
+	if i, ok := en.params[v]; ok && i >= 0 {
+		return i + 1
+	}
+	return 0
 }
 
 // funcHeld returns the function a call through a local function variable
@@ -1174,7 +1208,11 @@ func (a *state) routesOn(v *types.Var, en *env) flow {
 // package returns after registering on it (r := NewRouter(app)).
 func (a *state) storedRoutes(v *types.Var, en *env) flow {
 	var f flow
-	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v]} {
+	var results []ast.Expr
+	if c := a.results[v]; c != nil {
+		results = []ast.Expr{c}
+	}
+	for _, list := range [][]ast.Expr{a.assigns[v], a.keyed[v], results} {
 		for _, e := range list {
 			switch x := ast.Unparen(e).(type) {
 			case *ast.Ident:
@@ -1660,7 +1698,11 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			f = f.join(a.passing(call, a.eval(call.Fun, en)))
 		case fn != nil && a.passesWriter(call, fn):
 			// A helper that writes the response: cg.forward(w, r), c.Stream(step).
-			f = f.join(a.passing(call, flow{s: a.funcFlow(fn).resolve(a).via(call.Pos(), "calls "+fn.Name())}))
+			hs := a.funcFlow(fn).resolve(a)
+			if hs != nil && hs.Reader > 0 && hs.Reader <= len(call.Args) && (inMemory(info, call.Args[hs.Reader-1]) || a.inMemoryValue(call.Args[hs.Reader-1], 0)) {
+				hs = hs.alt // e.Stream(200, ctype, buf): the reader it sends is in memory
+			}
+			f = f.join(a.passing(call, flow{s: hs.via(call.Pos(), "calls "+fn.Name())}))
 			lastWrite = call.Pos() // it may write: c.SSEvent(e, data)
 		case (httpsym.IsMethod(fn, "net/http", "Client", "Do") || httpsym.IsMethod(fn, "net/http", "RoundTripper", "RoundTrip") || httpsym.IsMethod(fn, "net/http", "Transport", "RoundTrip")) &&
 			len(call.Args) == 1 && a.isIncoming(call.Args[0], nil):
@@ -1698,7 +1740,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			if a.fromWriter(call.Args[0]) {
 				lastWrite = call.Pos()
 				if unbounded(info, call) {
-					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}})
+					own = union(own, &Stream{Dir: Writes, Source: "io." + fn.Name() + " of " + types.ExprString(call.Args[1]) + " into the ResponseWriter", Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "copies an unbounded reader into the response"}}, Reader: readerParam(info, en, call.Args[1])})
 				}
 			}
 			// A body read into memory is one the handler expects to be
@@ -1722,7 +1764,7 @@ func (a *state) body(body *ast.BlockStmt, en *env) flow {
 			// http.FileSystem (static assets: FileServer, negroni.Static,
 			// webdav) are not counted.
 			lastWrite = call.Pos()
-			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}})
+			own = union(own, &Stream{Dir: Writes, Source: "http.ServeContent of " + types.ExprString(call.Args[4]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file download"}}, Reader: readerParam(info, en, call.Args[4])})
 		case httpsym.IsFunc(fn, "net/http", "ServeFile") && len(call.Args) == 3 && a.isResponseWriter(call.Args[0]) && a.configuredPath(call.Args[2], 0):
 			lastWrite = call.Pos()
 			own = union(own, &Stream{Dir: Writes, Source: "http.ServeFile of " + types.ExprString(call.Args[2]), Where: a.where(call.Pos()), Hops: []Hop{{call.Pos(), "serves a file of a configured directory"}}})

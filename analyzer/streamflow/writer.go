@@ -235,7 +235,32 @@ func (a *state) downloadContent(content ast.Expr) bool {
 			return false
 		}
 	}
+	if a.assetFile(content) {
+		return false
+	}
 	return !a.inMemoryValue(content, 0)
+}
+
+// assetFile reports whether e is a file of a file system asserted to a
+// reader (ff, ok := f.(io.ReadSeeker) after f, _ := fsys.Open(name)): an
+// fs.File or http.File, an asset like the file itself.
+func (a *state) assetFile(e ast.Expr) bool {
+	info := a.pass.TypesInfo
+	v := a.varOf(e)
+	if v == nil || v.IsField() || len(a.assigns[v]) == 0 {
+		return false
+	}
+	for _, rhs := range a.assigns[v] {
+		ta, ok := ast.Unparen(rhs).(*ast.TypeAssertExpr)
+		if !ok {
+			return false
+		}
+		t := info.TypeOf(ta.X)
+		if !httpsym.IsNamed(t, "io/fs", "File") && !httpsym.IsNamed(t, "net/http", "File") {
+			return false
+		}
+	}
+	return true
 }
 
 // inMemoryValue reports whether e is made from memory: bytes.NewReader,

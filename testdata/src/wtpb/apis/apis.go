@@ -2,6 +2,8 @@
 package apis
 
 import (
+	"bytes"
+	"embed"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -11,15 +13,18 @@ import (
 	"wtpb/router"
 )
 
+//go:embed apis.go
+var uiFS embed.FS
+
 // NewRouter returns the router with every API bound.
-func NewRouter(backups *filesystem.System) *router.Router[*core.RequestEvent] {
+func NewRouter(backups *filesystem.System) (*router.Router[*core.RequestEvent], error) {
 	r := router.NewRouter(func(w http.ResponseWriter, req *http.Request) *core.RequestEvent {
 		return &core.RequestEvent{Event: router.Event{Response: w, Request: req}, Backups: backups}
 	})
 	api := r.Group("/api")
 	bindBackupApi(api)
 	bindHealthApi(api)
-	return r
+	return r, nil
 }
 
 func bindBackupApi(rg *router.RouterGroup[*core.RequestEvent]) {
@@ -31,6 +36,14 @@ func bindHealthApi(rg *router.RouterGroup[*core.RequestEvent]) {
 	rg.GET("/health", func(e *core.RequestEvent) error {
 		_, err := e.Response.Write([]byte(`{"code":200}`))
 		return err
+	})
+	rg.GET("/extensions.js", func(e *core.RequestEvent) error {
+		buf := new(bytes.Buffer)
+		buf.WriteString("console.log('ready')")
+		return e.Stream(http.StatusOK, "text/javascript", buf)
+	})
+	rg.GET("/ui/{path...}", func(e *core.RequestEvent) error {
+		return e.FileFS(uiFS, e.Request.PathValue("path"))
 	})
 }
 
@@ -47,7 +60,11 @@ func Serve(backups *filesystem.System, addr string) error {
 		ReadHeaderTimeout: time.Minute,
 		WriteTimeout:      5 * time.Minute, // want `WriteTimeout \(5m0s\) cuts streaming responses of handler \(http.ServeContent of br, filesystem.go:\d+\)`
 	}
-	serveEvent := &core.ServeEvent{Router: NewRouter(backups), Server: server}
+	pbRouter, err := NewRouter(backups)
+	if err != nil {
+		return err
+	}
+	serveEvent := &core.ServeEvent{Router: pbRouter, Server: server}
 	return core.OnServe(serveEvent, func(e *core.ServeEvent) error {
 		handler, err := e.Router.BuildMux()
 		if err != nil {

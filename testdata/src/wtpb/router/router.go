@@ -4,6 +4,9 @@
 package router
 
 import (
+	"errors"
+	"io"
+	"io/fs"
 	"net/http"
 )
 
@@ -11,6 +14,33 @@ import (
 type Event struct {
 	Response http.ResponseWriter
 	Request  *http.Request
+}
+
+// Stream copies reader into the response.
+func (e *Event) Stream(status int, contentType string, reader io.Reader) error {
+	e.Response.Header().Set("Content-Type", contentType)
+	e.Response.WriteHeader(status)
+	_, err := io.Copy(e.Response, reader)
+	return err
+}
+
+// FileFS serves a file of fsys.
+func (e *Event) FileFS(fsys fs.FS, name string) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	ff, ok := f.(io.ReadSeeker)
+	if !ok {
+		return errors.New("not seekable")
+	}
+	http.ServeContent(e.Response, e.Request, fi.Name(), fi.ModTime(), ff)
+	return nil
 }
 
 // Route is one registered action.
