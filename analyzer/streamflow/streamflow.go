@@ -335,16 +335,16 @@ type state struct {
 	pass     *analysis.Pass
 	sym      *httpsym.Symbols
 	decls    map[*types.Func]*ast.FuncDecl
-	assigns  map[*types.Var][]ast.Expr   // values stored in a variable or field
-	keyed    map[*types.Var][]ast.Expr   // field values from composite literals
-	routes   map[*types.Var][]ast.Expr   // handlers registered on a mux held in the variable
-	derived  map[*types.Var][]*types.Var // routers derived from the variable's (groups, sub-routers)
+	assigns  map[*types.Var][]ast.Expr    // values stored in a variable or field
+	keyed    map[*types.Var][]ast.Expr    // field values from composite literals
+	routes   map[*types.Var][]ast.Expr    // handlers registered on a mux held in the variable
+	derived  map[*types.Var][]*types.Var  // routers derived from the variable's (groups, sub-routers)
 	results  map[*types.Var]*ast.CallExpr // v of v, err := f(): the call whose first result it holds
-	passed   map[*types.Var][]argUse     // calls the variable is passed to: register(mux)
-	regs     map[regKey]flow             // what a function registers on a parameter
-	muxRegs  []ast.Expr                  // handlers registered on http.DefaultServeMux
-	params   map[*types.Var]bool         // parameters of every function
-	paramAt  map[*types.Var]paramSite    // parameters of declared functions
+	passed   map[*types.Var][]argUse      // calls the variable is passed to: register(mux)
+	regs     map[regKey]flow              // what a function registers on a parameter
+	muxRegs  []ast.Expr                   // handlers registered on http.DefaultServeMux
+	params   map[*types.Var]bool          // parameters of every function
+	paramAt  map[*types.Var]paramSite     // parameters of declared functions
 	calls    map[*types.Func][]*ast.CallExpr
 	argsIn   map[*types.Var]*Stream // what callers pass to a parameter stored in a field
 	flushers map[*types.Func]bool   // helpers that flush on every call
