@@ -89,6 +89,16 @@ const resultParam = -2
 // on the result are served by that server.
 func resultRouter(pass *analysis.Pass, e ast.Expr) (*types.Func, *ast.FuncDecl) {
 	info := pass.TypesInfo
+	// s.mux of a local s the function returns: the router is a field of
+	// the result itself.
+	inField := false
+	for {
+		sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+		if !ok || fieldOf(info, sel) == nil {
+			break
+		}
+		e, inField = sel.X, true
+	}
 	v := identVar(info, e)
 	decl := enclosingDecl(pass, e.Pos())
 	if v == nil || decl == nil || decl.Body == nil || v.Pos() < decl.Body.Pos() || v.Pos() >= decl.Body.End() {
@@ -108,6 +118,9 @@ func resultRouter(pass *analysis.Pass, e ast.Expr) (*types.Func, *ast.FuncDecl) 
 		}
 		if id, ok := r.(*ast.Ident); ok {
 			return info.Uses[id] == v
+		}
+		if inField {
+			return false // the struct itself must be returned
 		}
 		lit, ok := r.(*ast.CompositeLit)
 		if !ok || isServer(info.TypeOf(lit)) {
@@ -133,8 +146,13 @@ func resultRouter(pass *analysis.Pass, e ast.Expr) (*types.Func, *ast.FuncDecl) 
 		if !isRet || len(ret.Results) == 0 {
 			return true
 		}
-		returns++
 		r := ast.Unparen(ret.Results[0])
+		if id, isID := r.(*ast.Ident); isID {
+			if _, isNil := info.Uses[id].(*types.Nil); isNil {
+				return true // return nil, err: the error path
+			}
+		}
+		returns++
 		if id, isID := r.(*ast.Ident); isID && info.Uses[id] != v {
 			// a local holding the literal: s := &Server{mux: mux}; return s
 			if lv, isVar := info.Uses[id].(*types.Var); isVar {
@@ -183,6 +201,18 @@ func paramServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, serve
 		fn, i, decl := paramOf(pass, h.Value)
 		if fn == nil {
 			fn, i, decl = wrappedParam(pass, flows, h.Value)
+		}
+		if fn == nil {
+			// s.mux of a parameter s: newInstance(ctx, s, l) serves the
+			// router of the struct its caller passes.
+			if root := fieldRoot(pass.TypesInfo, h.Value); root != nil {
+				if rf, ri, rd := paramOf(pass, root); rf != nil && ri >= 0 {
+					if timeouts := builderTimeouts(pass, k, s, rd); len(timeouts) > 0 {
+						served[rf] = addServed(served[rf], ServedParam{Param: ri, Timeouts: timeouts})
+					}
+					continue
+				}
+			}
 		}
 		field := fieldOf(pass.TypesInfo, h.Value)
 		if fn == nil && (field == nil || field.Pkg() != pass.Pkg) {
@@ -368,6 +398,44 @@ func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int, *ast.FuncDecl) 
 	return nil, -1, nil // a local, or a parameter of a closure
 }
 
+// liftTimeouts restates the timeouts that fn, called here, reads from
+// fields of its parameters for the function making the call: the field
+// of the caller's parameter that is passed, or, for any other argument,
+// no field (what sets it is not known to the caller's callers).
+func liftTimeouts(pass *analysis.Pass, call *ast.CallExpr, fn *types.Func, ts []Timeout) []Timeout {
+	out := make([]Timeout, len(ts))
+	for i, t := range ts {
+		out[i] = t
+		if len(t.Field) == 0 {
+			continue
+		}
+		out[i].Field, out[i].FieldParam = nil, 0
+		arg := servedArg(call, fn, t.FieldParam)
+		if arg == nil {
+			continue
+		}
+		if outer, j, _ := paramOf(pass, arg); outer != nil {
+			out[i].Field, out[i].FieldParam = t.Field, j
+		}
+	}
+	return out
+}
+
+// fieldRoot returns x of a field chain x.f.g, or nil.
+func fieldRoot(info *types.Info, e ast.Expr) ast.Expr {
+	sel, ok := ast.Unparen(e).(*ast.SelectorExpr)
+	if !ok || fieldOf(info, sel) == nil {
+		return nil
+	}
+	for {
+		inner, ok := ast.Unparen(sel.X).(*ast.SelectorExpr)
+		if !ok || fieldOf(info, inner) == nil {
+			return sel.X
+		}
+		sel = inner
+	}
+}
+
 // wrappedParam reports which parameter of the declared function around e
 // the handler e wraps (Handler: h2c.NewHandler(handler, s)): the one
 // parameter whose handler it serves.
@@ -498,12 +566,27 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 					for _, q := range served[outer] {
 						n += len(q.Timeouts)
 					}
-					served[outer] = addServed(served[outer], ServedParam{Param: i, Timeouts: p.Timeouts})
+					served[outer] = addServed(served[outer], ServedParam{Param: i, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)})
 					m := 0
 					for _, q := range served[outer] {
 						m += len(q.Timeouts)
 					}
 					changed = changed || len(served[outer]) != before || m != n
+					continue
+				}
+				if rfn, _ := resultRouter(pass, arg); rfn != nil && p.Param >= 0 && flows.Handler(arg) == nil {
+					// newInstance(ctx, s, l) on the s the caller returns:
+					// the caller serves what is registered on its result.
+					n := 0
+					for _, q := range served[rfn] {
+						n += len(q.Timeouts)
+					}
+					served[rfn] = addServed(served[rfn], ServedParam{Param: resultParam, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)})
+					m := 0
+					for _, q := range served[rfn] {
+						m += len(q.Timeouts)
+					}
+					changed = changed || m != n
 					continue
 				}
 				findings = append(findings, finding{call, fn, arg, p})

@@ -47,6 +47,8 @@ var shapes = []struct {
 		[]string{"wtreload/server", "wtreload/gateway", "wtreload/cmd"}},
 	{"an application framework's router: actions registered on groups by functions of the package, the mux its BuildMux builds from them, a server configured through the field of the event a hook gets (e.Server.Handler = handler)",
 		[]string{"wtpb/apis"}},
+	{"a server library whose helper builds one server per listener around the router of the struct it is given, returned with an error: the commands registering on its Router() are reported",
+		[]string{"wtinst/libhttp", "wtinst/serve", "wtinst/status"}},
 	{"a writer wrapper whose Flush forwards to the writer it wraps (promhttp's delegators) streams nothing", []string{"wtprom/app"}},
 }
 
