@@ -800,10 +800,26 @@ func (c *checker) checkExported() {
 		if len(u.callers) > 0 {
 			continue // called, not deferred: its recover returns nil there
 		}
+		if !c.openWorld(u.fn) && !c.deferredWhereAborts(u.fn) {
+			continue // every handler that defers it is in view, and none can abort
+		}
 		for _, s := range u.unhandled() {
 			c.reportSite(s, u.fn.Name()+", a recovery function for handlers", u, nil)
 		}
 	}
+}
+
+// deferredWhereAborts reports whether a request path of this package
+// that may panic with http.ErrAbortHandler defers fn.
+func (c *checker) deferredWhereAborts(fn *types.Func) bool {
+	for _, v := range c.units {
+		for _, d := range v.defers {
+			if c.staticCallee(d.Call) == fn && c.mayAbort(v) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // checkWrapping reports streaming handlers wrapped in recovery middleware

@@ -217,3 +217,16 @@ func storedOnly(w http.ResponseWriter, r *http.Request) {
 		log.Print(p)
 	}
 }
+
+// proxyPanic is deferred by a handler that proxies: the abort it drops
+// leaves the cut response looking complete.
+func proxyPanic(w http.ResponseWriter) {
+	if e := recover(); e != nil { // want `recover in proxyPanic, deferred by handler proxied swallows`
+		w.WriteHeader(http.StatusBadGateway)
+	}
+}
+
+func proxied(w http.ResponseWriter, r *http.Request) {
+	defer proxyPanic(w)
+	httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+}
