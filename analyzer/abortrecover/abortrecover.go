@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"strings"
 
@@ -100,6 +101,10 @@ type Swallows struct {
 	Plain    string
 	Keep     []string
 	Recovery string
+	// With names the field of the receiver that a Guard's recover is
+	// deferred under (if t.PanicHandler != nil { defer … }): it guards
+	// only a value whose program sets that field.
+	With string
 }
 
 func (*Swallows) AFact() {}
@@ -484,7 +489,91 @@ func (c *checker) callGuards(call *ast.CallExpr) bool {
 	if f == nil || f.Kind != Guard {
 		return false
 	}
+	if f.With != "" && !c.setsField(fn, f.With) {
+		return false // its recover is deferred only when a field nothing here sets is set
+	}
 	return f.Callback == 0 || f.Callback <= len(call.Args) && c.argAborts(call.Args[f.Callback-1])
+}
+
+// guardField returns the field of u's receiver that every swallowing
+// defer of u is conditional on (if t.PanicHandler != nil { defer … }), or
+// "".
+func (c *checker) guardField(u *unit) string {
+	if u.decl == nil || u.decl.Recv == nil || u.fn == nil {
+		return ""
+	}
+	recv := u.fn.Signature().Recv()
+	field := ""
+	for _, d := range u.defers {
+		if sites, fact, _ := c.deferSwallows(d); len(sites) == 0 && fact == nil {
+			continue
+		}
+		f := c.conditionField(u.body, d, recv)
+		if f == "" || field != "" && f != field {
+			return ""
+		}
+		field = f
+	}
+	return field
+}
+
+// conditionField returns F when d sits in the body of an if statement of
+// body whose condition is recv.F != nil, or "".
+func (c *checker) conditionField(body *ast.BlockStmt, d *ast.DeferStmt, recv *types.Var) string {
+	field := ""
+	ast.Inspect(body, func(n ast.Node) bool {
+		ifs, ok := n.(*ast.IfStmt)
+		if !ok || field != "" || ifs.Body.Pos() > d.Pos() || d.End() > ifs.Body.End() {
+			return field == ""
+		}
+		cond, ok := ast.Unparen(ifs.Cond).(*ast.BinaryExpr)
+		if !ok || cond.Op != token.NEQ {
+			return true
+		}
+		sel, ok := ast.Unparen(cond.X).(*ast.SelectorExpr)
+		if !ok || c.info.Types[cond.Y].IsNil() == false {
+			return true
+		}
+		if id, ok := ast.Unparen(sel.X).(*ast.Ident); ok && c.info.Uses[id] == recv {
+			field = sel.Sel.Name
+		}
+		return true
+	})
+	return field
+}
+
+// setsField reports whether this package gives the field name of the
+// receiver type of method fn a value: an assignment (through embedding
+// too) or a keyed literal.
+func (c *checker) setsField(fn *types.Func, name string) bool {
+	recv := fn.Signature().Recv()
+	if recv == nil {
+		return true
+	}
+	obj, _, _ := types.LookupFieldOrMethod(recv.Type(), true, fn.Pkg(), name)
+	field, ok := obj.(*types.Var)
+	if !ok || !field.IsField() {
+		return true
+	}
+	found := false
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.AssignStmt:
+				for _, l := range n.Lhs {
+					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && c.info.Selections[sel] != nil && c.info.Selections[sel].Obj() == field {
+						found = true
+					}
+				}
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok && c.info.Uses[id] == field {
+					found = true
+				}
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // defersSwallowing reports whether u defers a recover that drops aborts.
@@ -732,6 +821,9 @@ func (c *checker) exportFacts() {
 		}
 		if kind != 0 {
 			f := &Swallows{Kind: kind, Where: where, Callback: callback}
+			if kind == Guard {
+				f.With = c.guardField(u)
+			}
 			if kind == RecoveringRouter {
 				f.Plain, f.Keep, f.Recovery = c.plainBuilder(u)
 			}
