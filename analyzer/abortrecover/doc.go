@@ -85,7 +85,14 @@
 // understood and puts it in front of handlers that reach no proxy: a
 // recoverer in front of JSON handlers swallows nothing. Middleware with
 // no use in its package is also reported where other packages wrap a
-// proxy in it.
+// proxy in it. A program's own recovery function for handlers (deferred
+// as defer handlePanic(ctx, w)) is reported only when a handler that may
+// abort defers it.
+//
+// A router that defers its recover only when a field of its receiver is
+// set (httptreemux's if t.PanicHandler != nil { defer … }) guards only in
+// a package that sets that field; calling its ServeHTTP elsewhere
+// recovers nothing.
 //
 // Not reported: recovers in goroutines (net/http never sees their
 // panics; see proxygoroutine), in code that does not serve requests, in

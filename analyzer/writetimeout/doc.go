@@ -33,7 +33,12 @@
 // in its package passes it a stream, and at the call when the call is in
 // another package (the ServesParam fact). So is a server whose handler is
 // a field that a constructor stores its parameter in (New(h) returns
-// &Server{handler: h}; a method serves s.handler). Only the builder's own
+// &Server{handler: h}; a method serves s.handler), a server around a
+// wrapped parameter (Handler: h2c.NewHandler(handler, s)), and one around
+// the router field of a struct parameter (newInstance(ctx, s, l) with
+// Handler: s.mux, called on the s its caller returns). A server stored in
+// a field is configured through it too (&ServeEvent{Server: server}, then
+// a hook's e.Server.Handler = handler). Only the builder's own
 // timeouts count, not those one caller sets through an option closure. A
 // method that serves its receiver counts too: echo v5's e.Start(addr)
 // serves e on a server whose ReadTimeout echo sets to 30s. Timeouts set
@@ -69,6 +74,15 @@
 // literal (confighttp.NewDefaultServerConfig's WriteTimeout: 30 s) sets
 // the field only in programs that call it. Elsewhere a configured value
 // counts as set, since a package that imports this one may set it.
+//
+// What a value may be follows where it comes from: a flag binding gives
+// its default (f.DurationVar(&wt, "wt", defaults.WriteTimeout, "") gives
+// nothing when that default is zero), a parameter of a function called
+// only directly in its package the arguments of those calls, a local its
+// assignments, and text parsed into a duration (time.ParseDuration(v) of
+// a listener's "wt=30s") is the user's choice. A call that passes the
+// server's builder a configuration leaving every timeout zero does not
+// make it serve that call's stream.
 //
 // A server whose router is handed to plugins through an interface method
 // (for _, l := range launchers { l.SetupSubrouters(router) }), when the
