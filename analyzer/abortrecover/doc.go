@@ -94,7 +94,8 @@
 // a package that sets that field; calling its ServeHTTP elsewhere
 // recovers nothing.
 //
-// Not reported: recovers in goroutines (net/http never sees their
+// Not reported: a recover that ends the process (os.Exit, log.Fatal),
+// recovers in goroutines (net/http never sees their
 // panics; see proxygoroutine), in code that does not serve requests, in
 // handlers that hijack the connection (websocket upgrades: net/http
 // writes no response after Hijack, so nothing can look complete), in test

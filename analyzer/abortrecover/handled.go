@@ -242,7 +242,9 @@ func (t *tracker) abortFalse(cond ast.Expr) bool {
 }
 
 // isPanic reports whether call panics with whatever it is given: panic,
-// log.Panic*, or a function known to re-panic an abort passed to it.
+// log.Panic*, or a function known to re-panic an abort passed to it; or
+// ends the process (os.Exit, log.Fatal*): no response is completed then
+// either.
 func (t *tracker) isPanic(call *ast.CallExpr) bool {
 	if httpsym.IsBuiltin(t.info, call, "panic") {
 		return true
@@ -252,6 +254,9 @@ func (t *tracker) isPanic(call *ast.CallExpr) bool {
 		return false
 	}
 	if httpsym.IsFunc(fn, "log", "Panic", "Panicf", "Panicln") || httpsym.IsMethod(fn, "log", "Logger", "Panic", "Panicf", "Panicln") {
+		return true
+	}
+	if httpsym.IsFunc(fn, "os", "Exit") || httpsym.IsFunc(fn, "log", "Fatal", "Fatalf", "Fatalln") || httpsym.IsMethod(fn, "log", "Logger", "Fatal", "Fatalf", "Fatalln") {
 		return true
 	}
 	if t.rePanics != nil {

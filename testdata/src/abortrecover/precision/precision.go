@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 
 	"abortrecover/lib"
 )
@@ -208,3 +209,19 @@ func meshHandler() http.HandlerFunc {
 		w.Write([]byte(`{"mesh":{}}`))
 	}
 }
+
+// exitOnPanic ends the process on any panic: no response is completed
+// after it, so nothing looks complete.
+type exitOnPanic struct{ h http.Handler }
+
+func (e *exitOnPanic) ServeHTTP(w http.ResponseWriter, r *http.Request) { // want ServeHTTP:"may abort"
+	defer func() {
+		if err := recover(); err != nil { // ok: the process exits
+			log.Printf("panic: %v", err)
+			os.Exit(1)
+		}
+	}()
+	e.h.ServeHTTP(w, r)
+}
+
+var _ = &exitOnPanic{h: proxy}
