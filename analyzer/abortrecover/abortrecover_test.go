@@ -15,7 +15,7 @@ func testdata() string {
 	return dir
 }
 
-var pkgs = []string{"abortrecover/a", "abortrecover/recovery", "abortrecover/user", "abortrecover/fix", "abortrecover/lib", "abortrecover/precision", "abortrecover/jsononly", "abortrecover/internal/mw", "abortrecover/ownmux", "abortrecover/treemuxuser", "abortrecover/treemuxlogged"}
+var pkgs = []string{"abortrecover/a", "abortrecover/recovery", "abortrecover/user", "abortrecover/fix", "abortrecover/lib", "abortrecover/precision", "abortrecover/jsononly", "abortrecover/internal/mw", "abortrecover/ownmux", "abortrecover/treemuxuser", "abortrecover/treemuxlogged", "abortrecover/internal/sock"}
 
 func TestAnalyzer(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, testdata(), abortrecover.Analyzer, pkgs...)

@@ -87,7 +87,10 @@
 // no use in its package is also reported where other packages wrap a
 // proxy in it. A program's own recovery function for handlers (deferred
 // as defer handlePanic(ctx, w)) is reported only when a handler that may
-// abort defers it.
+// abort defers it. A program's server wrapper that recovers around a
+// handler field set only from its exported constructor's parameter
+// (NewServer(h) stores h; a method's closure calls s.handlerFunc(w, r))
+// is not reported: what the importing packages pass is not in view.
 //
 // A router that defers its recover only when a field of its receiver is
 // set (httptreemux's if t.PanicHandler != nil { defer … }) guards only in

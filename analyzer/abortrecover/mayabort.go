@@ -2,8 +2,11 @@ package abortrecover
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -113,7 +116,88 @@ func (c *checker) callAborts(call *ast.CallExpr) (may, raises bool) {
 	// a gin.HandlerFunc or an echo.HandlerFunc does; a callback that is
 	// given neither the response nor the request (a probe, a job) does not.
 	sig, _ := typeOf(c.info, call.Fun).(*types.Signature)
-	return sig != nil && c.servesRequest(sig), false
+	if sig == nil || !c.servesRequest(sig) {
+		return false, false
+	}
+	if c.constructorOnly(call.Fun) {
+		// srv.handlerFunc(w, r) of a program's own package, set only from
+		// its constructor's parameter by packages that import it: what
+		// they pass is not in view here, and a program's server wrapper
+		// is not judged on a guess.
+		return false, false
+	}
+	return true, false
+}
+
+// constructorOnly reports whether fun is a func-typed field of a struct
+// of this package, in a package of the program's own (main, internal/),
+// whose every store is a parameter of an exported function of the
+// package: s := &Server{handlerFunc: handlerFunc} in NewServer.
+func (c *checker) constructorOnly(fun ast.Expr) bool {
+	sel, ok := ast.Unparen(fun).(*ast.SelectorExpr)
+	if !ok || c.info.Selections[sel] == nil || c.info.Selections[sel].Kind() != types.FieldVal {
+		return false
+	}
+	field := c.info.Selections[sel].Obj().(*types.Var)
+	if field.Pkg() != c.pass.Pkg || c.pass.Pkg.Name() != "main" && !c.internalPkg() {
+		return false
+	}
+	stores := 0
+	ok = true
+	param := func(e ast.Expr, at token.Pos) bool {
+		id, isID := ast.Unparen(e).(*ast.Ident)
+		if !isID {
+			return false
+		}
+		v, isVar := c.info.Uses[id].(*types.Var)
+		if !isVar {
+			return false
+		}
+		for _, f := range c.pass.Files {
+			for _, d := range f.Decls {
+				fd, isFunc := d.(*ast.FuncDecl)
+				if !isFunc || fd.Pos() > at || at >= fd.End() || !fd.Name.IsExported() {
+					continue
+				}
+				fn, _ := c.info.Defs[fd.Name].(*types.Func)
+				if fn == nil {
+					return false
+				}
+				params := fn.Signature().Params()
+				for i := range params.Len() {
+					if params.At(i) == v {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.KeyValueExpr:
+				if id, isID := n.Key.(*ast.Ident); isID && c.info.Uses[id] == field {
+					stores++
+					ok = ok && param(n.Value, n.Pos())
+				}
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if s, isSel := ast.Unparen(l).(*ast.SelectorExpr); isSel && c.info.Selections[s] != nil && c.info.Selections[s].Obj() == field {
+						stores++
+						ok = ok && len(n.Lhs) == len(n.Rhs) && param(n.Rhs[i], n.Pos())
+					}
+				}
+			}
+			return ok
+		})
+	}
+	return ok && stores > 0
+}
+
+// internalPkg reports whether this package is under internal/.
+func (c *checker) internalPkg() bool {
+	return slices.Contains(strings.Split(c.pass.Pkg.Path(), "/"), "internal")
 }
 
 func typeOf(info *types.Info, e ast.Expr) types.Type {
