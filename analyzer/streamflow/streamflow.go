@@ -332,29 +332,31 @@ func run(pass *analysis.Pass) (any, error) {
 // state is the per-package state: an index of what is assigned to each
 // variable and field, and memoized function summaries.
 type state struct {
-	pass     *analysis.Pass
-	sym      *httpsym.Symbols
-	decls    map[*types.Func]*ast.FuncDecl
-	assigns  map[*types.Var][]ast.Expr    // values stored in a variable or field
-	keyed    map[*types.Var][]ast.Expr    // field values from composite literals
-	routes   map[*types.Var][]ast.Expr    // handlers registered on a mux held in the variable
-	derived  map[*types.Var][]*types.Var  // routers derived from the variable's (groups, sub-routers)
-	results  map[*types.Var]*ast.CallExpr // v of v, err := f(): the call whose first result it holds
-	passed   map[*types.Var][]argUse      // calls the variable is passed to: register(mux)
-	regs     map[regKey]flow              // what a function registers on a parameter
-	muxRegs  []ast.Expr                   // handlers registered on http.DefaultServeMux
-	params   map[*types.Var]bool          // parameters of every function
-	paramAt  map[*types.Var]paramSite     // parameters of declared functions
-	calls    map[*types.Func][]*ast.CallExpr
-	argsIn   map[*types.Var]*Stream // what callers pass to a parameter stored in a field
-	flushers map[*types.Func]bool   // helpers that flush on every call
-	noBody   map[ast.Expr]bool      // handlers registered for GET, HEAD or OPTIONS only
-	funcs    map[*types.Func]*flow
-	vars     map[*types.Var]*Stream
-	busy     map[any]bool
-	written  map[types.Object]bool       // variables and fields naming directories the program writes files into
-	stores   map[*types.Var][]fieldStore // v.F = x, by the local variable v
-	flushedF map[*types.Var]bool         // ResponseWriter fields code flushes events through
+	pass        *analysis.Pass
+	sym         *httpsym.Symbols
+	decls       map[*types.Func]*ast.FuncDecl
+	assigns     map[*types.Var][]ast.Expr    // values stored in a variable or field
+	keyed       map[*types.Var][]ast.Expr    // field values from composite literals
+	routes      map[*types.Var][]ast.Expr    // handlers registered on a mux held in the variable
+	derived     map[*types.Var][]*types.Var  // routers derived from the variable's (groups, sub-routers)
+	results     map[*types.Var]*ast.CallExpr // v of v, err := f(): the call whose first result it holds
+	stored      map[storedKey]flow           // storedRoutes, memoized
+	routerTypes map[types.Type]bool          // registersHandlers, memoized
+	passed      map[*types.Var][]argUse      // calls the variable is passed to: register(mux)
+	regs        map[regKey]flow              // what a function registers on a parameter
+	muxRegs     []ast.Expr                   // handlers registered on http.DefaultServeMux
+	params      map[*types.Var]bool          // parameters of every function
+	paramAt     map[*types.Var]paramSite     // parameters of declared functions
+	calls       map[*types.Func][]*ast.CallExpr
+	argsIn      map[*types.Var]*Stream // what callers pass to a parameter stored in a field
+	flushers    map[*types.Func]bool   // helpers that flush on every call
+	noBody      map[ast.Expr]bool      // handlers registered for GET, HEAD or OPTIONS only
+	funcs       map[*types.Func]*flow
+	vars        map[*types.Var]*Stream
+	busy        map[any]bool
+	written     map[types.Object]bool       // variables and fields naming directories the program writes files into
+	stores      map[*types.Var][]fieldStore // v.F = x, by the local variable v
+	flushedF    map[*types.Var]bool         // ResponseWriter fields code flushes events through
 }
 
 // fieldStore is an assignment to a field path of a local variable.
@@ -455,25 +457,27 @@ type paramSite struct {
 
 func newAnalysis(pass *analysis.Pass, sym *httpsym.Symbols) *state {
 	a := &state{
-		pass:     pass,
-		sym:      sym,
-		decls:    make(map[*types.Func]*ast.FuncDecl),
-		assigns:  make(map[*types.Var][]ast.Expr),
-		keyed:    make(map[*types.Var][]ast.Expr),
-		routes:   make(map[*types.Var][]ast.Expr),
-		derived:  make(map[*types.Var][]*types.Var),
-		results:  make(map[*types.Var]*ast.CallExpr),
-		passed:   make(map[*types.Var][]argUse),
-		regs:     make(map[regKey]flow),
-		funcs:    make(map[*types.Func]*flow),
-		vars:     make(map[*types.Var]*Stream),
-		busy:     make(map[any]bool),
-		params:   make(map[*types.Var]bool),
-		paramAt:  make(map[*types.Var]paramSite),
-		calls:    make(map[*types.Func][]*ast.CallExpr),
-		argsIn:   make(map[*types.Var]*Stream),
-		flushers: make(map[*types.Func]bool),
-		noBody:   make(map[ast.Expr]bool),
+		pass:        pass,
+		sym:         sym,
+		decls:       make(map[*types.Func]*ast.FuncDecl),
+		assigns:     make(map[*types.Var][]ast.Expr),
+		keyed:       make(map[*types.Var][]ast.Expr),
+		routes:      make(map[*types.Var][]ast.Expr),
+		derived:     make(map[*types.Var][]*types.Var),
+		results:     make(map[*types.Var]*ast.CallExpr),
+		stored:      make(map[storedKey]flow),
+		routerTypes: make(map[types.Type]bool),
+		passed:      make(map[*types.Var][]argUse),
+		regs:        make(map[regKey]flow),
+		funcs:       make(map[*types.Func]*flow),
+		vars:        make(map[*types.Var]*Stream),
+		busy:        make(map[any]bool),
+		params:      make(map[*types.Var]bool),
+		paramAt:     make(map[*types.Var]paramSite),
+		calls:       make(map[*types.Func][]*ast.CallExpr),
+		argsIn:      make(map[*types.Var]*Stream),
+		flushers:    make(map[*types.Func]bool),
+		noBody:      make(map[ast.Expr]bool),
 	}
 	a.index()
 	return a
@@ -744,6 +748,42 @@ func readerParam(info *types.Info, en *env, e ast.Expr) int {
 		return i + 1
 	}
 	return 0
+}
+
+// storedKey memoizes storedRoutes per variable and environment.
+type storedKey struct {
+	v  *types.Var
+	en *env
+}
+
+// registersHandlers reports whether t is a router: one of its methods
+// takes a handler (mux.Handle(p, h), g.GET(p, action)).
+func (a *state) registersHandlers(t types.Type) bool {
+	if r, ok := a.routerTypes[t]; ok {
+		return r
+	}
+	r := false
+	ms := types.NewMethodSet(t)
+	if _, isPtr := t.(*types.Pointer); !isPtr && !types.IsInterface(t) {
+		ms = types.NewMethodSet(types.NewPointer(t))
+	}
+	for i := range ms.Len() {
+		sig, ok := ms.At(i).Type().(*types.Signature)
+		if !ok {
+			continue
+		}
+		for p := range sig.Params().Variables() {
+			pt := p.Type()
+			if sl, ok := pt.(*types.Slice); ok && sig.Variadic() {
+				pt = sl.Elem()
+			}
+			if ps, ok := pt.Underlying().(*types.Signature); ok && (a.sym.IsRequestPathSig(ps) || a.middlewareSig(ps)) || a.handlerType(pt) {
+				r = true
+			}
+		}
+	}
+	a.routerTypes[t] = r
+	return r
 }
 
 // funcHeld returns the function a call through a local function variable
@@ -1208,6 +1248,14 @@ func (a *state) routesOn(v *types.Var, en *env) flow {
 // package returns after registering on it (r := NewRouter(app)).
 func (a *state) storedRoutes(v *types.Var, en *env) flow {
 	var f flow
+	if !a.registersHandlers(v.Type()) {
+		return f // only a router can have routes registered on it
+	}
+	key := storedKey{v, en}
+	if r, ok := a.stored[key]; ok {
+		return r
+	}
+	defer func() { a.stored[key] = f }()
 	var results []ast.Expr
 	if c := a.results[v]; c != nil {
 		results = []ast.Expr{c}
@@ -1216,12 +1264,15 @@ func (a *state) storedRoutes(v *types.Var, en *env) flow {
 		for _, e := range list {
 			switch x := ast.Unparen(e).(type) {
 			case *ast.Ident:
-				if u := a.varOf(x); u != nil && u != v {
+				if u := a.varOf(x); u != nil && u != v && types.Identical(u.Type(), v.Type()) {
 					f = f.join(a.routesOf(u, en).via(e.Pos(), "stored in "+v.Name()))
 				}
 			case *ast.CallExpr:
 				fn, ok := typeOfCallee(a, x)
 				if !ok || fn.Pkg() != a.pass.Pkg || a.decls[fn.Origin()] == nil {
+					continue
+				}
+				if res := fn.Signature().Results(); res.Len() == 0 || !types.Identical(res.At(0).Type(), v.Type()) {
 					continue
 				}
 				fen := a.envOf(fn.Origin())
