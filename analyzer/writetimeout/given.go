@@ -179,14 +179,9 @@ func newGiver(pass *analysis.Pass, main bool) *giver {
 			case *ast.IncDecStmt:
 				add(target(n.X), nil)
 			case *ast.StructType:
-				for _, fld := range n.Fields.List {
-					if fld.Tag == nil || !hasDefaultTag(fld.Tag.Value) {
-						continue
-					}
-					for _, name := range fld.Names {
-						v, _ := info.Defs[name].(*types.Var)
-						add(v, nil)
-					}
+				for _, name := range taggedDefaults(n) {
+					v, _ := info.Defs[name].(*types.Var)
+					add(v, nil)
 				}
 			}
 			return true

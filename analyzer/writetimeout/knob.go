@@ -215,14 +215,9 @@ func newKnobs(pass *analysis.Pass) *knobs {
 					}
 				}
 			case *ast.StructType:
-				for _, fld := range n.Fields.List {
-					if fld.Tag == nil || !hasDefaultTag(fld.Tag.Value) {
-						continue
-					}
-					for _, name := range fld.Names {
-						v, _ := info.Defs[name].(*types.Var)
-						set(v, name.Pos(), nil)
-					}
+				for _, name := range taggedDefaults(n) {
+					v, _ := info.Defs[name].(*types.Var)
+					set(v, name.Pos(), nil)
 				}
 			}
 			return true
@@ -253,6 +248,18 @@ func newKnobs(pass *analysis.Pass) *knobs {
 		}
 	}
 	return k
+}
+
+// taggedDefaults returns the names of the fields of st whose struct tag
+// gives them a non-zero default.
+func taggedDefaults(st *ast.StructType) []*ast.Ident {
+	var names []*ast.Ident
+	for _, fld := range st.Fields.List {
+		if fld.Tag != nil && hasDefaultTag(fld.Tag.Value) {
+			names = append(names, fld.Names...)
+		}
+	}
+	return names
 }
 
 // hasDefaultTag reports whether a struct tag gives the field a non-zero

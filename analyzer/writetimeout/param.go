@@ -398,6 +398,21 @@ func paramOf(pass *analysis.Pass, e ast.Expr) (*types.Func, int, *ast.FuncDecl) 
 	return nil, -1, nil // a local, or a parameter of a closure
 }
 
+// serveMore adds sp to what fn serves and reports whether that added a
+// parameter or a timeout.
+func serveMore(served map[*types.Func][]ServedParam, fn *types.Func, sp ServedParam) bool {
+	count := func() (params, timeouts int) {
+		for _, q := range served[fn] {
+			timeouts += len(q.Timeouts)
+		}
+		return len(served[fn]), timeouts
+	}
+	p0, t0 := count()
+	served[fn] = addServed(served[fn], sp)
+	p1, t1 := count()
+	return p1 != p0 || t1 != t0
+}
+
 // liftTimeouts restates the timeouts that fn, called here, reads from
 // fields of its parameters for the function making the call: the field
 // of the caller's parameter that is passed, or, for any other argument,
@@ -561,32 +576,13 @@ func checkParamServers(pass *analysis.Pass, flows *streamflow.Result, k *knobs, 
 					continue
 				}
 				if outer, i, _ := paramOf(pass, arg); outer != nil {
-					before := len(served[outer])
-					n := 0
-					for _, q := range served[outer] {
-						n += len(q.Timeouts)
-					}
-					served[outer] = addServed(served[outer], ServedParam{Param: i, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)})
-					m := 0
-					for _, q := range served[outer] {
-						m += len(q.Timeouts)
-					}
-					changed = changed || len(served[outer]) != before || m != n
+					changed = serveMore(served, outer, ServedParam{Param: i, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)}) || changed
 					continue
 				}
 				if rfn, _ := resultRouter(pass, arg); rfn != nil && p.Param >= 0 && flows.Handler(arg) == nil {
 					// newInstance(ctx, s, l) on the s the caller returns:
 					// the caller serves what is registered on its result.
-					n := 0
-					for _, q := range served[rfn] {
-						n += len(q.Timeouts)
-					}
-					served[rfn] = addServed(served[rfn], ServedParam{Param: resultParam, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)})
-					m := 0
-					for _, q := range served[rfn] {
-						m += len(q.Timeouts)
-					}
-					changed = changed || m != n
+					changed = serveMore(served, rfn, ServedParam{Param: resultParam, Timeouts: liftTimeouts(pass, call, fn, p.Timeouts)}) || changed
 					continue
 				}
 				findings = append(findings, finding{call, fn, arg, p})
