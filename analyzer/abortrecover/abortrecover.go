@@ -555,25 +555,7 @@ func (c *checker) setsField(fn *types.Func, name string) bool {
 	if !ok || !field.IsField() {
 		return true
 	}
-	found := false
-	for _, f := range c.pass.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.AssignStmt:
-				for _, l := range n.Lhs {
-					if sel, ok := ast.Unparen(l).(*ast.SelectorExpr); ok && c.info.Selections[sel] != nil && c.info.Selections[sel].Obj() == field {
-						found = true
-					}
-				}
-			case *ast.KeyValueExpr:
-				if id, ok := n.Key.(*ast.Ident); ok && c.info.Uses[id] == field {
-					found = true
-				}
-			}
-			return !found
-		})
-	}
-	return found
+	return !c.eachFieldStore(field, func(ast.Expr, token.Pos) bool { return false })
 }
 
 // defersSwallowing reports whether u defers a recover that drops aborts.

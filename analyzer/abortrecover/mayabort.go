@@ -4,9 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"slices"
 	"strconv"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
@@ -139,11 +137,9 @@ func (c *checker) constructorOnly(fun ast.Expr) bool {
 		return false
 	}
 	field := c.info.Selections[sel].Obj().(*types.Var)
-	if field.Pkg() != c.pass.Pkg || c.pass.Pkg.Name() != "main" && !c.internalPkg() {
+	if field.Pkg() != c.pass.Pkg || !c.ownPackage() {
 		return false
 	}
-	stores := 0
-	ok = true
 	param := func(e ast.Expr, at token.Pos) bool {
 		id, isID := ast.Unparen(e).(*ast.Ident)
 		if !isID {
@@ -173,31 +169,44 @@ func (c *checker) constructorOnly(fun ast.Expr) bool {
 		}
 		return false
 	}
-	for _, f := range c.pass.Files {
-		ast.Inspect(f, func(n ast.Node) bool {
+	stores := 0
+	all := c.eachFieldStore(field, func(value ast.Expr, at token.Pos) bool {
+		stores++
+		return value != nil && param(value, at)
+	})
+	return all && stores > 0
+}
+
+// eachFieldStore calls f for every store into field in this package (a
+// keyed literal, an assignment; value nil for a tuple assignment) until f
+// returns false, and reports whether it never did.
+func (c *checker) eachFieldStore(field *types.Var, f func(value ast.Expr, at token.Pos) bool) bool {
+	ok := true
+	for _, file := range c.pass.Files {
+		ast.Inspect(file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.KeyValueExpr:
 				if id, isID := n.Key.(*ast.Ident); isID && c.info.Uses[id] == field {
-					stores++
-					ok = ok && param(n.Value, n.Pos())
+					ok = ok && f(n.Value, n.Pos())
 				}
 			case *ast.AssignStmt:
 				for i, l := range n.Lhs {
 					if s, isSel := ast.Unparen(l).(*ast.SelectorExpr); isSel && c.info.Selections[s] != nil && c.info.Selections[s].Obj() == field {
-						stores++
-						ok = ok && len(n.Lhs) == len(n.Rhs) && param(n.Rhs[i], n.Pos())
+						var value ast.Expr
+						if len(n.Lhs) == len(n.Rhs) {
+							value = n.Rhs[i]
+						}
+						ok = ok && f(value, n.Pos())
 					}
 				}
 			}
 			return ok
 		})
+		if !ok {
+			break
+		}
 	}
-	return ok && stores > 0
-}
-
-// internalPkg reports whether this package is under internal/.
-func (c *checker) internalPkg() bool {
-	return slices.Contains(strings.Split(c.pass.Pkg.Path(), "/"), "internal")
+	return ok
 }
 
 func typeOf(info *types.Info, e ast.Expr) types.Type {

@@ -3,6 +3,7 @@ package abortrecover
 import (
 	"go/ast"
 	"go/types"
+	"slices"
 	"strings"
 
 	"github.com/streamvet/streamvet/analyzer/internal/httpsym"
@@ -47,15 +48,13 @@ func (c *checker) beforeNoProxy(u *unit) bool {
 // A program's middleware (in main, in internal/, unexported) is judged by
 // its uses, every one of which is in view.
 func (c *checker) openWorld(obj types.Object) bool {
-	if !obj.Exported() || c.pass.Pkg.Name() == "main" {
-		return false
-	}
-	for _, elem := range strings.Split(c.pass.Pkg.Path(), "/") {
-		if elem == "internal" {
-			return false
-		}
-	}
-	return true
+	return obj.Exported() && !c.ownPackage()
+}
+
+// ownPackage reports whether this package is the program's own: main, or
+// under internal/, where every use is in view.
+func (c *checker) ownPackage() bool {
+	return c.pass.Pkg.Name() == "main" || slices.Contains(strings.Split(c.pass.Pkg.Path(), "/"), "internal")
 }
 
 // middlewareObj returns the middleware of this package that the request
